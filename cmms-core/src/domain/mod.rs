@@ -1,0 +1,101 @@
+//! The maintenance domain: one module per aggregate, each holding its data types and the pure
+//! rules that decide about them. Nothing here does I/O.
+
+pub mod asset;
+pub mod attachment;
+pub mod audit;
+pub mod checklist;
+pub mod comment;
+pub mod event;
+pub mod failure_code;
+pub mod labor;
+pub mod numbering;
+pub mod org;
+pub mod request;
+pub mod site;
+pub mod status;
+pub mod team;
+pub mod timeline;
+pub mod user;
+pub mod work_order;
+
+use crate::macros::string_enum;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+string_enum! {
+    /// The kinds of entity, as named in errors, audit entries and events.
+    EntityKind, field = "entity" {
+        /// Organization.
+        Org => "org",
+        /// Site.
+        Site => "site",
+        /// Location.
+        Location => "location",
+        /// Team.
+        Team => "team",
+        /// User.
+        User => "user",
+        /// Custom role.
+        Role => "role",
+        /// Role grant.
+        Grant => "grant",
+        /// Asset.
+        Asset => "asset",
+        /// Work order.
+        WorkOrder => "work_order",
+        /// Request.
+        Request => "request",
+        /// Comment.
+        Comment => "comment",
+        /// Checklist item.
+        ChecklistItem => "checklist_item",
+        /// Labor entry.
+        Labor => "labor",
+        /// Failure code.
+        FailureCode => "failure_code",
+    }
+}
+
+/// A pointer to one entity: its kind and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EntityRef {
+    /// What it is.
+    pub kind: EntityKind,
+    /// Its id.
+    pub id: Uuid,
+}
+
+impl EntityRef {
+    /// A reference from a kind and any typed id.
+    pub fn new(kind: EntityKind, id: impl Into<Uuid>) -> Self {
+        Self { kind, id: id.into() }
+    }
+}
+
+/// Serde helper for patch fields that distinguish "absent" (`None`), "set to null"
+/// (`Some(None)`) and "set to a value" (`Some(Some(v))`). Use with `#[serde(default)]`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Deserializes a present field (null or a value) as `Some(..)`.
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+
+    /// Serializes the inner option (absent fields should be skipped with
+    /// `skip_serializing_if = "Option::is_none"`).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Errors: `CmmsError` is what every caller sees; `StoreError` is what a store returns.
+//!
+//! Each `CmmsError` variant has a stable machine code (`CmmsError::code`) that the HTTP server
+//! and the Python bindings expose unchanged, so clients can branch on it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The field, as named in the public API (`title`, `reason`, `checklist[2].label`, ...).
+    pub field: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// The error every use case returns.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmmsError {
+    /// The caller is not a known, active user of the organization.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// The caller is known but lacks the permission.
+    #[error("forbidden: missing permission {permission}")]
+    Forbidden {
+        /// The permission that was required (`work_order.update`, ...).
+        permission: String,
+    },
+    /// The entity does not exist in the caller's organization (another tenant's ids are
+    /// reported the same way, so ids never leak across tenants).
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// Entity kind (`work_order`, `asset`, ...).
+        entity: String,
+        /// The id that was looked up.
+        id: String,
+    },
+    /// One or more input fields are invalid.
+    #[error("validation failed: {}", display_fields(.0))]
+    Validation(Vec<FieldError>),
+    /// The requested status change is not an edge of the status machine.
+    #[error("invalid transition from {from} to {to}")]
+    InvalidTransition {
+        /// Current status.
+        from: String,
+        /// Requested status.
+        to: String,
+    },
+    /// Not enough stock to issue or reserve.
+    #[error("insufficient stock of part {part}: {available} available, {requested} requested")]
+    InsufficientStock {
+        /// Part id.
+        part: String,
+        /// Quantity available (on hand minus reserved).
+        available: String,
+        /// Quantity requested.
+        requested: String,
+    },
+    /// The record changed since it was read (optimistic concurrency), or a unique value is taken.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicted.
+        message: String,
+        /// The record's current version, when known (for HTTP 409/412 answers).
+        current_version: Option<i64>,
+    },
+    /// The store is temporarily busy; retrying later may succeed.
+    #[error("busy: try again")]
+    Busy,
+    /// The store failed in a way the caller cannot fix (details are logged, not exposed).
+    #[error("storage error: {0}")]
+    Store(String),
+}
+
+fn display_fields(fields: &[FieldError]) -> String {
+    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl CmmsError {
+    /// The stable machine code of this error.
+    ///
+    /// ```
+    /// use cmms_core::CmmsError;
+    /// assert_eq!(CmmsError::invalid("title", "must not be empty").code(), "validation_failed");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden { .. } => "forbidden",
+            Self::NotFound { .. } => "not_found",
+            Self::Validation(_) => "validation_failed",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::InsufficientStock { .. } => "insufficient_stock",
+            Self::Conflict { .. } => "conflict",
+            Self::Busy => "busy",
+            Self::Store(_) => "store_error",
+        }
+    }
+
+    /// A validation error for one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
+    /// A not-found error for an entity kind and id.
+    pub fn not_found(entity: impl Into<String>, id: impl fmt::Display) -> Self {
+        Self::NotFound { entity: entity.into(), id: id.to_string() }
+    }
+
+    /// A conflict error without a known current version.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict { message: message.into(), current_version: None }
+    }
+
+    /// The field errors, when this is a validation error.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Validation(fields) => fields,
+            _ => &[],
+        }
+    }
+}
+
+/// What a store returns. Backend-neutral: each store maps its driver errors in one private
+/// function, so core never depends on sqlx or rusqlite.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The row does not exist in this organization.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// Entity kind.
+        entity: &'static str,
+        /// The id looked up.
+        id: String,
+    },
+    /// Version mismatch, unique violation or a stock delta that would go below zero.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicted.
+        message: String,
+        /// Current version of the row, when the conflict is a version mismatch.
+        current_version: Option<i64>,
+    },
+    /// A reference to a row that does not exist in the same organization.
+    #[error("invalid reference: {0}")]
+    InvalidReference(String),
+    /// Locked, busy or timed out; retryable.
+    #[error("store busy")]
+    Busy,
+    /// The schema is missing, older or newer than this binary.
+    #[error("migration: {0}")]
+    Migration(String),
+    /// Anything else the backend reports.
+    #[error("backend: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A backend error from a message.
+    pub fn backend(message: impl Into<String>) -> Self {
+        Self::Backend(message.into().into())
+    }
+
+    /// A conflict from a message, without a version.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict { message: message.into(), current_version: None }
+    }
+}
+
+impl From<StoreError> for CmmsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { entity, id } => CmmsError::NotFound { entity: entity.into(), id },
+            StoreError::Conflict { message, current_version } => {
+                CmmsError::Conflict { message, current_version }
+            }
+            StoreError::InvalidReference(what) => CmmsError::invalid("reference", what),
+            StoreError::Busy => CmmsError::Busy,
+            StoreError::Migration(m) => CmmsError::Store(format!("schema: {m}")),
+            StoreError::Backend(b) => {
+                tracing::error!(error = %b, "store backend error");
+                CmmsError::Store("the database reported an error".into())
+            }
+        }
+    }
+}
+
+/// Result alias used across core.
+pub type Result<T, E = CmmsError> = std::result::Result<T, E>;
+
+/// Collects field errors so a use case can report every bad field at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a problem with a field.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// Records the field errors of a nested validation result.
+    pub fn absorb(&mut self, result: Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(CmmsError::Validation(fields)) => {
+                self.0.extend(fields);
+                Ok(())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// `Ok` when nothing was recorded, else one `Validation` error with every problem.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(CmmsError::Validation(self.0)) }
+    }
+}

@@ -1,0 +1,113 @@
+//! Typed identifiers: one newtype per entity so an `AssetId` can never be passed as a `SiteId`.
+//!
+//! Ids are UUID v7: time-ordered, so a B-tree index on them stays append-mostly and sorting by
+//! id approximates creation order.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta] $name:ident => $entity:literal,)*) => {$(
+        #[$doc]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// The entity name used in errors and audit entries.
+            pub const ENTITY: &'static str = $entity;
+
+            /// A fresh, time-ordered (v7) id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Wraps an existing UUID (for example one read from a database).
+            pub const fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            /// The underlying UUID.
+            pub const fn uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::CmmsError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim()).map(Self).map_err(|_| {
+                    crate::CmmsError::invalid(
+                        concat!($entity, "_id"),
+                        format!("'{s}' is not a valid {} id (expected a UUID)", $entity),
+                    )
+                })
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+    )*};
+}
+
+typed_id! {
+    /// An organization: the tenant.
+    OrgId => "org",
+    /// A site (plant, warehouse, building, property) inside an organization.
+    SiteId => "site",
+    /// A location inside a site (a tree).
+    LocationId => "location",
+    /// A team of users.
+    TeamId => "team",
+    /// A user.
+    UserId => "user",
+    /// A custom role defined by an organization.
+    RoleId => "role",
+    /// A role grant (a role given to a user at org scope or for listed sites).
+    GrantId => "grant",
+    /// An asset (equipment, building system, vehicle, ...).
+    AssetId => "asset",
+    /// A work order.
+    WorkOrderId => "work_order",
+    /// A customer request (intake) that may become a work order.
+    RequestId => "request",
+    /// A comment on a work order.
+    CommentId => "comment",
+    /// A checklist item on a work order.
+    ChecklistItemId => "checklist_item",
+    /// A labor entry on a work order.
+    LaborId => "labor",
+    /// A timeline entry (status change) of a work order.
+    TimelineId => "timeline",
+    /// An org-defined failure code (problem, cause or remedy).
+    FailureCodeId => "failure_code",
+}

@@ -1,0 +1,35 @@
+//! # cmms-core
+//!
+//! The maintenance-management domain as a library: organizations, sites, assets, work orders,
+//! requests, role-based access control, the work-order status machine, the audit hash chain and
+//! domain events — and the `Store` trait that SQLite and Postgres backends implement.
+//!
+//! Every use case follows the same five steps (DESIGN §3.1): **load** through the store's
+//! tenant-scoped reads, **authorize** with the pure [`rbac::authorize`], **decide** with pure
+//! domain functions, **commit** one [`store::Changeset`] atomically, **publish** the events.
+//!
+//! Start with [`Cmms`]: wrap a store, bootstrap an organization, and call use cases with an
+//! [`Actor`].
+
+#![warn(missing_docs)]
+
+mod macros;
+
+pub mod actor;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod rbac;
+pub mod service;
+pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+mod validate;
+
+pub use actor::{Actor, ActorGrant};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{CmmsError, FieldError, Result, StoreError};
+pub use ids::*;
+pub use service::Cmms;
+pub use store::{Changeset, Page, Receipt, Store, Write};

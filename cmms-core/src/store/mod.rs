@@ -1,0 +1,158 @@
+//! The storage boundary: read traits grouped per aggregate and one atomic `commit`.
+//!
+//! A store never decides anything. It reads (always scoped to one organization) and applies
+//! typed writes atomically. Every rule lives in core, which is what keeps SQLite and Postgres
+//! behaving identically; the conformance suite (`testkit`) proves it.
+
+mod query;
+mod write;
+
+pub use query::*;
+pub use write::*;
+
+use crate::domain::asset::Asset;
+use crate::domain::audit::AuditEntry;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::comment::Comment;
+use crate::domain::event::{CommittedBatch, Event};
+use crate::domain::failure_code::FailureCode;
+use crate::domain::labor::LaborEntry;
+use crate::domain::org::Org;
+use crate::domain::request::Request;
+use crate::domain::site::{Location, Site};
+use crate::domain::team::Team;
+use crate::domain::timeline::TimelineEntry;
+use crate::domain::user::{CustomRole, RoleGrant, User};
+use crate::domain::work_order::WorkOrder;
+use crate::error::StoreError;
+use crate::ids::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Result of a store call.
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+/// Organizations and their reference data.
+#[async_trait]
+pub trait OrgReads {
+    /// One organization.
+    async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>>;
+    /// Every organization's id (for background jobs).
+    async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>>;
+    /// The organization's failure codes, by kind then code.
+    async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>>;
+}
+
+/// Sites, locations and teams.
+#[async_trait]
+pub trait SiteReads {
+    /// One site.
+    async fn get_site(&self, org: OrgId, id: SiteId) -> StoreResult<Option<Site>>;
+    /// Every site, by code.
+    async fn list_sites(&self, org: OrgId) -> StoreResult<Vec<Site>>;
+    /// One location.
+    async fn get_location(&self, org: OrgId, id: LocationId) -> StoreResult<Option<Location>>;
+    /// Locations, of one site or all, by name.
+    async fn list_locations(&self, org: OrgId, site: Option<SiteId>) -> StoreResult<Vec<Location>>;
+    /// The location and its ancestors, the location first and the root last (empty if unknown).
+    async fn location_path(&self, org: OrgId, id: LocationId) -> StoreResult<Vec<LocationId>>;
+    /// One team with its members.
+    async fn get_team(&self, org: OrgId, id: TeamId) -> StoreResult<Option<Team>>;
+    /// Every team, by name.
+    async fn list_teams(&self, org: OrgId) -> StoreResult<Vec<Team>>;
+    /// The teams a user belongs to.
+    async fn teams_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<TeamId>>;
+}
+
+/// Users, grants and custom roles.
+#[async_trait]
+pub trait UserReads {
+    /// One user.
+    async fn get_user(&self, org: OrgId, id: UserId) -> StoreResult<Option<User>>;
+    /// The user with this (lower-case) email.
+    async fn find_user_by_email(&self, org: OrgId, email: &str) -> StoreResult<Option<User>>;
+    /// The users among `ids` that exist (in any order).
+    async fn users_by_ids(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<User>>;
+    /// A page of users (sorted by email, id).
+    async fn list_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// A user's role grants.
+    async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>>;
+    /// One grant.
+    async fn get_grant(&self, org: OrgId, id: GrantId) -> StoreResult<Option<RoleGrant>>;
+    /// One custom role.
+    async fn get_role(&self, org: OrgId, id: RoleId) -> StoreResult<Option<CustomRole>>;
+    /// Every custom role, by name.
+    async fn list_roles(&self, org: OrgId) -> StoreResult<Vec<CustomRole>>;
+}
+
+/// Assets.
+#[async_trait]
+pub trait AssetReads {
+    /// One asset.
+    async fn get_asset(&self, org: OrgId, id: AssetId) -> StoreResult<Option<Asset>>;
+    /// The asset with this code.
+    async fn find_asset_by_code(&self, org: OrgId, code: &str) -> StoreResult<Option<Asset>>;
+    /// The asset and its ancestors, the asset first and the root last (empty if unknown).
+    async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>>;
+    /// A page of assets.
+    async fn list_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<Vec<Asset>>;
+}
+
+/// Work orders and what hangs off them.
+#[async_trait]
+pub trait WorkOrderReads {
+    /// One work order with its assignees.
+    async fn get_work_order(&self, org: OrgId, id: WorkOrderId) -> StoreResult<Option<WorkOrder>>;
+    /// A page of work orders (see the keyset contract in `query`).
+    async fn list_work_orders(&self, org: OrgId, query: &WorkOrderQuery) -> StoreResult<Vec<WorkOrder>>;
+    /// The status timeline, oldest first.
+    async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>>;
+    /// Comments, oldest first; internal ones only when asked.
+    async fn comments(&self, org: OrgId, wo: WorkOrderId, include_internal: bool) -> StoreResult<Vec<Comment>>;
+    /// Checklist items by position.
+    async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>>;
+    /// Labor entries by start time.
+    async fn labor(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<LaborEntry>>;
+    /// Completed work orders that came from a request and were completed at or before `before`.
+    async fn awaiting_confirmation(&self, org: OrgId, before: DateTime<Utc>) -> StoreResult<Vec<WorkOrder>>;
+}
+
+/// Requests.
+#[async_trait]
+pub trait RequestReads {
+    /// One request.
+    async fn get_request(&self, org: OrgId, id: RequestId) -> StoreResult<Option<Request>>;
+    /// A page of requests (created_at, id descending).
+    async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>>;
+}
+
+/// The audit chain.
+#[async_trait]
+pub trait AuditReads {
+    /// Entries with `seq > after`, in order, at most `limit`.
+    async fn audit_entries(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    /// The chain head: last sequence number and hash (`0` and the genesis hash when empty).
+    async fn audit_head(&self, org: OrgId) -> StoreResult<(i64, String)>;
+}
+
+/// A storage backend. See DESIGN §3.1.
+#[async_trait]
+pub trait Store:
+    OrgReads + SiteReads + UserReads + AssetReads + WorkOrderReads + RequestReads + AuditReads + Send + Sync + 'static
+{
+    /// Applies the whole changeset in one transaction, or nothing. Numbers audit entries (and
+    /// links them with `domain::audit::chain_hash`) and events per org; after the transaction
+    /// commits, broadcasts the events to subscribers.
+    async fn commit(&self, org: OrgId, changes: Changeset) -> StoreResult<Receipt>;
+
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
+
+    /// Committed batches as they happen (all organizations).
+    fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>>;
+
+    /// The schema version of the database.
+    async fn schema_version(&self) -> StoreResult<u32>;
+}

@@ -1,0 +1,294 @@
+//! List queries: filters, visibility, sort and cursor pagination shared by every store.
+//!
+//! Keyset pagination contract for stores: rows are ordered by the sort key, then by id, both in
+//! the sort's direction; `Due` keys are nullable and NULLs come last in both directions. With
+//! `after = Some(k)`, a store returns only rows strictly after `k` in that order:
+//! for a non-null key value v and id i, descending: `key < v OR (key = v AND id < i)`,
+//! ascending: `key > v OR (key = v AND id > i)`, plus `OR key IS NULL` for nullable keys; for a
+//! null key, `key IS NULL AND id </> i`. A store returns at most `fetch` rows.
+
+use crate::domain::asset::AssetState;
+use crate::domain::request::RequestStatus;
+use crate::domain::status::WorkOrderStatus;
+use crate::domain::work_order::{Priority, WorkOrderType};
+use crate::error::{CmmsError, Result};
+use crate::ids::{AssetId, LocationId, SiteId, TeamId, UserId};
+use crate::macros::string_enum;
+use crate::rbac::Visibility;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 500;
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Pass this as `cursor` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+string_enum! {
+    /// Sort direction.
+    Direction, field = "sort" {
+        /// Smallest first.
+        Asc => "asc",
+        /// Largest first.
+        Desc => "desc",
+    }
+}
+
+string_enum! {
+    /// What work orders are sorted by.
+    WorkOrderSortField, field = "sort" {
+        /// Creation time.
+        Created => "created",
+        /// Last change.
+        Updated => "updated",
+        /// Due date (work without one comes last).
+        Due => "due",
+        /// Priority.
+        Priority => "priority",
+    }
+}
+
+/// A work order sort: field and direction. Parses from `created`, `-created`, `due:asc`, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkOrderSort {
+    /// Field.
+    pub field: WorkOrderSortField,
+    /// Direction.
+    pub direction: Direction,
+}
+
+impl Default for WorkOrderSort {
+    fn default() -> Self {
+        Self { field: WorkOrderSortField::Created, direction: Direction::Desc }
+    }
+}
+
+impl std::str::FromStr for WorkOrderSort {
+    type Err = CmmsError;
+    /// `created` (its natural direction), `-created` (descending), `created:asc`.
+    fn from_str(s: &str) -> Result<Self> {
+        let (field, dir) = match (s.strip_prefix('-'), s.split_once(':')) {
+            (Some(f), _) => (f, Some(Direction::Desc)),
+            (None, Some((f, d))) => (f, Some(d.parse()?)),
+            (None, None) => (s, None),
+        };
+        let field: WorkOrderSortField = field.parse()?;
+        let natural = match field {
+            WorkOrderSortField::Due => Direction::Asc,
+            _ => Direction::Desc,
+        };
+        Ok(Self { field, direction: dir.unwrap_or(natural) })
+    }
+}
+
+/// A position in a sorted list: the last row's sort key and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SortKey {
+    /// The key value (`None` for a NULL due date).
+    pub value: Option<KeyValue>,
+    /// The row id (tie-break).
+    pub id: Uuid,
+}
+
+/// A sort key value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyValue {
+    /// Integers: timestamps in microseconds, priority ranks.
+    Int(i64),
+    /// Text (names).
+    Text(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorWire {
+    s: String,
+    k: Option<KeyValue>,
+    i: Uuid,
+}
+
+/// Encodes an opaque cursor for `sort` positioned at `key`.
+pub fn encode_cursor(sort: &str, key: &SortKey) -> String {
+    let wire = CursorWire { s: sort.to_string(), k: key.value.clone(), i: key.id };
+    let json = serde_json::to_vec(&wire).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// Decodes a cursor made by `encode_cursor` for the same `sort`.
+pub fn decode_cursor(sort: &str, cursor: &str) -> Result<SortKey> {
+    let bad = || CmmsError::invalid("cursor", "is not a cursor from this list (or its sort changed)");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
+    let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if wire.s != sort {
+        return Err(bad());
+    }
+    Ok(SortKey { value: wire.k, id: wire.i })
+}
+
+/// Checks a requested page size.
+pub fn check_limit(limit: Option<u32>) -> Result<u32> {
+    match limit.unwrap_or(DEFAULT_LIMIT) {
+        0 => Err(CmmsError::invalid("limit", "must be at least 1")),
+        n if n > MAX_LIMIT => Err(CmmsError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
+        n => Ok(n),
+    }
+}
+
+/// Filters for listing work orders (all optional; combined with AND).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkOrderFilter {
+    /// Any of these statuses.
+    pub status: Vec<WorkOrderStatus>,
+    /// Any of these priorities.
+    pub priority: Vec<Priority>,
+    /// Any of these types.
+    #[serde(rename = "type")]
+    pub wo_type: Vec<WorkOrderType>,
+    /// Assigned to this user.
+    pub assignee: Option<UserId>,
+    /// Assigned to this team.
+    pub team: Option<TeamId>,
+    /// On this asset or (with `include_sub_assets`) anything below it.
+    pub asset: Option<AssetId>,
+    /// Include the asset's sub-tree.
+    pub include_sub_assets: bool,
+    /// At this site.
+    pub site: Option<SiteId>,
+    /// At this location.
+    pub location: Option<LocationId>,
+    /// Requested by this user.
+    pub requested_by: Option<UserId>,
+    /// Due at or after.
+    pub due_from: Option<DateTime<Utc>>,
+    /// Due before.
+    pub due_to: Option<DateTime<Utc>>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    /// Text in the title, description or number (case-insensitive for ASCII).
+    pub text: Option<String>,
+    /// Sort (default newest first).
+    pub sort: WorkOrderSort,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<u32>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A work order list query as a store receives it.
+#[derive(Debug, Clone)]
+pub struct WorkOrderQuery {
+    /// The filters.
+    pub filter: WorkOrderFilter,
+    /// Rows the actor may see.
+    pub visibility: Visibility,
+    /// Start after this key.
+    pub after: Option<SortKey>,
+    /// Rows to return at most.
+    pub fetch: u32,
+}
+
+/// Filters for listing assets; sorted by name, then id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssetFilter {
+    /// At this site.
+    pub site: Option<SiteId>,
+    /// At this location.
+    pub location: Option<LocationId>,
+    /// Children of this asset.
+    pub parent: Option<AssetId>,
+    /// Only top-level assets.
+    pub roots_only: bool,
+    /// In this state.
+    pub state: Option<AssetState>,
+    /// In this category.
+    pub category: Option<String>,
+    /// Text in the name, code or serial number.
+    pub text: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+/// An asset list query as a store receives it.
+#[derive(Debug, Clone)]
+pub struct AssetQuery {
+    /// The filters.
+    pub filter: AssetFilter,
+    /// Sites the actor may see (`None`: all).
+    pub sites: Option<Vec<SiteId>>,
+    /// Start after this (name, id).
+    pub after: Option<SortKey>,
+    /// Rows to return at most.
+    pub fetch: u32,
+}
+
+/// Filters for listing requests; newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RequestFilter {
+    /// Any of these statuses.
+    pub status: Vec<RequestStatus>,
+    /// At this site.
+    pub site: Option<SiteId>,
+    /// Filed by this user.
+    pub requested_by: Option<UserId>,
+    /// Text in the title, description or number.
+    pub text: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+/// A request list query as a store receives it (sorted by created_at, id descending).
+#[derive(Debug, Clone)]
+pub struct RequestQuery {
+    /// The filters.
+    pub filter: RequestFilter,
+    /// Rows the actor may see.
+    pub visibility: Visibility,
+    /// Start after this key (created_at micros, id).
+    pub after: Option<SortKey>,
+    /// Rows to return at most.
+    pub fetch: u32,
+}
+
+/// Filters for listing users; sorted by email.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserFilter {
+    /// Only active (true) or inactive (false) users.
+    pub active: Option<bool>,
+    /// Text in name or email.
+    pub text: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+/// A user list query as a store receives it (sorted by email, id ascending).
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    /// The filters.
+    pub filter: UserFilter,
+    /// Start after this key (email, id).
+    pub after: Option<SortKey>,
+    /// Rows to return at most.
+    pub fetch: u32,
+}

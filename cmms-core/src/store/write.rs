@@ -1,0 +1,139 @@
+//! Typed writes and the `Changeset` a use case hands to `Store::commit`.
+
+use crate::domain::asset::Asset;
+use crate::domain::audit::AuditDraft;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::comment::Comment;
+use crate::domain::event::{Event, EventDraft};
+use crate::domain::failure_code::FailureCode;
+use crate::domain::labor::LaborEntry;
+use crate::domain::org::Org;
+use crate::domain::request::Request;
+use crate::domain::site::{Location, Site};
+use crate::domain::team::Team;
+use crate::domain::timeline::TimelineEntry;
+use crate::domain::user::{CustomRole, RoleGrant, User};
+use crate::domain::work_order::WorkOrder;
+use crate::ids::{GrantId, WorkOrderId};
+
+/// One typed write. `Update*` variants carry the record's NEXT version: the store writes it
+/// only where the stored row still has `version - 1`, else returns `StoreError::Conflict`
+/// (or `NotFound` when the row is gone).
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub enum Write {
+    InsertOrg(Org),
+    UpdateOrg(Org),
+    InsertSite(Site),
+    UpdateSite(Site),
+    InsertLocation(Location),
+    UpdateLocation(Location),
+    /// Insert a team with its member list.
+    InsertTeam(Team),
+    /// Update a team; the member list is replaced.
+    UpdateTeam(Team),
+    InsertUser(User),
+    UpdateUser(User),
+    InsertGrant(RoleGrant),
+    DeleteGrant(GrantId),
+    InsertRole(CustomRole),
+    UpdateRole(CustomRole),
+    InsertFailureCode(FailureCode),
+    InsertAsset(Asset),
+    UpdateAsset(Asset),
+    /// Insert a work order with its assignee list.
+    InsertWorkOrder(WorkOrder),
+    /// Update a work order; the assignee list is replaced.
+    UpdateWorkOrder(WorkOrder),
+    /// Delete a work order and everything that belongs to it, if its version is still this.
+    DeleteWorkOrder { id: WorkOrderId, version: i64 },
+    InsertTimeline(TimelineEntry),
+    InsertComment(Comment),
+    InsertChecklistItem(ChecklistItem),
+    UpdateChecklistItem(ChecklistItem),
+    InsertLabor(LaborEntry),
+    InsertRequest(Request),
+    UpdateRequest(Request),
+    /// Append to the org's audit chain; the store numbers and links it.
+    AppendAudit(AuditDraft),
+    /// Append to the org's event outbox; the store numbers it.
+    AppendEvent(EventDraft),
+}
+
+/// Builds the writes that depend on human numbers, given the counter values the store drew.
+pub type NumberedBuild = Box<dyn FnOnce(&[i64]) -> Vec<Write> + Send>;
+
+/// Human numbers a changeset needs, and the writes built from them.
+pub struct Numbered {
+    /// Counter keys to increment (one value drawn per key, in order).
+    pub counters: Vec<String>,
+    /// Builds the remaining writes from the drawn values.
+    pub build: NumberedBuild,
+}
+
+impl std::fmt::Debug for Numbered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Numbered").field("counters", &self.counters).finish_non_exhaustive()
+    }
+}
+
+/// Everything one use case changes, applied by `Store::commit` in ONE transaction, or not at all.
+///
+/// Writes apply in order. When the changeset needs human numbers (`WO-2026-00042`), the store
+/// first increments each counter inside the transaction, then calls `build` with the values and
+/// applies the writes it returns after the plain ones. A closure (instead of placeholders) keeps
+/// number formatting, audit and event content in core while the counter stays transactional:
+/// numbers are race-free and, when no commit fails, consecutive.
+#[derive(Debug, Default)]
+pub struct Changeset {
+    writes: Vec<Write>,
+    numbered: Option<Numbered>,
+}
+
+impl Changeset {
+    /// An empty changeset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a write.
+    pub fn push(&mut self, write: Write) {
+        self.writes.push(write);
+    }
+
+    /// Appends several writes.
+    pub fn extend(&mut self, writes: impl IntoIterator<Item = Write>) {
+        self.writes.extend(writes);
+    }
+
+    /// Asks the store to draw one value from each counter and build the dependent writes.
+    pub fn with_numbers(
+        mut self,
+        counters: Vec<String>,
+        build: impl FnOnce(&[i64]) -> Vec<Write> + Send + 'static,
+    ) -> Self {
+        self.numbered = Some(Numbered { counters, build: Box::new(build) });
+        self
+    }
+
+    /// The plain writes and the numbered part, for the store.
+    pub fn into_parts(self) -> (Vec<Write>, Option<Numbered>) {
+        (self.writes, self.numbered)
+    }
+
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.numbered.is_none()
+    }
+}
+
+/// What a commit produced.
+#[derive(Debug, Clone, Default)]
+pub struct Receipt {
+    /// Values drawn from the counters, in the order asked.
+    pub numbers: Vec<i64>,
+    /// Sequence number of the last audit entry written (0 when none).
+    pub audit_seq: i64,
+    /// The committed events with their sequence numbers.
+    pub events: Vec<Event>,
+}

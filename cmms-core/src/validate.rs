@@ -1,0 +1,68 @@
+//! Input checks shared by every use case: trimmed text with length limits, JSON objects.
+
+use crate::error::Problems;
+
+/// Trims `value` and checks its length in characters; records a problem when out of range.
+pub(crate) fn text(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) -> String {
+    let trimmed = value.trim();
+    let len = trimmed.chars().count();
+    if len < min {
+        if min == 1 {
+            p.add(field, "must not be empty");
+        } else {
+            p.add(field, format!("must be at least {min} characters"));
+        }
+    } else if len > max {
+        p.add(field, format!("must be at most {max} characters (got {len})"));
+    }
+    trimmed.to_string()
+}
+
+/// Like `text`, for an optional field: blank becomes `None`.
+pub(crate) fn opt_text(
+    p: &mut Problems,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = value?.trim();
+    if v.is_empty() {
+        return None;
+    }
+    Some(text(p, field, v, 1, max))
+}
+
+/// Checks that a JSON value is an object (or null, read as an empty object).
+pub(crate) fn json_object(
+    p: &mut Problems,
+    field: &str,
+    value: serde_json::Value,
+) -> serde_json::Value {
+    match value {
+        serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+        v @ serde_json::Value::Object(_) => {
+            if v.to_string().len() > 64 * 1024 {
+                p.add(field, "must be at most 64 KiB of JSON");
+            }
+            v
+        }
+        _ => {
+            p.add(field, "must be a JSON object");
+            serde_json::Value::Object(Default::default())
+        }
+    }
+}
+
+/// Normalises an email address (trimmed, lowercased) and checks its basic shape.
+pub(crate) fn email(p: &mut Problems, field: &str, value: &str) -> String {
+    let v = value.trim().to_lowercase();
+    let ok = v.len() <= 254
+        && v.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !v.chars().any(char::is_whitespace);
+    if !ok {
+        p.add(field, "must be a valid email address");
+    }
+    v
+}
