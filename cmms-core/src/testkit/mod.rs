@@ -1,0 +1,51 @@
+//! The conformance suite every store runs (feature `testkit`, DESIGN §5).
+//!
+//! A store crate implements [`TestDb`] for a fresh, migrated, empty database and expands the
+//! whole suite with one macro call in its `tests/conformance.rs`:
+//!
+//! ```ignore
+//! async fn make() -> std::sync::Arc<dyn cmms_core::testkit::TestDb> { /* fresh database */ }
+//! cmms_core::conformance_suite!(make());
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+pub mod cases;
+
+use crate::ids::OrgId;
+use crate::store::Store;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// A fresh database for one conformance test.
+#[async_trait]
+pub trait TestDb: Send + Sync + 'static {
+    /// The store over this database (migrated, empty).
+    fn store(&self) -> Arc<dyn Store>;
+    /// Alters the content of audit entry `seq` of `org` directly in the database, bypassing the
+    /// store (for example by changing its `action` text), so the suite can check that
+    /// `verify_audit_chain` notices.
+    async fn tamper_audit_entry(&self, org: OrgId, seq: i64);
+}
+
+/// Expands every conformance case into a `#[tokio::test]`; `$make` is an expression that
+/// evaluates to a future of `Arc<dyn TestDb>` and is evaluated once per test.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::__conformance_cases!($make; smoke_schema_version);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_cases {
+    ($make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let db: ::std::sync::Arc<dyn $crate::testkit::TestDb> = $make.await;
+                $crate::testkit::cases::$case(db).await;
+            }
+        )*
+    };
+}
