@@ -117,17 +117,22 @@ impl PermissionSet {
 
     /// The held permissions as pairs, in declaration order.
     pub fn pairs(&self) -> Vec<(Permission, Condition)> {
-        Permission::ALL.iter().filter_map(|p| self.get(*p).map(|c| (*p, c))).collect()
+        Permission::ALL
+            .iter()
+            .filter_map(|p| self.get(*p).map(|c| (*p, c)))
+            .collect()
     }
 
     /// Whether every permission of `other` is held here with a condition at least as broad.
     pub fn covers(&self, other: &PermissionSet) -> bool {
-        Permission::ALL.iter().all(|p| match (self.get(*p), other.get(*p)) {
-            (_, None) => true,
-            (Some(Condition::Any), Some(_)) => true,
-            (Some(mine), Some(theirs)) => mine == theirs,
-            (None, Some(_)) => false,
-        })
+        Permission::ALL
+            .iter()
+            .all(|p| match (self.get(*p), other.get(*p)) {
+                (_, None) => true,
+                (Some(Condition::Any), Some(_)) => true,
+                (Some(mine), Some(theirs)) => mine == theirs,
+                (None, Some(_)) => false,
+            })
     }
 }
 
@@ -156,8 +161,12 @@ string_enum! {
 use Condition::{Any, Assigned, Own};
 use Permission as P;
 
-const STAFF_READ: &[(Permission, Condition)] =
-    &[(P::OrgRead, Any), (P::SiteRead, Any), (P::UserRead, Any), (P::AssetRead, Any)];
+const STAFF_READ: &[(Permission, Condition)] = &[
+    (P::OrgRead, Any),
+    (P::SiteRead, Any),
+    (P::UserRead, Any),
+    (P::AssetRead, Any),
+];
 
 /// One row of the built-in role table.
 #[derive(Debug)]
@@ -177,13 +186,28 @@ const fn row(
     level: u8,
     permissions: &'static [&'static [(Permission, Condition)]],
 ) -> BuiltinRoleRow {
-    BuiltinRoleRow { role, level, everything: false, permissions }
+    BuiltinRoleRow {
+        role,
+        level,
+        everything: false,
+        permissions,
+    }
 }
 
 /// The built-in role table: level (for the grant-below rule) and permissions.
 pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
-    BuiltinRoleRow { role: BuiltinRole::Owner, level: 100, everything: true, permissions: &[] },
-    BuiltinRoleRow { role: BuiltinRole::Admin, level: 90, everything: true, permissions: &[] },
+    BuiltinRoleRow {
+        role: BuiltinRole::Owner,
+        level: 100,
+        everything: true,
+        permissions: &[],
+    },
+    BuiltinRoleRow {
+        role: BuiltinRole::Admin,
+        level: 90,
+        everything: true,
+        permissions: &[],
+    },
     row(
         BuiltinRole::Manager,
         70,
@@ -280,7 +304,14 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
     row(
         BuiltinRole::Viewer,
         10,
-        &[STAFF_READ, &[(P::WorkOrderRead, Any), (P::WorkOrderInternal, Any), (P::RequestRead, Any)]],
+        &[
+            STAFF_READ,
+            &[
+                (P::WorkOrderRead, Any),
+                (P::WorkOrderInternal, Any),
+                (P::RequestRead, Any),
+            ],
+        ],
     ),
 ];
 
@@ -321,7 +352,11 @@ pub struct RoleDef {
 impl RoleDef {
     /// The definition of a built-in role.
     pub fn builtin(role: BuiltinRole) -> Self {
-        Self { role: RoleRef::Builtin(role), level: role.level(), permissions: role.permissions() }
+        Self {
+            role: RoleRef::Builtin(role),
+            level: role.level(),
+            permissions: role.permissions(),
+        }
     }
 }
 
@@ -350,11 +385,19 @@ pub struct Resource<'a> {
 
 impl Resource<'static> {
     /// An org-level resource (settings, sites, users).
-    pub const ORG: Resource<'static> = Resource { site: None, owner: None, assignees: &[], team: None };
+    pub const ORG: Resource<'static> = Resource {
+        site: None,
+        owner: None,
+        assignees: &[],
+        team: None,
+    };
 
     /// A resource at a site, without owner or assignees.
     pub fn at_site(site: SiteId) -> Self {
-        Resource { site: Some(site), ..Resource::ORG }
+        Resource {
+            site: Some(site),
+            ..Resource::ORG
+        }
     }
 }
 
@@ -391,19 +434,29 @@ pub fn authorize(actor: &Actor, permission: Permission, resource: &Resource<'_>)
     if can(actor, permission, resource) {
         Ok(())
     } else {
-        Err(CmmsError::Forbidden { permission: permission.as_str().to_string() })
+        Err(CmmsError::Forbidden {
+            permission: permission.as_str().to_string(),
+        })
     }
 }
 
 /// `authorize` as a boolean.
 pub fn can(actor: &Actor, permission: Permission, resource: &Resource<'_>) -> bool {
-    actor.is_system() || actor.grants().iter().any(|g| grant_applies(actor, g, permission, resource))
+    actor.is_system()
+        || actor
+            .grants()
+            .iter()
+            .any(|g| grant_applies(actor, g, permission, resource))
 }
 
 /// Whether the actor holds `permission` anywhere, under any condition (to fail fast with
 /// `Forbidden` before listing).
 pub fn holds(actor: &Actor, permission: Permission) -> bool {
-    actor.is_system() || actor.grants().iter().any(|g| g.role.permissions.get(permission).is_some())
+    actor.is_system()
+        || actor
+            .grants()
+            .iter()
+            .any(|g| g.role.permissions.get(permission).is_some())
 }
 
 /// Which condition a visibility clause applies.
@@ -442,12 +495,19 @@ pub struct Visibility {
 impl Visibility {
     /// Everything in the organization.
     pub fn all() -> Self {
-        Self { clauses: vec![VisibilityClause { sites: None, condition: ScopeCondition::Any }] }
+        Self {
+            clauses: vec![VisibilityClause {
+                sites: None,
+                condition: ScopeCondition::Any,
+            }],
+        }
     }
 
     /// Whether every row of the organization is visible (no filter needed).
     pub fn is_all(&self) -> bool {
-        self.clauses.iter().any(|c| c.sites.is_none() && c.condition == ScopeCondition::Any)
+        self.clauses
+            .iter()
+            .any(|c| c.sites.is_none() && c.condition == ScopeCondition::Any)
     }
 
     /// Whether no row is visible.
@@ -461,18 +521,24 @@ pub fn visibility(actor: &Actor, permission: Permission) -> Visibility {
     if actor.is_system() {
         return Visibility::all();
     }
-    let Some(user) = actor.user_id() else { return Visibility::default() };
+    let Some(user) = actor.user_id() else {
+        return Visibility::default();
+    };
     let mut clauses: Vec<VisibilityClause> = Vec::new();
     for g in actor.grants() {
         let condition = match g.role.permissions.get(permission) {
             None => continue,
             Some(Condition::Any) => ScopeCondition::Any,
             Some(Condition::Own) => ScopeCondition::Own(user),
-            Some(Condition::Assigned) => {
-                ScopeCondition::Assigned { user, teams: actor.teams().to_vec() }
-            }
+            Some(Condition::Assigned) => ScopeCondition::Assigned {
+                user,
+                teams: actor.teams().to_vec(),
+            },
         };
-        let clause = VisibilityClause { sites: g.sites.clone(), condition };
+        let clause = VisibilityClause {
+            sites: g.sites.clone(),
+            condition,
+        };
         if !clauses.contains(&clause) {
             clauses.push(clause);
         }
@@ -500,13 +566,19 @@ pub fn check_can_grant(actor: &Actor, role: &RoleDef, sites: Option<&[SiteId]>) 
         .filter(|g| g.role.permissions.get(Permission::UserManage) == Some(Condition::Any))
         .collect();
     if manages.is_empty() {
-        return Err(CmmsError::Forbidden { permission: Permission::UserManage.as_str().into() });
+        return Err(CmmsError::Forbidden {
+            permission: Permission::UserManage.as_str().into(),
+        });
     }
-    let owner_here = manages.iter().any(|g| g.role.role == RoleRef::Builtin(BuiltinRole::Owner));
+    let owner_here = manages
+        .iter()
+        .any(|g| g.role.role == RoleRef::Builtin(BuiltinRole::Owner));
     let top = manages.iter().map(|g| g.role.level).max().unwrap_or(0);
     if top > role.level || (owner_here && role.role == RoleRef::Builtin(BuiltinRole::Owner)) {
         Ok(())
     } else {
-        Err(CmmsError::Forbidden { permission: Permission::UserManage.as_str().into() })
+        Err(CmmsError::Forbidden {
+            permission: Permission::UserManage.as_str().into(),
+        })
     }
 }

@@ -13,7 +13,10 @@ pub(crate) fn text(p: &mut Problems, field: &str, value: &str, min: usize, max: 
             p.add(field, format!("must be at least {min} characters"));
         }
     } else if len > max {
-        p.add(field, format!("must be at most {max} characters (got {len})"));
+        p.add(
+            field,
+            format!("must be at most {max} characters (got {len})"),
+        );
     }
     trimmed.to_string()
 }

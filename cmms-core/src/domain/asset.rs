@@ -107,17 +107,35 @@ pub struct NewAsset {
 pub struct AssetPatch {
     pub name: Option<String>,
     pub code: Option<String>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub location_id: Option<Option<LocationId>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_id: Option<Option<AssetId>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub category: Option<Option<String>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub manufacturer: Option<Option<String>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub model: Option<Option<String>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub serial_number: Option<Option<String>>,
     pub criticality: Option<u8>,
     pub state: Option<AssetState>,
@@ -142,7 +160,12 @@ fn criticality(p: &mut Problems, value: u8) -> u8 {
 
 impl Asset {
     /// A new asset from checked input; `site_id` must already be resolved.
-    pub fn create(org_id: OrgId, site_id: SiteId, input: NewAsset, now: DateTime<Utc>) -> Result<Self> {
+    pub fn create(
+        org_id: OrgId,
+        site_id: SiteId,
+        input: NewAsset,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
         let mut p = Problems::new();
         let asset = Self {
             id: AssetId::new(),
@@ -153,9 +176,19 @@ impl Asset {
             name: validate::text(&mut p, "name", &input.name, 1, 200),
             code: code(&mut p, &input.code),
             category: validate::opt_text(&mut p, "category", input.category.as_deref(), 100),
-            manufacturer: validate::opt_text(&mut p, "manufacturer", input.manufacturer.as_deref(), 200),
+            manufacturer: validate::opt_text(
+                &mut p,
+                "manufacturer",
+                input.manufacturer.as_deref(),
+                200,
+            ),
             model: validate::opt_text(&mut p, "model", input.model.as_deref(), 200),
-            serial_number: validate::opt_text(&mut p, "serial_number", input.serial_number.as_deref(), 200),
+            serial_number: validate::opt_text(
+                &mut p,
+                "serial_number",
+                input.serial_number.as_deref(),
+                200,
+            ),
             criticality: criticality(&mut p, input.criticality.unwrap_or(3)),
             state: input.state.unwrap_or(AssetState::Operating),
             specifications: validate::json_object(&mut p, "specifications", input.specifications),

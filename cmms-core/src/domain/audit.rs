@@ -132,7 +132,11 @@ pub struct ChainVerifier {
 impl ChainVerifier {
     /// A verifier expecting entry 1 of `org`.
     pub fn new(org: OrgId) -> Self {
-        Self { org, prev_hash: GENESIS_HASH.to_string(), next_seq: 1 }
+        Self {
+            org,
+            prev_hash: GENESIS_HASH.to_string(),
+            next_seq: 1,
+        }
     }
 
     /// The sequence number the next entry must have.
@@ -142,7 +146,10 @@ impl ChainVerifier {
 
     /// Checks the next entry.
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), BrokenLink> {
-        let broken = |reason: &str| BrokenLink { seq: e.seq, reason: reason.to_string() };
+        let broken = |reason: &str| BrokenLink {
+            seq: e.seq,
+            reason: reason.to_string(),
+        };
         if e.seq != self.next_seq {
             return Err(BrokenLink {
                 seq: self.next_seq,
@@ -153,7 +160,9 @@ impl ChainVerifier {
             return Err(broken("prev_hash does not match the previous entry's hash"));
         }
         if chain_hash(self.org, e.seq, &e.draft, &e.prev_hash) != e.hash {
-            return Err(broken("content does not match its hash (the entry was altered)"));
+            return Err(broken(
+                "content does not match its hash (the entry was altered)",
+            ));
         }
         self.prev_hash = e.hash.clone();
         self.next_seq += 1;
@@ -165,9 +174,75 @@ impl ChainVerifier {
         if head_seq != self.next_seq - 1 || (head_seq > 0 && head_hash != self.prev_hash) {
             return Err(BrokenLink {
                 seq: self.next_seq,
-                reason: format!("the chain head says {head_seq} entries, found {}", self.next_seq - 1),
+                reason: format!(
+                    "the chain head says {head_seq} entries, found {}",
+                    self.next_seq - 1
+                ),
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EntityKind;
+
+    fn chain(org: OrgId, n: i64) -> Vec<AuditEntry> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let draft = AuditDraft {
+                    at: chrono::DateTime::from_timestamp_micros(1_700_000_000_000_000 + seq)
+                        .unwrap(),
+                    actor_id: None,
+                    action: "test".into(),
+                    entity: EntityRef::new(EntityKind::Asset, uuid::Uuid::now_v7()),
+                    before: None,
+                    after: Some(serde_json::json!({"b": 1, "a": [seq]})),
+                    request_id: None,
+                };
+                let hash = chain_hash(org, seq, &draft, &prev);
+                let e = AuditEntry {
+                    org_id: org,
+                    seq,
+                    draft,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                e
+            })
+            .collect()
+    }
+
+    fn verify(org: OrgId, entries: &[AuditEntry]) -> Result<(), BrokenLink> {
+        let mut v = ChainVerifier::new(org);
+        entries.iter().try_for_each(|e| v.check(e))
+    }
+
+    #[test]
+    fn intact_chains_verify_and_edits_are_found() {
+        let org = OrgId::new();
+        let entries = chain(org, 5);
+        assert_eq!(verify(org, &entries), Ok(()));
+        let mut edited = entries.clone();
+        edited[2].draft.action = "other".into();
+        assert_eq!(verify(org, &edited).unwrap_err().seq, 3);
+        let mut dropped = entries.clone();
+        dropped.remove(1);
+        assert_eq!(verify(org, &dropped).unwrap_err().seq, 2);
+        assert!(
+            verify(OrgId::new(), &entries).is_err(),
+            "a chain is bound to its org"
+        );
+        let mut v = ChainVerifier::new(org);
+        entries.iter().for_each(|e| v.check(e).unwrap());
+        assert!(v.finish(5, &entries[4].hash).is_ok());
+        assert!(
+            v.finish(6, "x").is_err(),
+            "a truncated tail is found through the head"
+        );
     }
 }

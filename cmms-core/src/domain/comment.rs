@@ -39,6 +39,14 @@ impl Comment {
         let mut p = Problems::new();
         let body = validate::text(&mut p, "body", body, 1, 5000);
         p.finish()?;
-        Ok(Self { id: CommentId::new(), org_id, work_order_id, author_id, body, internal, created_at: now })
+        Ok(Self {
+            id: CommentId::new(),
+            org_id,
+            work_order_id,
+            author_id,
+            body,
+            internal,
+            created_at: now,
+        })
     }
 }

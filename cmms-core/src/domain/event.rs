@@ -95,7 +95,12 @@ pub struct EventAudience {
 impl EventAudience {
     /// The RBAC resource for this audience.
     pub fn resource(&self) -> Resource<'_> {
-        Resource { site: self.site_id, owner: self.owner, assignees: &self.assignees, team: self.team_id }
+        Resource {
+            site: self.site_id,
+            owner: self.owner,
+            assignees: &self.assignees,
+            team: self.team_id,
+        }
     }
 
     /// The permission a reader needs.

@@ -69,7 +69,10 @@ pub struct EntityRef {
 impl EntityRef {
     /// A reference from a kind and any typed id.
     pub fn new(kind: EntityKind, id: impl Into<Uuid>) -> Self {
-        Self { kind, id: id.into() }
+        Self {
+            kind,
+            id: id.into(),
+        }
     }
 }
 

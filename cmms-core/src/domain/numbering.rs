@@ -42,9 +42,15 @@ impl NumberFormat {
         let mut rest = format;
         while let Some(open) = rest.find('{') {
             if open > 0 {
+                if rest[..open].contains('}') {
+                    return Err(bad("has a '}' without '{'"));
+                }
                 parts.push(Part::Literal(rest[..open].to_string()));
             }
-            let close = rest[open..].find('}').ok_or_else(|| bad("has an unclosed '{'"))? + open;
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| bad("has an unclosed '{'"))?
+                + open;
             let token = &rest[open + 1..close];
             parts.push(match token {
                 "YYYY" => Part::Year4,
@@ -75,7 +81,11 @@ impl NumberFormat {
         let local = at.with_timezone(&tz);
         if self.parts.contains(&Part::Month) {
             format!("{prefix}:{:04}-{:02}", local.year(), local.month())
-        } else if self.parts.iter().any(|p| matches!(p, Part::Year4 | Part::Year2)) {
+        } else if self
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Year4 | Part::Year2))
+        {
             format!("{prefix}:{:04}", local.year())
         } else {
             prefix.to_string()
@@ -95,5 +105,43 @@ impl NumberFormat {
                 Part::Seq(width) => format!("{seq:0width$}"),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn formats_are_checked() {
+        for bad in [
+            "",
+            "WO-{YYYY}",
+            "{SEQ}-{SEQ}",
+            "WO-{SEQ",
+            "WO-}{SEQ}",
+            "{FOO}-{SEQ}",
+            "{SEQ:0}",
+            "{SEQ:13}",
+        ] {
+            let err = NumberFormat::parse(bad, "fmt").unwrap_err();
+            assert_eq!(err.field_errors()[0].field, "fmt", "{bad}");
+        }
+        assert!(NumberFormat::parse("{SEQ}", "fmt").is_ok());
+    }
+
+    #[test]
+    fn renders_and_keys_by_period_in_the_org_time_zone() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        // 2027-01-01 02:30 UTC is still 2026-12-31 in New York.
+        let at = Utc.with_ymd_and_hms(2027, 1, 1, 2, 30, 0).unwrap();
+        let f = NumberFormat::parse("R{YY}{MM}-{SEQ:3}", "f").unwrap();
+        assert_eq!(f.render(7, at, ny), "R2612-007");
+        assert_eq!(f.counter_key("request", at, ny), "request:2026-12");
+        assert_eq!(f.render(7, at, chrono_tz::UTC), "R2701-007");
+        let plain = NumberFormat::parse("#{SEQ}", "f").unwrap();
+        assert_eq!(plain.counter_key("work_order", at, ny), "work_order");
+        assert_eq!(plain.render(123_456, at, ny), "#123456");
     }
 }

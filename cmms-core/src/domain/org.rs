@@ -61,7 +61,9 @@ impl OrgSettings {
             NumberFormat::parse(&self.work_order_number_format, "work_order_number_format")
                 .map(drop),
         )?;
-        p.absorb(NumberFormat::parse(&self.request_number_format, "request_number_format").map(drop))?;
+        p.absorb(
+            NumberFormat::parse(&self.request_number_format, "request_number_format").map(drop),
+        )?;
         if !(1..=365).contains(&self.auto_close_days) {
             p.add("auto_close_days", "must be between 1 and 365");
         }
@@ -78,7 +80,10 @@ impl OrgSettings {
 /// Parses an IANA time zone name; errors name `field`.
 pub fn parse_time_zone(name: &str, field: &str) -> Result<Tz> {
     name.parse::<Tz>().map_err(|_| {
-        crate::CmmsError::invalid(field, "must be an IANA time zone name such as Europe/Berlin")
+        crate::CmmsError::invalid(
+            field,
+            "must be an IANA time zone name such as Europe/Berlin",
+        )
     })
 }
 

@@ -44,18 +44,47 @@ use RequestStatus as RS;
 
 /// The request status machine.
 pub const REQUEST_EDGES: &[RequestEdge] = &[
-    RequestEdge { from: RS::Draft, to: RS::Submitted, permission: Permission::RequestUpdate, needs_reason: false },
-    RequestEdge { from: RS::Draft, to: RS::Cancelled, permission: Permission::RequestUpdate, needs_reason: false },
-    RequestEdge { from: RS::Submitted, to: RS::Cancelled, permission: Permission::RequestUpdate, needs_reason: false },
-    RequestEdge { from: RS::Submitted, to: RS::Approved, permission: Permission::RequestReview, needs_reason: false },
-    RequestEdge { from: RS::Submitted, to: RS::Rejected, permission: Permission::RequestReview, needs_reason: true },
+    RequestEdge {
+        from: RS::Draft,
+        to: RS::Submitted,
+        permission: Permission::RequestUpdate,
+        needs_reason: false,
+    },
+    RequestEdge {
+        from: RS::Draft,
+        to: RS::Cancelled,
+        permission: Permission::RequestUpdate,
+        needs_reason: false,
+    },
+    RequestEdge {
+        from: RS::Submitted,
+        to: RS::Cancelled,
+        permission: Permission::RequestUpdate,
+        needs_reason: false,
+    },
+    RequestEdge {
+        from: RS::Submitted,
+        to: RS::Approved,
+        permission: Permission::RequestReview,
+        needs_reason: false,
+    },
+    RequestEdge {
+        from: RS::Submitted,
+        to: RS::Rejected,
+        permission: Permission::RequestReview,
+        needs_reason: true,
+    },
 ];
 
 /// The edge, or `InvalidTransition`.
 pub fn request_edge(from: RequestStatus, to: RequestStatus) -> Result<&'static RequestEdge> {
-    REQUEST_EDGES.iter().find(|e| e.from == from && e.to == to).ok_or_else(|| {
-        CmmsError::InvalidTransition { from: from.as_str().into(), to: to.as_str().into() }
-    })
+    REQUEST_EDGES
+        .iter()
+        .find(|e| e.from == from && e.to == to)
+        .ok_or_else(|| CmmsError::InvalidTransition {
+            from: from.as_str().into(),
+            to: to.as_str().into(),
+        })
 }
 
 /// A request.
@@ -106,7 +135,12 @@ pub struct Request {
 impl Request {
     /// The RBAC view: the requester owns it.
     pub fn resource(&self) -> Resource<'static> {
-        Resource { site: Some(self.site_id), owner: Some(self.requested_by), assignees: &[], team: None }
+        Resource {
+            site: Some(self.site_id),
+            owner: Some(self.requested_by),
+            assignees: &[],
+            team: None,
+        }
     }
 }
 
@@ -138,7 +172,10 @@ pub struct NewRequest {
 #[allow(missing_docs)]
 pub struct RequestPatch {
     pub title: Option<String>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<Option<String>>,
     pub priority: Option<Priority>,
     pub attachments: Option<Vec<Attachment>>,
@@ -181,7 +218,10 @@ impl Request {
     /// This draft with `patch` applied, as the next version (only drafts can be edited).
     pub fn patched(&self, patch: RequestPatch, now: DateTime<Utc>) -> Result<Self> {
         if self.status != RS::Draft {
-            return Err(CmmsError::invalid("status", "only draft requests can be edited"));
+            return Err(CmmsError::invalid(
+                "status",
+                "only draft requests can be edited",
+            ));
         }
         let mut p = Problems::new();
         let mut n = self.clone();

@@ -92,7 +92,10 @@ pub struct SitePatch {
     /// New time zone.
     pub time_zone: Option<String>,
     /// New address (`Some(None)` clears it).
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub address: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
@@ -102,7 +105,8 @@ pub struct SitePatch {
 pub(crate) fn short_code(p: &mut Problems, field: &str, code: &str) -> String {
     let c = code.trim().to_uppercase();
     let ok = (1..=16).contains(&c.chars().count())
-        && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
     if !ok {
         p.add(field, "must be 1 to 16 letters, digits, '-' or '_'");
     }
@@ -208,10 +212,16 @@ pub struct LocationPatch {
     /// New name.
     pub name: Option<String>,
     /// New code (`Some(None)` clears).
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code: Option<Option<String>>,
     /// New parent (`Some(None)` makes it a root).
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_id: Option<Option<LocationId>>,
 }
 

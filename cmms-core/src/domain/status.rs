@@ -77,7 +77,12 @@ use Requirement as R;
 use WorkOrderStatus as S;
 
 const fn e(from: S, to: S, permission: P, requires: &'static [R]) -> Edge {
-    Edge { from, to, permission, requires }
+    Edge {
+        from,
+        to,
+        permission,
+        requires,
+    }
 }
 
 /// The status machine. `Assigned -> Open` (everyone unassigned) is an addition to DESIGN §3.4
@@ -97,11 +102,21 @@ pub const EDGES: &[Edge] = &[
     ),
     e(S::Completed, S::Verified, P::WorkOrderVerify, &[]),
     e(S::Verified, S::Closed, P::WorkOrderClose, &[]),
-    e(S::Completed, S::InProgress, P::WorkOrderReopen, &[R::Reason]),
+    e(
+        S::Completed,
+        S::InProgress,
+        P::WorkOrderReopen,
+        &[R::Reason],
+    ),
     e(S::Requested, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
     e(S::Open, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
     e(S::Assigned, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
-    e(S::InProgress, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
+    e(
+        S::InProgress,
+        S::Cancelled,
+        P::WorkOrderCancel,
+        &[R::Reason],
+    ),
     e(S::OnHold, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
 ];
 
@@ -130,6 +145,18 @@ pub struct TransitionInput {
     pub completion_notes: Option<String>,
     /// Failure codes recorded on completion.
     pub failure: Option<FailureReport>,
+    /// The version the caller read; `None` checks against the version loaded by the use case.
+    pub expected_version: Option<i64>,
+}
+
+impl TransitionInput {
+    /// Input with only a reason.
+    pub fn reason(reason: impl Into<String>) -> Self {
+        Self {
+            reason: Some(reason.into()),
+            ..Self::default()
+        }
+    }
 }
 
 /// Facts the decision needs that are not on the work order itself.
@@ -168,8 +195,12 @@ pub fn decide_transition(
         check(*req, &mut p, &next, &reason, &input, facts);
     }
     if to == S::Completed {
-        next.completion_notes =
-            validate::opt_text(&mut p, "completion_notes", input.completion_notes.as_deref(), 5000);
+        next.completion_notes = validate::opt_text(
+            &mut p,
+            "completion_notes",
+            input.completion_notes.as_deref(),
+            5000,
+        );
         if let Some(f) = input.failure.clone() {
             next.failure = f;
         }
@@ -189,7 +220,10 @@ pub fn decide_transition(
         reason,
         at: now,
     };
-    Ok(Transitioned { work_order: next, entry })
+    Ok(Transitioned {
+        work_order: next,
+        entry,
+    })
 }
 
 fn check(
@@ -203,7 +237,10 @@ fn check(
     match req {
         R::Reason => match reason {
             Some(r) if r.chars().count() >= MIN_REASON => {}
-            _ => p.add("reason", format!("is required, at least {MIN_REASON} characters")),
+            _ => p.add(
+                "reason",
+                format!("is required, at least {MIN_REASON} characters"),
+            ),
         },
         R::MandatoryChecklistDone => {
             let open: Vec<&str> = facts
@@ -213,14 +250,24 @@ fn check(
                 .map(|i| i.label.as_str())
                 .collect();
             if !open.is_empty() {
-                p.add("checklist", format!("mandatory items not done: {}", open.join(", ")));
+                p.add(
+                    "checklist",
+                    format!("mandatory items not done: {}", open.join(", ")),
+                );
             }
         }
         R::FailureCodesIfRequired => {
-            let corrective = matches!(wo.wo_type, WorkOrderType::Corrective | WorkOrderType::Emergency);
+            let corrective = matches!(
+                wo.wo_type,
+                WorkOrderType::Corrective | WorkOrderType::Emergency
+            );
             let f = input.failure.as_ref().unwrap_or(&wo.failure);
             if facts.failure_codes_required && corrective {
-                for (field, v) in [("failure.problem", &f.problem), ("failure.cause", &f.cause), ("failure.remedy", &f.remedy)] {
+                for (field, v) in [
+                    ("failure.problem", &f.problem),
+                    ("failure.cause", &f.cause),
+                    ("failure.remedy", &f.remedy),
+                ] {
                     if v.is_none() {
                         p.add(field, "is required to complete corrective work");
                     }
@@ -240,7 +287,12 @@ fn check(
     }
 }
 
-fn apply_side_effects(wo: &mut WorkOrder, to: WorkOrderStatus, actor: Option<UserId>, now: DateTime<Utc>) {
+fn apply_side_effects(
+    wo: &mut WorkOrder,
+    to: WorkOrderStatus,
+    actor: Option<UserId>,
+    now: DateTime<Utc>,
+) {
     match to {
         S::InProgress => {
             wo.actual_start = wo.actual_start.or(Some(now));
@@ -268,5 +320,32 @@ pub fn initial_status(can_approve: bool, has_assignee: bool) -> WorkOrderStatus 
         (false, _) => S::Requested,
         (true, true) => S::Assigned,
         (true, false) => S::Open,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_a_sound_machine() {
+        for s in WorkOrderStatus::ALL {
+            let terminal = matches!(s, S::Closed | S::Cancelled);
+            assert_eq!(s.is_terminal(), terminal, "{s}");
+        }
+        for s in [S::Requested, S::Open, S::Assigned, S::InProgress, S::OnHold] {
+            assert!(
+                edge(s, S::Cancelled).is_some_and(|e| e.requires.contains(&Requirement::Reason)),
+                "{s}"
+            );
+        }
+        for s in [S::Completed, S::Verified] {
+            assert!(
+                edge(s, S::Cancelled).is_none(),
+                "no cancel after completion: {s}"
+            );
+        }
+        let pairs: std::collections::HashSet<_> = EDGES.iter().map(|e| (e.from, e.to)).collect();
+        assert_eq!(pairs.len(), EDGES.len(), "no duplicate edges");
     }
 }

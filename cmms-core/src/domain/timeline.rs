@@ -44,7 +44,10 @@ pub struct TimelineEntry {
 /// let spent = time_in_status(&tl, t0 + TimeDelta::minutes(90));
 /// assert_eq!(spent, vec![(S::Open, TimeDelta::minutes(30)), (S::InProgress, TimeDelta::minutes(60))]);
 /// ```
-pub fn time_in_status(timeline: &[TimelineEntry], now: DateTime<Utc>) -> Vec<(WorkOrderStatus, TimeDelta)> {
+pub fn time_in_status(
+    timeline: &[TimelineEntry],
+    now: DateTime<Utc>,
+) -> Vec<(WorkOrderStatus, TimeDelta)> {
     let mut totals: Vec<(WorkOrderStatus, TimeDelta)> = Vec::new();
     for (i, entry) in timeline.iter().enumerate() {
         let end = timeline.get(i + 1).map_or(now, |next| next.at);

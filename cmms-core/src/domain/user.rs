@@ -158,9 +158,13 @@ impl CustomRole {
         if name.parse::<BuiltinRole>().is_ok() {
             p.add("name", "is the name of a built-in role");
         }
-        let description = validate::opt_text(&mut p, "description", input.description.as_deref(), 500);
+        let description =
+            validate::opt_text(&mut p, "description", input.description.as_deref(), 500);
         if input.level == 0 || input.level >= BuiltinRole::ADMIN_LEVEL {
-            p.add("level", format!("must be between 1 and {}", BuiltinRole::ADMIN_LEVEL - 1));
+            p.add(
+                "level",
+                format!("must be between 1 and {}", BuiltinRole::ADMIN_LEVEL - 1),
+            );
         }
         if input.permissions.is_empty() {
             p.add("permissions", "must hold at least one permission");

@@ -195,22 +195,43 @@ pub struct NewWorkOrder {
 #[allow(missing_docs)]
 pub struct WorkOrderPatch {
     pub title: Option<String>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<Option<String>>,
     #[serde(rename = "type")]
     pub wo_type: Option<WorkOrderType>,
     pub priority: Option<Priority>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub category: Option<Option<String>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub location_id: Option<Option<LocationId>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub asset_id: Option<Option<AssetId>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team_id: Option<Option<TeamId>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_at: Option<Option<DateTime<Utc>>>,
-    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        with = "crate::domain::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub estimated_hours: Option<Option<f64>>,
 }
 

@@ -106,17 +106,30 @@ pub trait WorkOrderReads {
     /// One work order with its assignees.
     async fn get_work_order(&self, org: OrgId, id: WorkOrderId) -> StoreResult<Option<WorkOrder>>;
     /// A page of work orders (see the keyset contract in `query`).
-    async fn list_work_orders(&self, org: OrgId, query: &WorkOrderQuery) -> StoreResult<Vec<WorkOrder>>;
+    async fn list_work_orders(
+        &self,
+        org: OrgId,
+        query: &WorkOrderQuery,
+    ) -> StoreResult<Vec<WorkOrder>>;
     /// The status timeline, oldest first.
     async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>>;
     /// Comments, oldest first; internal ones only when asked.
-    async fn comments(&self, org: OrgId, wo: WorkOrderId, include_internal: bool) -> StoreResult<Vec<Comment>>;
+    async fn comments(
+        &self,
+        org: OrgId,
+        wo: WorkOrderId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<Comment>>;
     /// Checklist items by position.
     async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>>;
     /// Labor entries by start time.
     async fn labor(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<LaborEntry>>;
     /// Completed work orders that came from a request and were completed at or before `before`.
-    async fn awaiting_confirmation(&self, org: OrgId, before: DateTime<Utc>) -> StoreResult<Vec<WorkOrder>>;
+    async fn awaiting_confirmation(
+        &self,
+        org: OrgId,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<WorkOrder>>;
 }
 
 /// Requests.
@@ -132,7 +145,12 @@ pub trait RequestReads {
 #[async_trait]
 pub trait AuditReads {
     /// Entries with `seq > after`, in order, at most `limit`.
-    async fn audit_entries(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    async fn audit_entries(
+        &self,
+        org: OrgId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
     /// The chain head: last sequence number and hash (`0` and the genesis hash when empty).
     async fn audit_head(&self, org: OrgId) -> StoreResult<(i64, String)>;
 }
@@ -140,7 +158,16 @@ pub trait AuditReads {
 /// A storage backend. See DESIGN §3.1.
 #[async_trait]
 pub trait Store:
-    OrgReads + SiteReads + UserReads + AssetReads + WorkOrderReads + RequestReads + AuditReads + Send + Sync + 'static
+    OrgReads
+    + SiteReads
+    + UserReads
+    + AssetReads
+    + WorkOrderReads
+    + RequestReads
+    + AuditReads
+    + Send
+    + Sync
+    + 'static
 {
     /// Applies the whole changeset in one transaction, or nothing. Numbers audit entries (and
     /// links them with `domain::audit::chain_hash`) and events per org; after the transaction

@@ -69,7 +69,10 @@ pub struct WorkOrderSort {
 
 impl Default for WorkOrderSort {
     fn default() -> Self {
-        Self { field: WorkOrderSortField::Created, direction: Direction::Desc }
+        Self {
+            field: WorkOrderSortField::Created,
+            direction: Direction::Desc,
+        }
     }
 }
 
@@ -87,7 +90,10 @@ impl std::str::FromStr for WorkOrderSort {
             WorkOrderSortField::Due => Direction::Asc,
             _ => Direction::Desc,
         };
-        Ok(Self { field, direction: dir.unwrap_or(natural) })
+        Ok(Self {
+            field,
+            direction: dir.unwrap_or(natural),
+        })
     }
 }
 
@@ -119,27 +125,44 @@ struct CursorWire {
 
 /// Encodes an opaque cursor for `sort` positioned at `key`.
 pub fn encode_cursor(sort: &str, key: &SortKey) -> String {
-    let wire = CursorWire { s: sort.to_string(), k: key.value.clone(), i: key.id };
+    let wire = CursorWire {
+        s: sort.to_string(),
+        k: key.value.clone(),
+        i: key.id,
+    };
     let json = serde_json::to_vec(&wire).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
 /// Decodes a cursor made by `encode_cursor` for the same `sort`.
 pub fn decode_cursor(sort: &str, cursor: &str) -> Result<SortKey> {
-    let bad = || CmmsError::invalid("cursor", "is not a cursor from this list (or its sort changed)");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| bad())?;
+    let bad = || {
+        CmmsError::invalid(
+            "cursor",
+            "is not a cursor from this list (or its sort changed)",
+        )
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| bad())?;
     let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     if wire.s != sort {
         return Err(bad());
     }
-    Ok(SortKey { value: wire.k, id: wire.i })
+    Ok(SortKey {
+        value: wire.k,
+        id: wire.i,
+    })
 }
 
 /// Checks a requested page size.
 pub fn check_limit(limit: Option<u32>) -> Result<u32> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         0 => Err(CmmsError::invalid("limit", "must be at least 1")),
-        n if n > MAX_LIMIT => Err(CmmsError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
+        n if n > MAX_LIMIT => Err(CmmsError::invalid(
+            "limit",
+            format!("must be at most {MAX_LIMIT}"),
+        )),
         n => Ok(n),
     }
 }
@@ -291,4 +314,58 @@ pub struct UserQuery {
     pub after: Option<SortKey>,
     /// Rows to return at most.
     pub fetch: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_parse_with_natural_directions() {
+        let s = |t: &str| t.parse::<WorkOrderSort>().unwrap();
+        assert_eq!(
+            s("created"),
+            WorkOrderSort {
+                field: WorkOrderSortField::Created,
+                direction: Direction::Desc
+            }
+        );
+        assert_eq!(
+            s("due"),
+            WorkOrderSort {
+                field: WorkOrderSortField::Due,
+                direction: Direction::Asc
+            }
+        );
+        assert_eq!(s("-due").direction, Direction::Desc);
+        assert_eq!(s("priority:asc").direction, Direction::Asc);
+        assert!("due:up".parse::<WorkOrderSort>().is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_one_sort() {
+        let key = SortKey {
+            value: Some(KeyValue::Text("Pump".into())),
+            id: Uuid::now_v7(),
+        };
+        let c = encode_cursor("name", &key);
+        assert_eq!(decode_cursor("name", &c).unwrap(), key);
+        assert!(decode_cursor("email", &c).is_err());
+        assert!(decode_cursor("name", "%%%").is_err());
+        let null = SortKey {
+            value: None,
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(
+            decode_cursor("due:asc", &encode_cursor("due:asc", &null)).unwrap(),
+            null
+        );
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(check_limit(None).unwrap(), DEFAULT_LIMIT);
+        assert_eq!(check_limit(Some(500)).unwrap(), 500);
+        assert!(check_limit(Some(0)).is_err() && check_limit(Some(501)).is_err());
+    }
 }

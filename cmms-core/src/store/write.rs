@@ -46,7 +46,10 @@ pub enum Write {
     /// Update a work order; the assignee list is replaced.
     UpdateWorkOrder(WorkOrder),
     /// Delete a work order and everything that belongs to it, if its version is still this.
-    DeleteWorkOrder { id: WorkOrderId, version: i64 },
+    DeleteWorkOrder {
+        id: WorkOrderId,
+        version: i64,
+    },
     InsertTimeline(TimelineEntry),
     InsertComment(Comment),
     InsertChecklistItem(ChecklistItem),
@@ -73,7 +76,9 @@ pub struct Numbered {
 
 impl std::fmt::Debug for Numbered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Numbered").field("counters", &self.counters).finish_non_exhaustive()
+        f.debug_struct("Numbered")
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,7 +117,10 @@ impl Changeset {
         counters: Vec<String>,
         build: impl FnOnce(&[i64]) -> Vec<Write> + Send + 'static,
     ) -> Self {
-        self.numbered = Some(Numbered { counters, build: Box::new(build) });
+        self.numbered = Some(Numbered {
+            counters,
+            build: Box::new(build),
+        });
         self
     }
 

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 pub mod cases;
+pub mod fixtures;
 
 use crate::ids::OrgId;
 use crate::store::Store;
@@ -32,7 +33,28 @@ pub trait TestDb: Send + Sync + 'static {
 #[macro_export]
 macro_rules! conformance_suite {
     ($make:expr) => {
-        $crate::__conformance_cases!($make; smoke_schema_version);
+        $crate::__conformance_cases!($make;
+            smoke_schema_version,
+            status_every_edge_succeeds,
+            status_other_pairs_refused,
+            status_requirements_enforced,
+            status_side_effects,
+            status_assignment_rules,
+            permission_matrix,
+            permission_conditions_pure,
+            permission_grant_below,
+            permission_requester_and_contractor_scope,
+            tenant_isolation,
+            concurrency_same_version,
+            concurrency_fifty_numbers,
+            audit_chain_verifies_and_detects_tampering,
+            events_resume_from_sequence,
+            bad_input_is_refused_cleanly,
+            request_flow_end_to_end,
+            request_auto_close_after_n_days,
+            round_trips_are_exact,
+            list_filters_sorts_and_pages,
+        );
     };
 }
 

@@ -1,0 +1,52 @@
+//! Audit use cases: read the trail and verify its hash chain.
+
+use super::Cmms;
+use crate::actor::Actor;
+use crate::domain::audit::{AuditEntry, BrokenLink, ChainVerifier};
+use crate::error::{CmmsError, Result};
+use crate::rbac::{self, Permission, Resource};
+
+/// Entries read per round trip while verifying.
+const VERIFY_PAGE: u32 = 1000;
+
+impl Cmms {
+    /// Audit entries of the actor's organization with `seq > after`, oldest first (at most
+    /// `limit`, 1 to 1000).
+    pub async fn audit_entries(
+        &self,
+        actor: &Actor,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        rbac::authorize(actor, Permission::AuditRead, &Resource::ORG)?;
+        if !(1..=1000).contains(&limit) {
+            return Err(CmmsError::invalid("limit", "must be between 1 and 1000"));
+        }
+        Ok(self.store.audit_entries(actor.org(), after, limit).await?)
+    }
+
+    /// Walks the organization's whole audit chain and returns the first broken link, or `None`
+    /// when every entry is intact, in order and complete up to the chain head.
+    pub async fn verify_audit_chain(&self, actor: &Actor) -> Result<Option<BrokenLink>> {
+        rbac::authorize(actor, Permission::AuditRead, &Resource::ORG)?;
+        let org = actor.org();
+        // Read the head first: entries appended while we verify lie beyond it and are ignored.
+        let (head_seq, head_hash) = self.store.audit_head(org).await?;
+        let mut verifier = ChainVerifier::new(org);
+        while verifier.next_seq() <= head_seq {
+            let page = self
+                .store
+                .audit_entries(org, verifier.next_seq() - 1, VERIFY_PAGE)
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            for entry in page.iter().take_while(|e| e.seq <= head_seq) {
+                if let Err(broken) = verifier.check(entry) {
+                    return Ok(Some(broken));
+                }
+            }
+        }
+        Ok(verifier.finish(head_seq, &head_hash).err())
+    }
+}

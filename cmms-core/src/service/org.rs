@@ -1,0 +1,215 @@
+//! Organization use cases: bootstrap, settings, failure codes, and building an `Actor`.
+
+use super::{Cmms, Stamp, check_version, json, require_held};
+use crate::actor::{Actor, ActorGrant};
+use crate::domain::event::EventKind;
+use crate::domain::failure_code::{FailureCode, FailureCodeKind};
+use crate::domain::org::{NewOrg, Org, OrgSettings, validate_org_name};
+use crate::domain::user::{RoleGrant, User};
+use crate::domain::{EntityKind, EntityRef};
+use crate::error::{CmmsError, Problems, Result};
+use crate::ids::{GrantId, OrgId, UserId};
+use crate::rbac::{self, BuiltinRole, Permission, Resource, RoleDef, RoleRef};
+use crate::store::{Changeset, Write};
+
+/// What `bootstrap_org` created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bootstrapped {
+    /// The new organization.
+    pub org: Org,
+    /// Its first user, holding the owner role at org scope.
+    pub owner: User,
+}
+
+impl Cmms {
+    /// The actor for a user: loads the user, their role grants (resolving custom roles) and
+    /// teams. Unknown or inactive users are `Unauthenticated`.
+    pub async fn actor(&self, org: OrgId, user: UserId) -> Result<Actor> {
+        let s = &self.store;
+        let u = s
+            .get_user(org, user)
+            .await?
+            .filter(|u| u.active)
+            .ok_or(CmmsError::Unauthenticated)?;
+        let mut grants = Vec::new();
+        for g in s.grants_of_user(org, u.id).await? {
+            let role = match g.role {
+                RoleRef::Builtin(b) => RoleDef::builtin(b),
+                RoleRef::Custom(id) => match s.get_role(org, id).await? {
+                    Some(r) => r.def(),
+                    None => continue,
+                },
+            };
+            grants.push(ActorGrant {
+                role,
+                sites: g.sites,
+            });
+        }
+        let teams = s.teams_of_user(org, u.id).await?;
+        Ok(Actor::new(org, u.id, grants, teams))
+    }
+
+    /// Creates an organization with its first owner (for an empty database, or a new tenant).
+    /// The caller decides who may do this; no actor is needed.
+    pub async fn bootstrap_org(&self, input: NewOrg) -> Result<Bootstrapped> {
+        let now = self.now();
+        let mut p = Problems::new();
+        let name = validate_org_name(&mut p, &input.name);
+        p.absorb(input.settings.validate())?;
+        let org_id = OrgId::new();
+        let owner = User::create(org_id, &input.owner_name, &input.owner_email, now)
+            .map_err(|e| prefix_fields(e, "owner_"));
+        let owner = match owner {
+            Ok(u) => Some(u),
+            Err(e) => p.absorb(Err(e)).map(|()| None)?,
+        };
+        p.finish()?;
+        let owner = owner.ok_or_else(|| CmmsError::invalid("owner_email", "is required"))?;
+        let org = Org {
+            id: org_id,
+            name,
+            settings: input.settings,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let grant = RoleGrant {
+            id: GrantId::new(),
+            org_id: org.id,
+            user_id: owner.id,
+            role: RoleRef::Builtin(BuiltinRole::Owner),
+            sites: None,
+            granted_by: None,
+            granted_at: now,
+        };
+        let system = Actor::system(org.id);
+        let st = Stamp::new(&system, now);
+        let mut cs = Changeset::new();
+        cs.push(Write::InsertOrg(org.clone()));
+        cs.push(Write::InsertUser(owner.clone()));
+        cs.push(Write::InsertGrant(grant.clone()));
+        cs.extend(st.org_change(
+            "org.create",
+            EventKind::OrgUpdated,
+            EntityRef::new(EntityKind::Org, org.id),
+            None,
+            Some(json(&org)),
+        ));
+        cs.extend(st.org_change(
+            "user.create",
+            EventKind::UserCreated,
+            EntityRef::new(EntityKind::User, owner.id),
+            None,
+            Some(json(&owner)),
+        ));
+        cs.extend(st.org_change(
+            "grant.add",
+            EventKind::GrantAdded,
+            EntityRef::new(EntityKind::Grant, grant.id),
+            None,
+            Some(json(&grant)),
+        ));
+        self.commit(&system, cs).await?;
+        Ok(Bootstrapped { org, owner })
+    }
+
+    /// The actor's organization.
+    pub async fn get_org(&self, actor: &Actor) -> Result<Org> {
+        rbac::authorize(actor, Permission::OrgRead, &Resource::ORG)?;
+        self.load_org(actor.org()).await
+    }
+
+    pub(crate) async fn load_org(&self, org: OrgId) -> Result<Org> {
+        self.store
+            .get_org(org)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("org", org))
+    }
+
+    /// Replaces the organization's settings.
+    pub async fn update_org_settings(
+        &self,
+        actor: &Actor,
+        settings: OrgSettings,
+        expected_version: Option<i64>,
+    ) -> Result<Org> {
+        rbac::authorize(actor, Permission::OrgManage, &Resource::ORG)?;
+        let before = self.load_org(actor.org()).await?;
+        check_version("org", before.version, expected_version)?;
+        settings.validate()?;
+        let now = self.now();
+        let after = Org {
+            settings,
+            updated_at: now,
+            version: before.version + 1,
+            ..before.clone()
+        };
+        let st = Stamp::new(actor, now);
+        let mut cs = Changeset::new();
+        cs.push(Write::UpdateOrg(after.clone()));
+        cs.extend(st.org_change(
+            "org.update",
+            EventKind::OrgUpdated,
+            EntityRef::new(EntityKind::Org, after.id),
+            Some(json(&before)),
+            Some(json(&after)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(after)
+    }
+
+    /// Defines a failure code (problem, cause or remedy) for completion reports.
+    pub async fn create_failure_code(
+        &self,
+        actor: &Actor,
+        kind: FailureCodeKind,
+        code: &str,
+        description: &str,
+    ) -> Result<FailureCode> {
+        rbac::authorize(actor, Permission::OrgManage, &Resource::ORG)?;
+        let fc = FailureCode::create(actor.org(), kind, code, description, self.now())?;
+        let existing = self.store.list_failure_codes(actor.org()).await?;
+        if existing
+            .iter()
+            .any(|c| c.kind == fc.kind && c.code == fc.code)
+        {
+            return Err(CmmsError::invalid(
+                "code",
+                format!("{} code {} already exists", kind, fc.code),
+            ));
+        }
+        let st = Stamp::new(actor, fc.created_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::InsertFailureCode(fc.clone()));
+        cs.extend(st.org_change(
+            "failure_code.create",
+            EventKind::FailureCodeCreated,
+            EntityRef::new(EntityKind::FailureCode, fc.id),
+            None,
+            Some(json(&fc)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(fc)
+    }
+
+    /// The organization's failure codes.
+    pub async fn list_failure_codes(&self, actor: &Actor) -> Result<Vec<FailureCode>> {
+        require_held(actor, Permission::OrgRead)?;
+        Ok(self.store.list_failure_codes(actor.org()).await?)
+    }
+}
+
+fn prefix_fields(e: CmmsError, prefix: &str) -> CmmsError {
+    match e {
+        CmmsError::Validation(fields) => CmmsError::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.field = format!("{prefix}{}", f.field);
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

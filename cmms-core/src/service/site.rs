@@ -1,0 +1,308 @@
+//! Site, location and team use cases.
+
+use super::{Cmms, Stamp, check_version, json, require_held, require_readable};
+use crate::actor::Actor;
+use crate::domain::event::EventKind;
+use crate::domain::site::{
+    Location, LocationPatch, NewLocation, NewSite, Site, SitePatch, check_no_cycle,
+};
+use crate::domain::team::{NewTeam, Team, TeamPatch};
+use crate::domain::{EntityKind, EntityRef};
+use crate::error::{CmmsError, Result};
+use crate::ids::{LocationId, SiteId, TeamId, UserId};
+use crate::rbac::{self, Permission, Resource, ScopeCondition};
+use crate::store::{Changeset, Write};
+
+impl Cmms {
+    /// Creates a site (org-wide `site.manage`).
+    pub async fn create_site(&self, actor: &Actor, input: NewSite) -> Result<Site> {
+        rbac::authorize(actor, Permission::SiteManage, &Resource::ORG)?;
+        let site = Site::create(actor.org(), input, self.now())?;
+        self.ensure_site_code_free(actor, &site).await?;
+        let st = Stamp::new(actor, site.created_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::InsertSite(site.clone()));
+        cs.extend(st.org_change(
+            "site.create",
+            EventKind::SiteCreated,
+            EntityRef::new(EntityKind::Site, site.id),
+            None,
+            Some(json(&site)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(site)
+    }
+
+    async fn ensure_site_code_free(&self, actor: &Actor, site: &Site) -> Result<()> {
+        let sites = self.store.list_sites(actor.org()).await?;
+        if sites.iter().any(|s| s.code == site.code && s.id != site.id) {
+            return Err(CmmsError::invalid(
+                "code",
+                format!("site code {} is already used", site.code),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Changes a site.
+    pub async fn update_site(
+        &self,
+        actor: &Actor,
+        id: SiteId,
+        patch: SitePatch,
+        expected_version: Option<i64>,
+    ) -> Result<Site> {
+        let before = self.get_site(actor, id).await?;
+        rbac::authorize(actor, Permission::SiteManage, &Resource::at_site(id))?;
+        check_version("site", before.version, expected_version)?;
+        let after = before.patched(patch, self.now())?;
+        self.ensure_site_code_free(actor, &after).await?;
+        let st = Stamp::new(actor, after.updated_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::UpdateSite(after.clone()));
+        cs.extend(st.org_change(
+            "site.update",
+            EventKind::SiteUpdated,
+            EntityRef::new(EntityKind::Site, id),
+            Some(json(&before)),
+            Some(json(&after)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(after)
+    }
+
+    /// One site.
+    pub async fn get_site(&self, actor: &Actor, id: SiteId) -> Result<Site> {
+        let site = self
+            .store
+            .get_site(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("site", id))?;
+        require_readable(
+            actor,
+            Permission::SiteRead,
+            &Resource::at_site(id),
+            "site",
+            id,
+        )?;
+        Ok(site)
+    }
+
+    /// The sites the actor may see, by code.
+    pub async fn list_sites(&self, actor: &Actor) -> Result<Vec<Site>> {
+        require_held(actor, Permission::SiteRead)?;
+        let vis = rbac::visibility(actor, Permission::SiteRead);
+        let mut sites = self.store.list_sites(actor.org()).await?;
+        if !vis.is_all() {
+            sites.retain(|s| {
+                vis.clauses.iter().any(|c| {
+                    c.condition == ScopeCondition::Any
+                        && c.sites.as_ref().is_none_or(|ids| ids.contains(&s.id))
+                })
+            });
+        }
+        Ok(sites)
+    }
+
+    /// Creates a location in a site, optionally under a parent location of the same site.
+    pub async fn create_location(&self, actor: &Actor, input: NewLocation) -> Result<Location> {
+        let site = self.get_site(actor, input.site_id).await?;
+        rbac::authorize(actor, Permission::SiteManage, &Resource::at_site(site.id))?;
+        if let Some(parent) = input.parent_id {
+            self.check_location_in_site(actor, parent, site.id, "parent_id")
+                .await?;
+        }
+        let loc = Location::create(actor.org(), input, self.now())?;
+        let st = Stamp::new(actor, loc.created_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::InsertLocation(loc.clone()));
+        cs.extend(st.org_change(
+            "location.create",
+            EventKind::LocationCreated,
+            EntityRef::new(EntityKind::Location, loc.id),
+            None,
+            Some(json(&loc)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(loc)
+    }
+
+    /// Loads a location and checks it belongs to `site`; errors name `field`.
+    pub(crate) async fn check_location_in_site(
+        &self,
+        actor: &Actor,
+        id: LocationId,
+        site: SiteId,
+        field: &str,
+    ) -> Result<Location> {
+        let loc = self
+            .store
+            .get_location(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("location", id))?;
+        if loc.site_id != site {
+            return Err(CmmsError::invalid(
+                field,
+                "the location belongs to another site",
+            ));
+        }
+        Ok(loc)
+    }
+
+    /// Changes a location (rename, or move under another location of the same site).
+    pub async fn update_location(
+        &self,
+        actor: &Actor,
+        id: LocationId,
+        patch: LocationPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Location> {
+        let before = self.get_location(actor, id).await?;
+        rbac::authorize(
+            actor,
+            Permission::SiteManage,
+            &Resource::at_site(before.site_id),
+        )?;
+        check_version("location", before.version, expected_version)?;
+        if let Some(Some(parent)) = patch.parent_id {
+            self.check_location_in_site(actor, parent, before.site_id, "parent_id")
+                .await?;
+            let path = self.store.location_path(actor.org(), parent).await?;
+            check_no_cycle("parent_id", id, parent, &path)?;
+        }
+        let after = before.patched(patch, self.now())?;
+        let st = Stamp::new(actor, after.updated_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::UpdateLocation(after.clone()));
+        cs.extend(st.org_change(
+            "location.update",
+            EventKind::LocationUpdated,
+            EntityRef::new(EntityKind::Location, id),
+            Some(json(&before)),
+            Some(json(&after)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(after)
+    }
+
+    /// One location.
+    pub async fn get_location(&self, actor: &Actor, id: LocationId) -> Result<Location> {
+        let loc = self
+            .store
+            .get_location(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("location", id))?;
+        require_readable(
+            actor,
+            Permission::SiteRead,
+            &Resource::at_site(loc.site_id),
+            "location",
+            id,
+        )?;
+        Ok(loc)
+    }
+
+    /// Locations of one site (or of every site the actor may see).
+    pub async fn list_locations(
+        &self,
+        actor: &Actor,
+        site: Option<SiteId>,
+    ) -> Result<Vec<Location>> {
+        require_held(actor, Permission::SiteRead)?;
+        let mut locs = self.store.list_locations(actor.org(), site).await?;
+        locs.retain(|l| rbac::can(actor, Permission::SiteRead, &Resource::at_site(l.site_id)));
+        Ok(locs)
+    }
+
+    async fn check_users_exist(&self, actor: &Actor, ids: &[UserId]) -> Result<()> {
+        let found = self.store.users_by_ids(actor.org(), ids).await?;
+        match ids.iter().find(|id| !found.iter().any(|u| u.id == **id)) {
+            Some(missing) => Err(CmmsError::not_found("user", missing)),
+            None => Ok(()),
+        }
+    }
+
+    fn team_resource(team_site: Option<SiteId>) -> Resource<'static> {
+        team_site.map_or(Resource::ORG, Resource::at_site)
+    }
+
+    /// Creates a team.
+    pub async fn create_team(&self, actor: &Actor, input: NewTeam) -> Result<Team> {
+        rbac::authorize(
+            actor,
+            Permission::SiteManage,
+            &Self::team_resource(input.site_id),
+        )?;
+        if let Some(site) = input.site_id {
+            self.get_site(actor, site).await?;
+        }
+        let team = Team::create(actor.org(), input, self.now())?;
+        self.check_users_exist(actor, &team.members).await?;
+        let st = Stamp::new(actor, team.created_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::InsertTeam(team.clone()));
+        cs.extend(st.org_change(
+            "team.create",
+            EventKind::TeamCreated,
+            EntityRef::new(EntityKind::Team, team.id),
+            None,
+            Some(json(&team)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(team)
+    }
+
+    /// Changes a team (name, home site, members).
+    pub async fn update_team(
+        &self,
+        actor: &Actor,
+        id: TeamId,
+        patch: TeamPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Team> {
+        let before = self.get_team(actor, id).await?;
+        rbac::authorize(
+            actor,
+            Permission::SiteManage,
+            &Self::team_resource(before.site_id),
+        )?;
+        check_version("team", before.version, expected_version)?;
+        let after = before.patched(patch, self.now())?;
+        rbac::authorize(
+            actor,
+            Permission::SiteManage,
+            &Self::team_resource(after.site_id),
+        )?;
+        if let Some(site) = after.site_id {
+            self.get_site(actor, site).await?;
+        }
+        self.check_users_exist(actor, &after.members).await?;
+        let st = Stamp::new(actor, after.updated_at);
+        let mut cs = Changeset::new();
+        cs.push(Write::UpdateTeam(after.clone()));
+        cs.extend(st.org_change(
+            "team.update",
+            EventKind::TeamUpdated,
+            EntityRef::new(EntityKind::Team, id),
+            Some(json(&before)),
+            Some(json(&after)),
+        ));
+        self.commit(actor, cs).await?;
+        Ok(after)
+    }
+
+    /// One team.
+    pub async fn get_team(&self, actor: &Actor, id: TeamId) -> Result<Team> {
+        require_held(actor, Permission::SiteRead)?;
+        self.store
+            .get_team(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("team", id))
+    }
+
+    /// Every team.
+    pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>> {
+        require_held(actor, Permission::SiteRead)?;
+        Ok(self.store.list_teams(actor.org()).await?)
+    }
+}
