@@ -177,3 +177,40 @@ pub(crate) fn configure(
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_its_caller_and_the_thread_lives_on() {
+        let threads = Threads::start(Target::Memory, 0, Duration::from_secs(1))
+            .await
+            .unwrap();
+        let err = threads
+            .write(|_| -> Result<(), StoreError> { panic!("boom") })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "backend: store is closed");
+        let one: i64 = threads
+            .read(|c| {
+                c.query_row("SELECT 1", [], |r| r.get(0))
+                    .map_err(map_rusqlite)
+            })
+            .await
+            .unwrap();
+        assert_eq!(one, 1);
+    }
+
+    #[tokio::test]
+    async fn calls_fail_once_the_thread_is_gone() {
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        drop(rx);
+        let threads = Threads {
+            writer: tx,
+            readers: None,
+        };
+        let err = threads.write(|_| Ok(())).await.unwrap_err();
+        assert_eq!(err.to_string(), "backend: store is closed");
+    }
+}

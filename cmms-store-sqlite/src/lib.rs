@@ -79,7 +79,8 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` with default options.
-    /// `":memory:"` opens a private in-memory database (see [`SqliteStore::open_in_memory`]).
+    /// `":memory:"` (or `"sqlite::memory:"`) opens a private in-memory database on one shared
+    /// connection (see [`SqliteStore::open_in_memory`]).
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with(path, SqliteOptions::default()).await
     }
@@ -91,7 +92,7 @@ impl SqliteStore {
         options: SqliteOptions,
     ) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        let target = if path == Path::new(":memory:") {
+        let target = if path == Path::new(":memory:") || path == Path::new("sqlite::memory:") {
             Target::Memory
         } else {
             Target::File(path.to_path_buf())

@@ -179,6 +179,9 @@ pub(crate) fn find_user_by_email(c: &Connection, org: OrgId, email: &str) -> R<O
 }
 
 pub(crate) fn users_by_ids(c: &Connection, org: OrgId, ids: &[UserId]) -> R<Vec<User>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
     // Chunks keep the number of bound parameters well below SQLite's limit.
     for chunk in ids.chunks(500) {
