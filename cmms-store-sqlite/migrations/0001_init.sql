@@ -8,6 +8,9 @@
 --   * every tenant table has org_id and PRIMARY KEY (org_id, id); references are composite
 --     (org_id, x_id) -> parent (org_id, id), so a row can never point into another tenant.
 --   * tables are STRICT, so a value of the wrong type is refused instead of coerced.
+--   * foreign keys are checked at COMMIT (DEFERRABLE INITIALLY DEFERRED): a changeset applies
+--     its plain writes before the numbered ones, so a child may be written before its parent
+--     within one commit; a dangling reference still fails the whole commit.
 
 CREATE TABLE orgs (
     id          BLOB    NOT NULL PRIMARY KEY,
@@ -20,7 +23,7 @@ CREATE TABLE orgs (
 
 -- Per-org counters for human numbers (key such as 'work_order:2026').
 CREATE TABLE org_counters (
-    org_id  BLOB    NOT NULL REFERENCES orgs (id),
+    org_id  BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     key     TEXT    NOT NULL,
     value   INTEGER NOT NULL CHECK (value >= 1),
     PRIMARY KEY (org_id, key)
@@ -28,7 +31,7 @@ CREATE TABLE org_counters (
 
 -- Head of each org's audit hash chain: touched last in every commit that appends audit entries.
 CREATE TABLE audit_heads (
-    org_id  BLOB    NOT NULL PRIMARY KEY REFERENCES orgs (id),
+    org_id  BLOB    NOT NULL PRIMARY KEY REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     seq     INTEGER NOT NULL CHECK (seq >= 0),
     hash    TEXT    NOT NULL
 ) STRICT;
@@ -37,7 +40,7 @@ CREATE TABLE audit_heads (
 -- every aggregate core adds), so they carry no CHECK: the chain must never refuse an entry
 -- because the schema lags behind core.
 CREATE TABLE audit_log (
-    org_id       BLOB    NOT NULL REFERENCES orgs (id),
+    org_id       BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     seq          INTEGER NOT NULL CHECK (seq >= 1),
     at           INTEGER NOT NULL,
     actor_id     BLOB,
@@ -54,13 +57,13 @@ CREATE TABLE audit_log (
 
 -- Head of each org's event sequence.
 CREATE TABLE event_heads (
-    org_id  BLOB    NOT NULL PRIMARY KEY REFERENCES orgs (id),
+    org_id  BLOB    NOT NULL PRIMARY KEY REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     seq     INTEGER NOT NULL CHECK (seq >= 0)
 ) STRICT;
 
 -- The event outbox, numbered per org without gaps. kind is open (see audit_log).
 CREATE TABLE events (
-    org_id       BLOB    NOT NULL REFERENCES orgs (id),
+    org_id       BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     seq          INTEGER NOT NULL CHECK (seq >= 1),
     kind         TEXT    NOT NULL,
     entity_kind  TEXT    NOT NULL,
@@ -73,7 +76,7 @@ CREATE TABLE events (
 ) STRICT;
 
 CREATE TABLE sites (
-    org_id      BLOB    NOT NULL REFERENCES orgs (id),
+    org_id      BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     id          BLOB    NOT NULL,
     name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     code        TEXT    NOT NULL CHECK (length(code) BETWEEN 1 AND 16),
@@ -99,8 +102,8 @@ CREATE TABLE locations (
     updated_at  INTEGER NOT NULL,
     version     INTEGER NOT NULL CHECK (version >= 1),
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id),
-    FOREIGN KEY (org_id, parent_id) REFERENCES locations (org_id, id)
+    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, parent_id) REFERENCES locations (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- list_locations (per site, by name).
 CREATE INDEX locations_site_name ON locations (org_id, site_id, name);
@@ -108,7 +111,7 @@ CREATE INDEX locations_site_name ON locations (org_id, site_id, name);
 CREATE INDEX locations_parent ON locations (org_id, parent_id);
 
 CREATE TABLE users (
-    org_id      BLOB    NOT NULL REFERENCES orgs (id),
+    org_id      BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     id          BLOB    NOT NULL,
     name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     email       TEXT    NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
@@ -122,7 +125,7 @@ CREATE TABLE users (
 ) STRICT;
 
 CREATE TABLE teams (
-    org_id      BLOB    NOT NULL REFERENCES orgs (id),
+    org_id      BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     id          BLOB    NOT NULL,
     name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     site_id     BLOB,
@@ -130,7 +133,7 @@ CREATE TABLE teams (
     updated_at  INTEGER NOT NULL,
     version     INTEGER NOT NULL CHECK (version >= 1),
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id)
+    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 
 CREATE TABLE team_members (
@@ -139,14 +142,14 @@ CREATE TABLE team_members (
     user_id   BLOB    NOT NULL,
     position  INTEGER NOT NULL CHECK (position >= 0),
     PRIMARY KEY (org_id, team_id, user_id),
-    FOREIGN KEY (org_id, team_id) REFERENCES teams (org_id, id),
-    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, team_id) REFERENCES teams (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- teams_of_user.
 CREATE INDEX team_members_user ON team_members (org_id, user_id);
 
 CREATE TABLE custom_roles (
-    org_id       BLOB    NOT NULL REFERENCES orgs (id),
+    org_id       BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     id           BLOB    NOT NULL,
     name         TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
     description  TEXT,
@@ -173,15 +176,15 @@ CREATE TABLE role_grants (
     granted_at    INTEGER NOT NULL,
     PRIMARY KEY (org_id, id),
     CHECK ((role_builtin IS NULL) <> (role_id IS NULL)),
-    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id),
-    FOREIGN KEY (org_id, role_id) REFERENCES custom_roles (org_id, id),
-    FOREIGN KEY (org_id, granted_by) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, role_id) REFERENCES custom_roles (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, granted_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- grants_of_user.
 CREATE INDEX role_grants_user ON role_grants (org_id, user_id);
 
 CREATE TABLE failure_codes (
-    org_id       BLOB    NOT NULL REFERENCES orgs (id),
+    org_id       BLOB    NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     id           BLOB    NOT NULL,
     kind         TEXT    NOT NULL CHECK (kind IN ('problem', 'cause', 'remedy')),
     code         TEXT    NOT NULL CHECK (length(code) BETWEEN 1 AND 16),
@@ -215,9 +218,9 @@ CREATE TABLE assets (
     PRIMARY KEY (org_id, id),
     -- find_asset_by_code.
     CONSTRAINT assets_code_unique UNIQUE (org_id, code),
-    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id),
-    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id),
-    FOREIGN KEY (org_id, parent_id) REFERENCES assets (org_id, id)
+    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, parent_id) REFERENCES assets (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- list_assets: sort by name, id with keyset on (name, id).
 CREATE INDEX assets_name ON assets (org_id, name, id);
@@ -252,12 +255,12 @@ CREATE TABLE requests (
     version           INTEGER NOT NULL CHECK (version >= 1),
     PRIMARY KEY (org_id, id),
     CONSTRAINT requests_number_unique UNIQUE (org_id, number),
-    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id),
-    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id),
-    FOREIGN KEY (org_id, asset_id) REFERENCES assets (org_id, id),
-    FOREIGN KEY (org_id, requested_by) REFERENCES users (org_id, id),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, reviewed_by) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, asset_id) REFERENCES assets (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, requested_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, reviewed_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- list_requests: newest first, keyset on (created_at, id).
 CREATE INDEX requests_created ON requests (org_id, created_at, id);
@@ -309,14 +312,14 @@ CREATE TABLE work_orders (
     -- priority_rank is Priority::rank(), kept for sorting and indexing.
     CHECK (priority_rank = CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2
                                          WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 END),
-    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id),
-    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id),
-    FOREIGN KEY (org_id, asset_id) REFERENCES assets (org_id, id),
-    FOREIGN KEY (org_id, team_id) REFERENCES teams (org_id, id),
-    FOREIGN KEY (org_id, requested_by) REFERENCES users (org_id, id),
-    FOREIGN KEY (org_id, created_by) REFERENCES users (org_id, id),
-    FOREIGN KEY (org_id, request_id) REFERENCES requests (org_id, id),
-    FOREIGN KEY (org_id, verified_by) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, location_id) REFERENCES locations (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, asset_id) REFERENCES assets (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, team_id) REFERENCES teams (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, requested_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, created_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, request_id) REFERENCES requests (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, verified_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- list_work_orders default sort (created desc) and keyset on (created_at, id).
 CREATE INDEX work_orders_created ON work_orders (org_id, created_at, id);
@@ -347,8 +350,8 @@ CREATE TABLE work_order_assignees (
     user_id        BLOB    NOT NULL,
     position       INTEGER NOT NULL CHECK (position >= 0),
     PRIMARY KEY (org_id, work_order_id, user_id),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- list_work_orders assignee filter and Assigned visibility (EXISTS by user).
 CREATE INDEX work_order_assignees_user ON work_order_assignees (org_id, user_id, work_order_id);
@@ -367,8 +370,8 @@ CREATE TABLE work_order_timeline (
     reason         TEXT,
     at             INTEGER NOT NULL,
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, actor_id) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, actor_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- timeline (per work order, by time).
 CREATE INDEX work_order_timeline_wo ON work_order_timeline (org_id, work_order_id, at);
@@ -382,8 +385,8 @@ CREATE TABLE work_order_comments (
     internal       INTEGER NOT NULL CHECK (internal IN (0, 1)),
     created_at     INTEGER NOT NULL,
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, author_id) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, author_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- comments (per work order, oldest first).
 CREATE INDEX work_order_comments_wo ON work_order_comments (org_id, work_order_id, created_at);
@@ -401,8 +404,8 @@ CREATE TABLE checklist_items (
     completed_at   INTEGER,
     version        INTEGER NOT NULL CHECK (version >= 1),
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, completed_by) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, completed_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- checklist (per work order, by position).
 CREATE INDEX checklist_items_wo ON checklist_items (org_id, work_order_id, position);
@@ -421,9 +424,9 @@ CREATE TABLE labor_entries (
     created_at     INTEGER NOT NULL,
     PRIMARY KEY (org_id, id),
     CHECK (ended_at IS NULL OR ended_at > started_at),
-    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id),
-    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id),
-    FOREIGN KEY (org_id, created_by) REFERENCES users (org_id, id)
+    FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (org_id, created_by) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
 -- labor (per work order, by start time).
 CREATE INDEX labor_entries_wo ON labor_entries (org_id, work_order_id, started_at);

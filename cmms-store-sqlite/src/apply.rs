@@ -1,5 +1,5 @@
-//! Applies one typed `Write` inside the commit transaction: the column lists of every record,
-//! the generic INSERT / versioned UPDATE statements built from them, and deletes.
+//! Applies one typed `Write` inside the commit transaction: generic INSERT / versioned UPDATE
+//! statements built from the column lists in `cols`, team and assignee lists, and deletes.
 
 use crate::cols::*;
 use crate::error::map_rusqlite;

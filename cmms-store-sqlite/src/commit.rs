@@ -17,6 +17,18 @@ pub(crate) fn commit(
     org: OrgId,
     changes: Changeset,
 ) -> Result<Receipt, StoreError> {
+    let result = apply_all(conn, org, changes);
+    if result.is_err() && !conn.is_autocommit() {
+        // Belt and braces: the transaction guard rolls back on drop, but the one writer
+        // connection must never be left inside a transaction.
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback after a failed commit failed");
+        }
+    }
+    result
+}
+
+fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(map_rusqlite)?;
@@ -36,7 +48,7 @@ pub(crate) fn commit(
     }
     let audit_seq = append_audit(&tx, org, drafts.audit)?;
     let events = append_events(&tx, org, drafts.events)?;
-    // On any error above, dropping `tx` rolls everything back.
+    // Deferred foreign keys are checked here. On any error, dropping `tx` rolls back.
     tx.commit().map_err(map_rusqlite)?;
     Ok(Receipt {
         numbers,

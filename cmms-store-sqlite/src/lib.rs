@@ -26,6 +26,7 @@ pub mod migrate;
 mod reads;
 mod rows;
 mod rows_work;
+mod sql;
 mod store_impl;
 
 use cmms_core::StoreError;

@@ -1,195 +1,21 @@
 //! List queries with filters, visibility and keyset pagination (see the contract atop
-//! `cmms_core::store::query`). SQL text is assembled from fixed fragments only; every input
-//! value is a bound parameter.
+//! `cmms_core::store::query`): work orders, requests, assets and users.
 
-use crate::reads::{R, WO_SELECT, all};
+use crate::reads::{R, WO_SELECT};
 use crate::rows::{self, micros, uuid_value};
 use crate::rows_work;
+use crate::sql::{Sql, bad_cursor, ids, int_key, op, text_key, texts, visibility, word};
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::request::Request;
 use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
-use cmms_core::rbac::{ScopeCondition, Visibility};
+use cmms_core::rbac::ScopeCondition;
 use cmms_core::store::{
-    AssetQuery, Direction, KeyValue, RequestQuery, SortKey, UserQuery, WorkOrderQuery,
-    WorkOrderSortField,
+    AssetQuery, Direction, RequestQuery, UserQuery, WorkOrderQuery, WorkOrderSortField,
 };
-use cmms_core::{OrgId, SiteId, StoreError};
+use cmms_core::{OrgId, SiteId};
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
-
-/// SQL text plus its positional arguments, built together so they cannot drift apart.
-struct Sql {
-    text: String,
-    args: Vec<Value>,
-}
-
-impl Sql {
-    fn new(text: &str) -> Self {
-        Self {
-            text: text.to_owned(),
-            args: Vec::new(),
-        }
-    }
-
-    /// Appends a fixed SQL fragment.
-    fn push(&mut self, fragment: &str) -> &mut Self {
-        self.text.push_str(fragment);
-        self
-    }
-
-    /// Appends `?` and binds `v` to it.
-    fn arg(&mut self, v: impl Into<Value>) -> &mut Self {
-        self.text.push('?');
-        self.args.push(v.into());
-        self
-    }
-
-    /// Appends `(?, ?, ...)` binding each value.
-    fn list(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
-        self.text.push('(');
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.arg(v);
-        }
-        self.text.push(')');
-        self
-    }
-
-    /// `AND (col1 LIKE %text% OR col2 LIKE ...)`, with LIKE's wildcards in `text` escaped.
-    fn text_search(&mut self, cols: &[&str], text: &str) -> &mut Self {
-        let escaped = escape_like(text);
-        self.push(" AND (");
-        for (i, col) in cols.iter().enumerate() {
-            if i > 0 {
-                self.push(" OR ");
-            }
-            self.push(col)
-                .push(" LIKE '%' || ")
-                .arg(escaped.clone())
-                .push(" || '%' ESCAPE '\\'");
-        }
-        self.push(")")
-    }
-
-    /// Keyset condition for a non-null key: strictly after (value, id) in `dir` order.
-    fn after(
-        &mut self,
-        col: &str,
-        id_col: &str,
-        dir: Direction,
-        v: Value,
-        id: uuid::Uuid,
-    ) -> &mut Self {
-        let op = op(dir);
-        self.push(" AND (").push(col).push(op).arg(v.clone());
-        self.push(" OR (")
-            .push(col)
-            .push(" = ")
-            .arg(v)
-            .push(" AND ")
-            .push(id_col)
-            .push(op);
-        self.arg(uuid_value(id)).push("))")
-    }
-
-    fn run<T>(
-        &self,
-        c: &Connection,
-        f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> R<Vec<T>> {
-        all(c, &self.text, params_from_iter(self.args.iter()), f)
-    }
-}
-
-fn op(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Asc => " > ",
-        Direction::Desc => " < ",
-    }
-}
-
-fn word(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Asc => " ASC",
-        Direction::Desc => " DESC",
-    }
-}
-
-/// Escapes `\`, `%` and `_` for `LIKE ... ESCAPE '\'`.
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        if matches!(ch, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-fn ids<T: Into<uuid::Uuid> + Copy>(ids: &[T]) -> Vec<Value> {
-    ids.iter().map(|i| uuid_value(*i)).collect()
-}
-
-fn texts(values: impl IntoIterator<Item = &'static str>) -> Vec<Value> {
-    values
-        .into_iter()
-        .map(|s| Value::Text(s.to_owned()))
-        .collect()
-}
-
-fn bad_cursor() -> StoreError {
-    StoreError::backend("the cursor's key does not fit this list's sort")
-}
-
-fn int_key(key: &SortKey) -> R<Option<i64>> {
-    match &key.value {
-        Some(KeyValue::Int(v)) => Ok(Some(*v)),
-        None => Ok(None),
-        Some(KeyValue::Text(_)) => Err(bad_cursor()),
-    }
-}
-
-fn text_key(key: &SortKey) -> R<String> {
-    match &key.value {
-        Some(KeyValue::Text(v)) => Ok(v.clone()),
-        _ => Err(bad_cursor()),
-    }
-}
-
-/// ` AND (clause OR clause ...)` for a visibility; `site_col` and `cond` render one clause.
-fn visibility(
-    q: &mut Sql,
-    vis: &Visibility,
-    site_col: &str,
-    cond: impl Fn(&mut Sql, &ScopeCondition),
-) {
-    if vis.is_all() {
-        return;
-    }
-    q.push(" AND (");
-    for (i, clause) in vis.clauses.iter().enumerate() {
-        if i > 0 {
-            q.push(" OR ");
-        }
-        q.push("(");
-        match &clause.sites {
-            Some(sites) if sites.is_empty() => {
-                q.push("0 AND ");
-            }
-            Some(sites) => {
-                q.push(site_col).push(" IN ").list(ids(sites)).push(" AND ");
-            }
-            None => {}
-        }
-        cond(q, &clause.condition);
-        q.push(")");
-    }
-    q.push(")");
-}
 
 const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = w.org_id \
                            AND x.work_order_id = w.id AND x.user_id = ";
@@ -450,14 +276,4 @@ pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User
     q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ")
         .arg(i64::from(query.fetch));
     q.run(c, rows::user)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_like;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
-    }
 }

@@ -140,6 +140,43 @@ async fn a_failing_write_rolls_back_the_whole_changeset() {
     );
     assert_eq!(db.store.audit_head(a.org).await.unwrap(), head);
     assert_eq!(db.store.events_since(a.org, 0, 100).await.unwrap(), events);
+    // The writer is not left inside a transaction: the next commit goes through.
+    put(&db.store, a.org, Write::InsertSite(site2.clone())).await;
+    assert_eq!(
+        db.store.get_site(a.org, site2.id).await.unwrap(),
+        Some(site2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_child_may_be_written_before_its_numbered_parent() {
+    // Plain writes apply before the numbered ones, so a checklist item can precede the work
+    // order it belongs to; foreign keys are checked at COMMIT.
+    let db = db().await;
+    let s = seed(&db.store, "Acme").await;
+    let (org, site) = (s.org, s.site.id);
+    let wo_id = cmms_core::WorkOrderId::new();
+    let item = cmms_core::domain::checklist::ChecklistItem {
+        id: cmms_core::ChecklistItemId::new(),
+        org_id: org,
+        work_order_id: wo_id,
+        position: 0,
+        label: "Lock out".into(),
+        mandatory: true,
+        result: None,
+        notes: None,
+        completed_by: None,
+        completed_at: None,
+        version: 1,
+    };
+    let mut cs = Changeset::new().with_numbers(vec!["work_order:2026".into()], move |n| {
+        let mut wo = wo_rec(org, site, &format!("WO-{}", n[0]));
+        wo.id = wo_id;
+        vec![Write::InsertWorkOrder(wo)]
+    });
+    cs.push(Write::InsertChecklistItem(item.clone()));
+    db.store.commit(org, cs).await.unwrap();
+    assert_eq!(db.store.checklist(org, wo_id).await.unwrap(), vec![item]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -497,4 +534,30 @@ async fn concurrent_reads_and_writes_do_not_interfere() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_database_reports_busy_after_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cmms.db");
+    let options = cmms_store_sqlite::SqliteOptions {
+        readers: 2,
+        busy_timeout: std::time::Duration::from_millis(50),
+    };
+    let store = SqliteStore::open_with(&path, options).await.unwrap();
+    store.migrate().await.unwrap();
+    let s = seed(&store, "Acme").await;
+    // Another process holds the write lock.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut cs = Changeset::new();
+    cs.push(Write::InsertSite(site_rec(s.org, "LOCKED")));
+    assert!(matches!(
+        store.commit(s.org, cs).await,
+        Err(StoreError::Busy)
+    ));
+    // Readers are not blocked by a writer in WAL mode.
+    assert!(store.get_site(s.org, s.site.id).await.unwrap().is_some());
+    other.execute_batch("ROLLBACK").unwrap();
+    put(&store, s.org, Write::InsertSite(site_rec(s.org, "FREE"))).await;
 }
