@@ -1,0 +1,216 @@
+//! Connection threads: ONE writer thread owns the only write connection; N reader threads each
+//! own a read connection and pull jobs from one shared queue. Async callers hand a boxed job over
+//! a crossbeam channel and await the answer on a tokio oneshot, so blocking SQLite work never
+//! runs on the async executor. Dropping every sender (the store) ends the threads.
+
+use crate::error::{closed, map_rusqlite};
+use cmms_core::StoreError;
+use crossbeam_channel::{Receiver, Sender};
+use rusqlite::{Connection, OpenFlags};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// A unit of blocking work run on a connection thread.
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Where a store's connections come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A database file: WAL, one writer and a reader pool.
+    File(PathBuf),
+    /// A private in-memory database: one shared connection, reads go to the writer.
+    Memory,
+}
+
+/// The job queues of a store's threads.
+pub(crate) struct Threads {
+    writer: Sender<Job>,
+    /// `None` when reads share the writer's connection (in-memory, or zero readers).
+    readers: Option<Sender<Job>>,
+}
+
+impl Threads {
+    /// Starts the writer thread and `readers` reader threads; fails if any connection does not
+    /// open and configure.
+    pub(crate) async fn start(
+        target: Target,
+        readers: usize,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let (wtx, wrx) = crossbeam_channel::unbounded::<Job>();
+        let t = target.clone();
+        spawn("cmms-sqlite-writer".into(), wrx, move || {
+            open(&t, busy_timeout, false)
+        })
+        .await?;
+        let readers = match target {
+            Target::File(path) if readers > 0 => {
+                let (rtx, rrx) = crossbeam_channel::unbounded::<Job>();
+                for i in 0..readers {
+                    let path = path.clone();
+                    let open_reader = move || open(&Target::File(path), busy_timeout, true);
+                    spawn(format!("cmms-sqlite-reader-{i}"), rrx.clone(), open_reader).await?;
+                }
+                Some(rtx)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            writer: wtx,
+            readers,
+        })
+    }
+
+    /// Runs `f` on the writer connection.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        run(&self.writer, f).await
+    }
+
+    /// Runs `f` on a reader connection (or the writer's, when reads share it).
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        run(self.readers.as_ref().unwrap_or(&self.writer), f).await
+    }
+}
+
+async fn run<T, F>(queue: &Sender<Job>, f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let job: Job = Box::new(move |conn| {
+        // The caller may have gone away (its future dropped): nobody to answer then.
+        let _ = tx.send(f(conn));
+    });
+    queue.send(job).map_err(|_| closed())?;
+    // A dropped answer means the thread is gone or the job panicked.
+    rx.await.map_err(|_| closed())?
+}
+
+/// Spawns one connection thread and waits until its connection is open.
+async fn spawn(
+    name: String,
+    jobs: Receiver<Job>,
+    open: impl FnOnce() -> Result<Connection, StoreError> + Send + 'static,
+) -> Result<(), StoreError> {
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), StoreError>>();
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            let mut conn = match open() {
+                Ok(conn) => {
+                    let _ = ready_tx.send(Ok(()));
+                    conn
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            for job in jobs.iter() {
+                // A panicking job must not take the connection down with it; an open
+                // transaction is rolled back when its guard unwinds.
+                if catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                    tracing::error!("a store job panicked; its caller gets an error");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(Box::new(e)))?;
+    ready_rx.await.map_err(|_| closed())?
+}
+
+/// Opens and configures one connection.
+fn open(target: &Target, busy_timeout: Duration, reader: bool) -> Result<Connection, StoreError> {
+    let conn = match target {
+        Target::File(path) => open_file(path)?,
+        Target::Memory => Connection::open_in_memory().map_err(map_rusqlite)?,
+    };
+    configure(
+        &conn,
+        busy_timeout,
+        matches!(target, Target::File(_)),
+        reader,
+    )
+    .map_err(map_rusqlite)?;
+    Ok(conn)
+}
+
+fn open_file(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    Connection::open_with_flags(path, flags).map_err(map_rusqlite)
+}
+
+/// Settings every connection gets.
+pub(crate) fn configure(
+    conn: &Connection,
+    busy_timeout: Duration,
+    file: bool,
+    reader: bool,
+) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    if file {
+        // WAL: readers never block the writer and the writer never blocks readers. The mode is
+        // stored in the file, so for readers this is a no-op once the writer has set it.
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    }
+    // NORMAL is safe in WAL mode: a commit is durable against application crashes and the
+    // database can never be corrupted; only the last commits may roll back on power loss.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    if reader {
+        conn.pragma_update(None, "query_only", true)?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_its_caller_and_the_thread_lives_on() {
+        let threads = Threads::start(Target::Memory, 0, Duration::from_secs(1))
+            .await
+            .unwrap();
+        let err = threads
+            .write(|_| -> Result<(), StoreError> { panic!("boom") })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "backend: store is closed");
+        let one: i64 = threads
+            .read(|c| {
+                c.query_row("SELECT 1", [], |r| r.get(0))
+                    .map_err(map_rusqlite)
+            })
+            .await
+            .unwrap();
+        assert_eq!(one, 1);
+    }
+
+    #[tokio::test]
+    async fn calls_fail_once_the_thread_is_gone() {
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        drop(rx);
+        let threads = Threads {
+            writer: tx,
+            readers: None,
+        };
+        let err = threads.write(|_| Ok(())).await.unwrap_err();
+        assert_eq!(err.to_string(), "backend: store is closed");
+    }
+}

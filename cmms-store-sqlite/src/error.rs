@@ -1,0 +1,80 @@
+//! The one place where rusqlite errors become backend-neutral `StoreError`s.
+
+use cmms_core::StoreError;
+use rusqlite::ErrorCode;
+use rusqlite::ffi;
+
+/// Maps a rusqlite error: unique / primary-key violations are `Conflict` (naming the constraint's
+/// columns, never the values), foreign-key violations `InvalidReference`, SQLITE_BUSY and
+/// SQLITE_LOCKED `Busy`, and anything else `Backend`.
+pub(crate) fn map_rusqlite(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(err, msg) = &e {
+        match err.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => return StoreError::Busy,
+            ErrorCode::ConstraintViolation => match err.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    return StoreError::conflict(unique_message(msg.as_deref()));
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+                    return StoreError::InvalidReference(
+                        "a referenced row does not exist in this organization".into(),
+                    );
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    StoreError::Backend(Box::new(e))
+}
+
+/// "UNIQUE constraint failed: users.org_id, users.email" -> "unique constraint on
+/// users(org_id, email) violated". SQLite's message names only schema objects, no values.
+fn unique_message(msg: Option<&str>) -> String {
+    let cols = msg
+        .and_then(|m| m.split_once("failed: "))
+        .map(|(_, cols)| cols.trim());
+    let Some(cols) = cols else {
+        return "a unique constraint was violated".into();
+    };
+    let mut table = "";
+    let mut names = Vec::new();
+    for col in cols.split(',') {
+        let col = col.trim();
+        match col.split_once('.') {
+            Some((t, c)) => {
+                table = t;
+                names.push(c);
+            }
+            None => names.push(col),
+        }
+    }
+    format!(
+        "unique constraint on {table}({}) violated: the value is already taken",
+        names.join(", ")
+    )
+}
+
+/// Maps a JSON (de)serialization problem of a stored document.
+pub(crate) fn map_json(e: serde_json::Error) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// The error every call returns once the store's threads are gone.
+pub(crate) fn closed() -> StoreError {
+    StoreError::backend("store is closed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_message_names_columns_only() {
+        assert_eq!(
+            unique_message(Some("UNIQUE constraint failed: users.org_id, users.email")),
+            "unique constraint on users(org_id, email) violated: the value is already taken"
+        );
+        assert_eq!(unique_message(None), "a unique constraint was violated");
+    }
+}

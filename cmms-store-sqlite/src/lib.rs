@@ -1,0 +1,167 @@
+//! # cmms-store-sqlite
+//!
+//! The embedded SQLite backend of cmms (DESIGN §4): a [`SqliteStore`] implements
+//! [`cmms_core::Store`] on one database file in WAL mode, with ONE writer thread (write
+//! transactions are `BEGIN IMMEDIATE`) and a small pool of reader threads, so blocking SQLite
+//! work never runs on the async executor.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cmms_core::StoreError> {
+//! use cmms_store_sqlite::SqliteStore;
+//! let store = SqliteStore::open("cmms.db").await?;
+//! store.migrate().await?; // the library never migrates on its own
+//! let cmms = cmms_core::Cmms::new(std::sync::Arc::new(store));
+//! # let _ = cmms; Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod apply;
+mod cols;
+mod commit;
+mod conn;
+mod error;
+mod list;
+pub mod migrate;
+mod reads;
+mod rows;
+mod rows_work;
+mod sql;
+mod store_impl;
+
+use cmms_core::StoreError;
+use cmms_core::domain::event::CommittedBatch;
+use conn::{Target, Threads};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+pub use migrate::{LATEST as LATEST_SCHEMA_VERSION, MIGRATIONS, Migration};
+
+/// Capacity of the committed-batch broadcast channel; slower subscribers see `Lagged` and
+/// resume from `events_since`.
+const BROADCAST_CAPACITY: usize = 1024;
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Reader threads, each with its own connection (default 4; 0 sends reads to the writer).
+    pub readers: usize,
+    /// How long a connection waits for a lock before reporting `StoreError::Busy` (default 5 s).
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A cmms store on SQLite. Cheap to share behind an `Arc`; dropping it ends its threads.
+pub struct SqliteStore {
+    threads: Threads,
+    /// The schema version last seen (at open and after migrating).
+    version: Arc<AtomicU32>,
+    events: broadcast::Sender<Arc<CommittedBatch>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("schema_version", &self.version.load(Ordering::Acquire))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` with default options.
+    /// `":memory:"` (or `"sqlite::memory:"`) opens a private in-memory database on one shared
+    /// connection (see [`SqliteStore::open_in_memory`]).
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// Opens the database file at `path` with `options`. Fails with `StoreError::Migration` when
+    /// the database was written by a newer library.
+    pub async fn open_with(
+        path: impl AsRef<Path>,
+        options: SqliteOptions,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let target = if path == Path::new(":memory:") || path == Path::new("sqlite::memory:") {
+            Target::Memory
+        } else {
+            Target::File(path.to_path_buf())
+        };
+        Self::start(target, options).await
+    }
+
+    /// A private in-memory database on ONE shared connection: reads go to the writer thread, so
+    /// a write is visible to the next read. Gone when the store is dropped.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        Self::start(Target::Memory, SqliteOptions::default()).await
+    }
+
+    async fn start(target: Target, options: SqliteOptions) -> Result<Self, StoreError> {
+        let threads = Threads::start(target, options.readers, options.busy_timeout).await?;
+        let version = threads.write(|c| migrate::user_version(c)).await?;
+        migrate::check_not_newer(version)?;
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Ok(Self {
+            threads,
+            version: Arc::new(AtomicU32::new(version)),
+            events,
+        })
+    }
+
+    /// Applies every pending migration (each in its own transaction); returns the new version.
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
+        let result = self.threads.write(migrate::up).await;
+        self.refresh_version().await?;
+        result
+    }
+
+    /// Reverts migrations, newest first, down to schema version `target` (0 empties the
+    /// database); returns the new version.
+    pub async fn migrate_down_to(&self, target: u32) -> Result<u32, StoreError> {
+        let result = self
+            .threads
+            .write(move |c| migrate::down_to(c, target))
+            .await;
+        self.refresh_version().await?;
+        result
+    }
+
+    async fn refresh_version(&self) -> Result<(), StoreError> {
+        let v = self.threads.write(|c| migrate::user_version(c)).await?;
+        self.version.store(v, Ordering::Release);
+        Ok(())
+    }
+
+    /// `Ok` when the schema is the one this library needs; reads and commits refuse otherwise.
+    fn ready(&self) -> Result<(), StoreError> {
+        let v = self.version.load(Ordering::Acquire);
+        if v == migrate::LATEST {
+            return Ok(());
+        }
+        Err(StoreError::Migration(format!(
+            "database is at schema version {v}, this library needs {}: call migrate()",
+            migrate::LATEST
+        )))
+    }
+
+    /// Runs a read on a reader thread once the schema is ready.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.ready()?;
+        self.threads.read(f).await
+    }
+}
