@@ -14,6 +14,10 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split("```").next())
             .expect("README has a rust block");
-        assert_eq!(block.trim(), example.trim(), "README quick start and examples/quickstart.rs differ");
+        assert_eq!(
+            block.trim(),
+            example.trim(),
+            "README quick start and examples/quickstart.rs differ"
+        );
     }
 }

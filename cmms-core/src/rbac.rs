@@ -551,6 +551,27 @@ pub fn visibility(actor: &Actor, permission: Permission) -> Visibility {
 /// with `user.manage` covering that scope and a level strictly above the role's; only an
 /// owner (at org scope) grants owner.
 pub fn check_can_grant(actor: &Actor, role: &RoleDef, sites: Option<&[SiteId]>) -> Result<()> {
+    let is_owner = role.role == RoleRef::Builtin(BuiltinRole::Owner);
+    check_level_above(actor, role.level, is_owner, sites)
+}
+
+/// The same rule for managing (deactivating, editing) a user whose highest role level is
+/// `target_level`: only from above, owners excepted for owners.
+pub fn check_can_manage_user(actor: &Actor, target_level: u8) -> Result<()> {
+    check_level_above(
+        actor,
+        target_level,
+        target_level >= BuiltinRole::Owner.level(),
+        None,
+    )
+}
+
+fn check_level_above(
+    actor: &Actor,
+    level: u8,
+    owner_level: bool,
+    sites: Option<&[SiteId]>,
+) -> Result<()> {
     if actor.is_system() {
         return Ok(());
     }
@@ -565,16 +586,11 @@ pub fn check_can_grant(actor: &Actor, role: &RoleDef, sites: Option<&[SiteId]>) 
         .filter(covering)
         .filter(|g| g.role.permissions.get(Permission::UserManage) == Some(Condition::Any))
         .collect();
-    if manages.is_empty() {
-        return Err(CmmsError::Forbidden {
-            permission: Permission::UserManage.as_str().into(),
-        });
-    }
     let owner_here = manages
         .iter()
         .any(|g| g.role.role == RoleRef::Builtin(BuiltinRole::Owner));
     let top = manages.iter().map(|g| g.role.level).max().unwrap_or(0);
-    if top > role.level || (owner_here && role.role == RoleRef::Builtin(BuiltinRole::Owner)) {
+    if !manages.is_empty() && (top > level || (owner_here && owner_level)) {
         Ok(())
     } else {
         Err(CmmsError::Forbidden {

@@ -161,7 +161,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(ASSET_SORT, c))
+            .map(|c| decode_cursor(ASSET_SORT, c, true))
             .transpose()?;
         let vis = rbac::visibility(actor, Permission::AssetRead);
         let sites = if vis.is_all() {

@@ -162,7 +162,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(REQUEST_SORT, c))
+            .map(|c| decode_cursor(REQUEST_SORT, c, false))
             .transpose()?;
         let visibility = rbac::visibility(actor, Permission::RequestRead);
         let query = RequestQuery {

@@ -138,6 +138,12 @@ impl Cmms {
     ) -> Result<User> {
         let before = self.get_user(actor, id).await?;
         check_version("user", before.version, expected_version)?;
+        if actor.user_id() == Some(id) && patch.active == Some(false) {
+            return Err(CmmsError::invalid(
+                "active",
+                "you cannot deactivate yourself",
+            ));
+        }
         let self_edit = actor.user_id() == Some(id) && patch.active.is_none();
         if !self_edit {
             let level = self.user_level(actor, id).await?;
@@ -182,7 +188,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(USER_SORT, c))
+            .map(|c| decode_cursor(USER_SORT, c, true))
             .transpose()?;
         let query = UserQuery {
             filter,

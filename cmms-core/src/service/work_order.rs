@@ -635,7 +635,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(&sort_name, c))
+            .map(|c| decode_cursor(&sort_name, c, false))
             .transpose()?;
         let visibility = rbac::visibility(actor, Permission::WorkOrderRead);
         let sort = filter.sort;

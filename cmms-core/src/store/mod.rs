@@ -41,7 +41,8 @@ pub trait OrgReads {
     async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>>;
     /// Every organization's id (for background jobs).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>>;
-    /// The organization's failure codes, by kind then code.
+    /// The organization's failure codes, by kind in declaration order (problem, cause,
+    /// remedy), then by code.
     async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>>;
 }
 

@@ -134,8 +134,9 @@ pub fn encode_cursor(sort: &str, key: &SortKey) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-/// Decodes a cursor made by `encode_cursor` for the same `sort`.
-pub fn decode_cursor(sort: &str, cursor: &str) -> Result<SortKey> {
+/// Decodes a cursor made by `encode_cursor` for the same `sort`, whose key values are text
+/// (`text_keys`) or integers.
+pub fn decode_cursor(sort: &str, cursor: &str, text_keys: bool) -> Result<SortKey> {
     let bad = || {
         CmmsError::invalid(
             "cursor",
@@ -146,7 +147,12 @@ pub fn decode_cursor(sort: &str, cursor: &str) -> Result<SortKey> {
         .decode(cursor.trim())
         .map_err(|_| bad())?;
     let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if wire.s != sort {
+    let kind_ok = match &wire.k {
+        None => true,
+        Some(KeyValue::Text(_)) => text_keys,
+        Some(KeyValue::Int(_)) => !text_keys,
+    };
+    if wire.s != sort || !kind_ok {
         return Err(bad());
     }
     Ok(SortKey {
@@ -349,15 +355,16 @@ mod tests {
             id: Uuid::now_v7(),
         };
         let c = encode_cursor("name", &key);
-        assert_eq!(decode_cursor("name", &c).unwrap(), key);
-        assert!(decode_cursor("email", &c).is_err());
-        assert!(decode_cursor("name", "%%%").is_err());
+        assert_eq!(decode_cursor("name", &c, true).unwrap(), key);
+        assert!(decode_cursor("email", &c, true).is_err());
+        assert!(decode_cursor("name", &c, false).is_err());
+        assert!(decode_cursor("name", "%%%", true).is_err());
         let null = SortKey {
             value: None,
             id: Uuid::now_v7(),
         };
         assert_eq!(
-            decode_cursor("due:asc", &encode_cursor("due:asc", &null)).unwrap(),
+            decode_cursor("due:asc", &encode_cursor("due:asc", &null), false).unwrap(),
             null
         );
     }

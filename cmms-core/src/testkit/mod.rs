@@ -3,7 +3,7 @@
 //! A store crate implements [`TestDb`] for a fresh, migrated, empty database and expands the
 //! whole suite with one macro call in its `tests/conformance.rs`:
 //!
-//! ```ignore
+//! ```text
 //! async fn make() -> std::sync::Arc<dyn cmms_core::testkit::TestDb> { /* fresh database */ }
 //! cmms_core::conformance_suite!(make());
 //! ```
@@ -54,6 +54,8 @@ macro_rules! conformance_suite {
             request_auto_close_after_n_days,
             round_trips_are_exact,
             list_filters_sorts_and_pages,
+            org_users_roles_and_teams,
+            org_sites_and_locations,
         );
     };
 }

@@ -52,11 +52,6 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
         )
         .await
         .unwrap();
-    assert_forbidden(
-        c.approve_request(rq, draft.id, ApproveRequest::default())
-            .await,
-        "requester approving",
-    );
     let r = c
         .approve_request(m, draft.id, ApproveRequest::default())
         .await;
@@ -66,6 +61,11 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
     );
     let submitted = c.submit_request(rq, draft.id).await.unwrap();
     assert!(submitted.submitted_at.is_some());
+    assert_forbidden(
+        c.approve_request(rq, draft.id, ApproveRequest::default())
+            .await,
+        "requester approving",
+    );
     let (approved, wo) = c
         .approve_request(
             m,
