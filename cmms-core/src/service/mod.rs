@@ -86,6 +86,69 @@ impl Cmms {
     async fn commit(&self, actor: &Actor, changes: Changeset) -> Result<Receipt> {
         Ok(self.store.commit(actor.org(), changes).await?)
     }
+
+    /// Commits org-level record changes, each with its audit entry and an event anyone with
+    /// `org.read` may see.
+    async fn commit_changes(
+        &self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        changes: Vec<OrgChange>,
+    ) -> Result<()> {
+        let st = Stamp::new(actor, at);
+        let mut cs = Changeset::new();
+        for c in changes {
+            let payload = c
+                .after
+                .clone()
+                .or_else(|| c.before.clone())
+                .unwrap_or(Value::Null);
+            cs.push(c.write);
+            cs.push(st.audit(c.action, c.entity, c.before, c.after));
+            cs.push(st.event(c.kind, c.entity, EventAudience::default(), payload));
+        }
+        self.commit(actor, cs).await.map(drop)
+    }
+}
+
+/// One org-level record change: the write, and what its audit entry and event say.
+pub(crate) struct OrgChange {
+    write: Write,
+    action: &'static str,
+    kind: EventKind,
+    entity: EntityRef,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+impl OrgChange {
+    pub(crate) fn new(
+        write: Write,
+        action: &'static str,
+        kind: EventKind,
+        entity: EntityRef,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Self {
+        Self {
+            write,
+            action,
+            kind,
+            entity,
+            before,
+            after,
+        }
+    }
+
+    pub(crate) fn created<T: Serialize>(
+        write: Write,
+        action: &'static str,
+        kind: EventKind,
+        entity: EntityRef,
+        after: &T,
+    ) -> Self {
+        Self::new(write, action, kind, entity, None, Some(json(after)))
+    }
 }
 
 /// Who and when, for the audit entries and events of one use case. Cloneable so numbered
@@ -143,25 +206,6 @@ impl Stamp {
             payload,
             at: self.at,
         })
-    }
-
-    /// An org-level event (anyone with `org.read` may see it) with its audit entry.
-    pub(crate) fn org_change(
-        &self,
-        action: &str,
-        kind: EventKind,
-        entity: EntityRef,
-        before: Option<Value>,
-        after: Option<Value>,
-    ) -> [Write; 2] {
-        let payload = after
-            .clone()
-            .or_else(|| before.clone())
-            .unwrap_or(Value::Null);
-        [
-            self.audit(action, entity, before, after),
-            self.event(kind, entity, EventAudience::default(), payload),
-        ]
     }
 }
 

@@ -1,6 +1,6 @@
 //! Organization use cases: bootstrap, settings, failure codes, and building an `Actor`.
 
-use super::{Cmms, Stamp, check_version, json, require_held};
+use super::{Cmms, OrgChange, check_version, json, require_held};
 use crate::actor::{Actor, ActorGrant};
 use crate::domain::event::EventKind;
 use crate::domain::failure_code::{FailureCode, FailureCodeKind};
@@ -10,7 +10,7 @@ use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Problems, Result};
 use crate::ids::{GrantId, OrgId, UserId};
 use crate::rbac::{self, BuiltinRole, Permission, Resource, RoleDef, RoleRef};
-use crate::store::{Changeset, Write};
+use crate::store::Write;
 
 /// What `bootstrap_org` created.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,33 +83,30 @@ impl Cmms {
             granted_at: now,
         };
         let system = Actor::system(org.id);
-        let st = Stamp::new(&system, now);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertOrg(org.clone()));
-        cs.push(Write::InsertUser(owner.clone()));
-        cs.push(Write::InsertGrant(grant.clone()));
-        cs.extend(st.org_change(
-            "org.create",
-            EventKind::OrgUpdated,
-            EntityRef::new(EntityKind::Org, org.id),
-            None,
-            Some(json(&org)),
-        ));
-        cs.extend(st.org_change(
-            "user.create",
-            EventKind::UserCreated,
-            EntityRef::new(EntityKind::User, owner.id),
-            None,
-            Some(json(&owner)),
-        ));
-        cs.extend(st.org_change(
-            "grant.add",
-            EventKind::GrantAdded,
-            EntityRef::new(EntityKind::Grant, grant.id),
-            None,
-            Some(json(&grant)),
-        ));
-        self.commit(&system, cs).await?;
+        let changes = vec![
+            OrgChange::created(
+                Write::InsertOrg(org.clone()),
+                "org.create",
+                EventKind::OrgUpdated,
+                EntityRef::new(EntityKind::Org, org.id),
+                &org,
+            ),
+            OrgChange::created(
+                Write::InsertUser(owner.clone()),
+                "user.create",
+                EventKind::UserCreated,
+                EntityRef::new(EntityKind::User, owner.id),
+                &owner,
+            ),
+            OrgChange::created(
+                Write::InsertGrant(grant.clone()),
+                "grant.add",
+                EventKind::GrantAdded,
+                EntityRef::new(EntityKind::Grant, grant.id),
+                &grant,
+            ),
+        ];
+        self.commit_changes(&system, now, changes).await?;
         Ok(Bootstrapped { org, owner })
     }
 
@@ -144,17 +141,15 @@ impl Cmms {
             version: before.version + 1,
             ..before.clone()
         };
-        let st = Stamp::new(actor, now);
-        let mut cs = Changeset::new();
-        cs.push(Write::UpdateOrg(after.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::UpdateOrg(after.clone()),
             "org.update",
             EventKind::OrgUpdated,
             EntityRef::new(EntityKind::Org, after.id),
             Some(json(&before)),
             Some(json(&after)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, now, vec![change]).await?;
         Ok(after)
     }
 
@@ -178,17 +173,16 @@ impl Cmms {
                 format!("{} code {} already exists", kind, fc.code),
             ));
         }
-        let st = Stamp::new(actor, fc.created_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertFailureCode(fc.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertFailureCode(fc.clone()),
             "failure_code.create",
             EventKind::FailureCodeCreated,
             EntityRef::new(EntityKind::FailureCode, fc.id),
             None,
             Some(json(&fc)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, fc.created_at, vec![change])
+            .await?;
         Ok(fc)
     }
 

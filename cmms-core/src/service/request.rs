@@ -385,25 +385,15 @@ impl Cmms {
 
     /// The requester confirms the completed work: verified (by them) and closed.
     pub async fn confirm_completion(&self, actor: &Actor, id: RequestId) -> Result<WorkOrder> {
-        let (r, wo) = self.completed_work_of(actor, id).await?;
-        let (after, entries) = steps(
-            &wo,
-            &[WorkOrderStatus::Verified, WorkOrderStatus::Closed],
+        let path = [WorkOrderStatus::Verified, WorkOrderStatus::Closed];
+        self.requester_decides(
+            actor,
+            id,
+            &path,
             None,
-            actor.user_id(),
-            self.now(),
-        )?;
-        let st = Stamp::new(actor, after.updated_at);
-        let mut cs = Changeset::new();
-        cs.extend(transition_writes(&st, &wo, &after, &entries));
-        cs.push(st.event(
             EventKind::RequestCompletionConfirmed,
-            entity(id),
-            audience(&r),
-            json(&after),
-        ));
-        self.commit(actor, cs).await?;
-        Ok(after)
+        )
+        .await
     }
 
     /// The requester rejects the completed work with a reason (at least 3 characters): the work
@@ -414,23 +404,32 @@ impl Cmms {
         id: RequestId,
         reason: &str,
     ) -> Result<WorkOrder> {
-        let (r, wo) = self.completed_work_of(actor, id).await?;
-        let (after, entries) = steps(
-            &wo,
-            &[WorkOrderStatus::InProgress],
+        let path = [WorkOrderStatus::InProgress];
+        self.requester_decides(
+            actor,
+            id,
+            &path,
             Some(reason),
-            actor.user_id(),
-            self.now(),
-        )?;
+            EventKind::RequestCompletionRejected,
+        )
+        .await
+    }
+
+    /// Moves the request's completed work order along `path` on the requester's word.
+    async fn requester_decides(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        path: &[WorkOrderStatus],
+        reason: Option<&str>,
+        kind: EventKind,
+    ) -> Result<WorkOrder> {
+        let (r, wo) = self.completed_work_of(actor, id).await?;
+        let (after, entries) = steps(&wo, path, reason, actor.user_id(), self.now())?;
         let st = Stamp::new(actor, after.updated_at);
         let mut cs = Changeset::new();
         cs.extend(transition_writes(&st, &wo, &after, &entries));
-        cs.push(st.event(
-            EventKind::RequestCompletionRejected,
-            entity(id),
-            audience(&r),
-            json(&after),
-        ));
+        cs.push(st.event(kind, entity(id), audience(&r), json(&after)));
         self.commit(actor, cs).await?;
         Ok(after)
     }

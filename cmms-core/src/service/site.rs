@@ -1,6 +1,6 @@
 //! Site, location and team use cases.
 
-use super::{Cmms, Stamp, check_version, json, require_held, require_readable};
+use super::{Cmms, OrgChange, check_version, json, require_held, require_readable};
 use crate::actor::Actor;
 use crate::domain::event::EventKind;
 use crate::domain::site::{
@@ -11,7 +11,7 @@ use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Result};
 use crate::ids::{LocationId, SiteId, TeamId, UserId};
 use crate::rbac::{self, Permission, Resource, ScopeCondition};
-use crate::store::{Changeset, Write};
+use crate::store::Write;
 
 impl Cmms {
     /// Creates a site (org-wide `site.manage`).
@@ -19,17 +19,16 @@ impl Cmms {
         rbac::authorize(actor, Permission::SiteManage, &Resource::ORG)?;
         let site = Site::create(actor.org(), input, self.now())?;
         self.ensure_site_code_free(actor, &site).await?;
-        let st = Stamp::new(actor, site.created_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertSite(site.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertSite(site.clone()),
             "site.create",
             EventKind::SiteCreated,
             EntityRef::new(EntityKind::Site, site.id),
             None,
             Some(json(&site)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, site.created_at, vec![change])
+            .await?;
         Ok(site)
     }
 
@@ -57,17 +56,16 @@ impl Cmms {
         check_version("site", before.version, expected_version)?;
         let after = before.patched(patch, self.now())?;
         self.ensure_site_code_free(actor, &after).await?;
-        let st = Stamp::new(actor, after.updated_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::UpdateSite(after.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::UpdateSite(after.clone()),
             "site.update",
             EventKind::SiteUpdated,
             EntityRef::new(EntityKind::Site, id),
             Some(json(&before)),
             Some(json(&after)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, after.updated_at, vec![change])
+            .await?;
         Ok(after)
     }
 
@@ -113,17 +111,16 @@ impl Cmms {
                 .await?;
         }
         let loc = Location::create(actor.org(), input, self.now())?;
-        let st = Stamp::new(actor, loc.created_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertLocation(loc.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertLocation(loc.clone()),
             "location.create",
             EventKind::LocationCreated,
             EntityRef::new(EntityKind::Location, loc.id),
             None,
             Some(json(&loc)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, loc.created_at, vec![change])
+            .await?;
         Ok(loc)
     }
 
@@ -171,17 +168,16 @@ impl Cmms {
             check_no_cycle("parent_id", id, parent, &path)?;
         }
         let after = before.patched(patch, self.now())?;
-        let st = Stamp::new(actor, after.updated_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::UpdateLocation(after.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::UpdateLocation(after.clone()),
             "location.update",
             EventKind::LocationUpdated,
             EntityRef::new(EntityKind::Location, id),
             Some(json(&before)),
             Some(json(&after)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, after.updated_at, vec![change])
+            .await?;
         Ok(after)
     }
 
@@ -238,17 +234,16 @@ impl Cmms {
         }
         let team = Team::create(actor.org(), input, self.now())?;
         self.check_users_exist(actor, &team.members).await?;
-        let st = Stamp::new(actor, team.created_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertTeam(team.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertTeam(team.clone()),
             "team.create",
             EventKind::TeamCreated,
             EntityRef::new(EntityKind::Team, team.id),
             None,
             Some(json(&team)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, team.created_at, vec![change])
+            .await?;
         Ok(team)
     }
 
@@ -277,17 +272,16 @@ impl Cmms {
             self.get_site(actor, site).await?;
         }
         self.check_users_exist(actor, &after.members).await?;
-        let st = Stamp::new(actor, after.updated_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::UpdateTeam(after.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::UpdateTeam(after.clone()),
             "team.update",
             EventKind::TeamUpdated,
             EntityRef::new(EntityKind::Team, id),
             Some(json(&before)),
             Some(json(&after)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, after.updated_at, vec![change])
+            .await?;
         Ok(after)
     }
 

@@ -1,6 +1,6 @@
 //! User, role-grant and custom-role use cases, including the grant-below rule.
 
-use super::{Cmms, Stamp, check_version, json, require_held};
+use super::{Cmms, OrgChange, check_version, json, require_held};
 use crate::actor::Actor;
 use crate::domain::event::EventKind;
 use crate::domain::user::{CustomRole, NewRole, NewUser, RoleGrant, User, UserPatch};
@@ -11,7 +11,7 @@ use crate::rbac::{
     self, BuiltinRole, Condition, Permission, PermissionSet, Resource, RoleDef, RoleRef,
 };
 use crate::store::{
-    Changeset, KeyValue, Page, SortKey, UserFilter, UserQuery, Write, check_limit, decode_cursor,
+    KeyValue, Page, SortKey, UserFilter, UserQuery, Write, check_limit, decode_cursor,
     encode_cursor,
 };
 
@@ -48,27 +48,24 @@ impl Cmms {
             granted_by: actor.user_id(),
             granted_at: now,
         });
-        let st = Stamp::new(actor, now);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertUser(user.clone()));
-        cs.extend(st.org_change(
+        let mut changes = vec![OrgChange::created(
+            Write::InsertUser(user.clone()),
             "user.create",
             EventKind::UserCreated,
             EntityRef::new(EntityKind::User, user.id),
-            None,
-            Some(json(&user)),
-        ));
+            &user,
+        )];
         if let Some(g) = &grant {
-            cs.push(Write::InsertGrant(g.clone()));
-            cs.extend(st.org_change(
+            let entity = EntityRef::new(EntityKind::Grant, g.id);
+            changes.push(OrgChange::created(
+                Write::InsertGrant(g.clone()),
                 "grant.add",
                 EventKind::GrantAdded,
-                EntityRef::new(EntityKind::Grant, g.id),
-                None,
-                Some(json(g)),
+                entity,
+                g,
             ));
         }
-        self.commit(actor, cs).await?;
+        self.commit_changes(actor, now, changes).await?;
         Ok((user, grant))
     }
 
@@ -156,17 +153,16 @@ impl Cmms {
         }
         let after = before.patched(patch, self.now())?;
         self.ensure_email_free(actor, &after).await?;
-        let st = Stamp::new(actor, after.updated_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::UpdateUser(after.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::UpdateUser(after.clone()),
             "user.update",
             EventKind::UserUpdated,
             EntityRef::new(EntityKind::User, id),
             Some(json(&before)),
             Some(json(&after)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, after.updated_at, vec![change])
+            .await?;
         Ok(after)
     }
 
@@ -237,17 +233,16 @@ impl Cmms {
             granted_by: actor.user_id(),
             granted_at: self.now(),
         };
-        let st = Stamp::new(actor, grant.granted_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertGrant(grant.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertGrant(grant.clone()),
             "grant.add",
             EventKind::GrantAdded,
             EntityRef::new(EntityKind::Grant, grant.id),
             None,
             Some(json(&grant)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, grant.granted_at, vec![change])
+            .await?;
         Ok(grant)
     }
 
@@ -269,17 +264,15 @@ impl Cmms {
                 "owners cannot revoke their own owner role",
             ));
         }
-        let st = Stamp::new(actor, self.now());
-        let mut cs = Changeset::new();
-        cs.push(Write::DeleteGrant(id));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::DeleteGrant(id),
             "grant.remove",
             EventKind::GrantRemoved,
             EntityRef::new(EntityKind::Grant, id),
             Some(json(&grant)),
             None,
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, self.now(), vec![change]).await?;
         Ok(())
     }
 
@@ -318,17 +311,16 @@ impl Cmms {
         {
             return Err(CmmsError::invalid("name", "a role with this name exists"));
         }
-        let st = Stamp::new(actor, role.created_at);
-        let mut cs = Changeset::new();
-        cs.push(Write::InsertRole(role.clone()));
-        cs.extend(st.org_change(
+        let change = OrgChange::new(
+            Write::InsertRole(role.clone()),
             "role.create",
             EventKind::RoleCreated,
             EntityRef::new(EntityKind::Role, role.id),
             None,
             Some(json(&role)),
-        ));
-        self.commit(actor, cs).await?;
+        );
+        self.commit_changes(actor, role.created_at, vec![change])
+            .await?;
         Ok(role)
     }
 
