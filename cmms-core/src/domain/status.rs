@@ -137,7 +137,8 @@ pub fn require_edge(from: WorkOrderStatus, to: WorkOrderStatus) -> Result<&'stat
 }
 
 /// What a transition comes with, beyond the target status.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct TransitionInput {
     /// Reason (required for hold, cancel and reopen).
     pub reason: Option<String>,

@@ -13,7 +13,7 @@ use crate::rbac::{self, BuiltinRole, Permission, Resource, RoleDef, RoleRef};
 use crate::store::Write;
 
 /// What `bootstrap_org` created.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bootstrapped {
     /// The new organization.
     pub org: Org,

@@ -59,12 +59,41 @@ string_enum! {
 }
 
 /// A work order sort: field and direction. Parses from `created`, `-created`, `due:asc`, ...
+/// and deserializes from that text or from `{"field": ..., "direction": ...}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SortWire")]
 pub struct WorkOrderSort {
     /// Field.
     pub field: WorkOrderSortField,
     /// Direction.
     pub direction: Direction,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SortWire {
+    Text(String),
+    Parts {
+        field: WorkOrderSortField,
+        direction: Option<Direction>,
+    },
+}
+
+impl TryFrom<SortWire> for WorkOrderSort {
+    type Error = CmmsError;
+    fn try_from(wire: SortWire) -> Result<Self> {
+        match wire {
+            SortWire::Text(text) => text.parse(),
+            SortWire::Parts {
+                field,
+                direction: Some(direction),
+            } => Ok(Self { field, direction }),
+            SortWire::Parts {
+                field,
+                direction: None,
+            } => field.as_str().parse(),
+        }
+    }
 }
 
 impl Default for WorkOrderSort {
@@ -346,6 +375,10 @@ mod tests {
         assert_eq!(s("-due").direction, Direction::Desc);
         assert_eq!(s("priority:asc").direction, Direction::Asc);
         assert!("due:up".parse::<WorkOrderSort>().is_err());
+        let from_text: WorkOrderSort = serde_json::from_str("\"-due\"").unwrap();
+        assert_eq!(from_text, s("-due"));
+        let from_parts: WorkOrderSort = serde_json::from_str(r#"{"field":"priority"}"#).unwrap();
+        assert_eq!(from_parts, s("priority"));
     }
 
     #[test]

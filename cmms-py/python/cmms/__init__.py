@@ -1,0 +1,100 @@
+"""cmms — embeddable maintenance management (work orders, assets, requests, audit) for Python.
+
+>>> import cmms
+>>> with cmms.open("sqlite::memory:", migrate=True) as db:
+...     boot = db.orgs.bootstrap(name="Acme", owner_name="Olivia", owner_email="olivia@acme.test")
+...     owner = db.actor(boot.org.id, boot.owner.id)
+...     site = db.sites.create(owner, name="North Plant", code="NP")
+...     wo = db.work_orders.create(owner, title="Replace pump seal", site_id=site.id, priority="high")
+...     wo.number
+'WO-...'
+"""
+
+from . import _cmms
+from ._convert import UNSET
+from .api import Actor, Cmms, open
+from .errors import (
+    BusyError,
+    CmmsError,
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    StorageError,
+    ValidationError,
+)
+from .models import (
+    Record,
+    Org,
+    OrgSettings,
+    Site,
+    Location,
+    Team,
+    User,
+    RoleGrant,
+    CustomRole,
+    FailureCode,
+    Asset,
+    Attachment,
+    FailureReport,
+    WorkOrder,
+    ChecklistItem,
+    Comment,
+    LaborEntry,
+    TimelineEntry,
+    Request,
+    EntityRef,
+    AuditEntry,
+    EventAudience,
+    Event,
+    EventPage,
+    BrokenLink,
+    AutoCloseReport,
+    Bootstrapped,
+    Page,
+)
+
+__version__: str = _cmms.__version__
+
+__all__ = [
+    "open",
+    "Cmms",
+    "Actor",
+    "UNSET",
+    "CmmsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ValidationError",
+    "InvalidTransitionError",
+    "ConflictError",
+    "BusyError",
+    "StorageError",
+    "Record",
+    "Org",
+    "OrgSettings",
+    "Site",
+    "Location",
+    "Team",
+    "User",
+    "RoleGrant",
+    "CustomRole",
+    "FailureCode",
+    "Asset",
+    "Attachment",
+    "FailureReport",
+    "WorkOrder",
+    "ChecklistItem",
+    "Comment",
+    "LaborEntry",
+    "TimelineEntry",
+    "Request",
+    "EntityRef",
+    "AuditEntry",
+    "EventAudience",
+    "Event",
+    "EventPage",
+    "BrokenLink",
+    "AutoCloseReport",
+    "Bootstrapped",
+    "Page",
+]

@@ -1,0 +1,89 @@
+"""Exceptions raised by cmms. Every one derives from :class:`CmmsError` and carries the core's
+stable machine ``code`` (``not_found``, ``forbidden``, ``validation_failed``, ...)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+__all__ = [
+    "CmmsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ValidationError",
+    "InvalidTransitionError",
+    "ConflictError",
+    "BusyError",
+    "StorageError",
+]
+
+
+class CmmsError(Exception):
+    """Base class of every cmms error.
+
+    Attributes:
+        code: the stable machine code of the error (the same the HTTP API reports).
+        errors: for validation errors, one ``{"field": ..., "message": ...}`` per bad field.
+        current_version: for conflicts on a stale version, the record's current version.
+    """
+
+    code: str
+    errors: List[Dict[str, str]]
+    current_version: Optional[int]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "error",
+        errors: Optional[List[Dict[str, str]]] = None,
+        current_version: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.errors = list(errors or [])
+        self.current_version = current_version
+
+    @property
+    def field(self) -> Optional[str]:
+        """The first field a validation error names, if any."""
+        return self.errors[0]["field"] if self.errors else None
+
+    def __reduce__(self) -> Any:
+        kwargs = {"code": self.code, "errors": self.errors, "current_version": self.current_version}
+        return (_rebuild, (type(self), self.message, kwargs))
+
+
+def _rebuild(cls: Any, message: str, kwargs: Dict[str, Any]) -> CmmsError:
+    err: CmmsError = cls(message, **kwargs)
+    return err
+
+
+class NotFoundError(CmmsError, LookupError):
+    """The entity does not exist in the caller's organization, or the caller may not see it."""
+
+
+class PermissionDeniedError(CmmsError, PermissionError):
+    """The caller lacks the permission (``forbidden``) or is not an active user
+    (``unauthenticated``)."""
+
+
+class ValidationError(CmmsError, ValueError):
+    """One or more arguments are invalid; ``errors`` names each field."""
+
+
+class InvalidTransitionError(CmmsError):
+    """The status change is not an edge of the status machine."""
+
+
+class ConflictError(CmmsError):
+    """The record changed since it was read (``current_version`` tells its version now), or a
+    unique value is taken."""
+
+
+class BusyError(CmmsError):
+    """The database is busy; retrying later may succeed."""
+
+
+class StorageError(CmmsError):
+    """The database failed in a way the caller cannot fix."""

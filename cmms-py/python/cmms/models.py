@@ -1,0 +1,384 @@
+"""The typed records cmms returns. Each is a frozen dataclass: attributes, ``repr``, equality
+and :meth:`to_dict`. Ids are :class:`uuid.UUID`, timestamps timezone-aware
+:class:`datetime.datetime` (UTC), vocabularies (status, priority, ...) plain strings."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, Generic, Iterator, List, Optional, TypeVar, Union
+
+from ._convert import to_dict
+
+T = TypeVar("T")
+
+__all__ = [
+    "Record", "Org", "OrgSettings", "Site", "Location", "Team", "User", "RoleGrant", "CustomRole",
+    "FailureCode", "Asset", "Attachment", "FailureReport", "WorkOrder", "ChecklistItem", "Comment",
+    "LaborEntry", "TimelineEntry", "Request", "EntityRef", "AuditEntry", "EventAudience", "Event",
+    "EventPage", "BrokenLink", "AutoCloseReport", "Bootstrapped", "Page",
+]
+
+
+class Record:
+    """Behaviour shared by every record."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The record as a dict (nested records as dicts; UUIDs and datetimes kept)."""
+        out: Dict[str, Any] = to_dict(self)
+        return out
+
+
+@dataclass(frozen=True)
+class OrgSettings(Record):
+    work_order_number_format: str = "WO-{YYYY}-{SEQ:5}"
+    request_number_format: str = "REQ-{YYYY}-{SEQ:5}"
+    auto_close_days: int = 3
+    require_failure_codes: bool = False
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Org(Record):
+    id: uuid.UUID
+    name: str
+    settings: OrgSettings
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Site(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    code: str
+    kind: str
+    time_zone: str
+    address: Optional[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Location(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    site_id: uuid.UUID
+    parent_id: Optional[uuid.UUID]
+    name: str
+    code: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Team(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    site_id: Optional[uuid.UUID]
+    members: List[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class User(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    email: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+def _role_ref(value: Any) -> Any:
+    """``{"builtin": "owner"}`` -> ``"owner"``; ``{"custom": "<uuid>"}`` -> ``UUID``."""
+    if isinstance(value, dict):
+        if "builtin" in value:
+            return value["builtin"]
+        if "custom" in value:
+            return uuid.UUID(value["custom"])
+    return value
+
+
+@dataclass(frozen=True)
+class RoleGrant(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    #: A built-in role's name (``"technician"``) or a custom role's id.
+    role: Union[str, uuid.UUID]
+    #: ``None`` for the whole organization, else the sites the grant covers.
+    sites: Optional[List[uuid.UUID]]
+    granted_by: Optional[uuid.UUID]
+    granted_at: datetime
+
+    @staticmethod
+    def _prepare(data: Dict[str, Any]) -> Dict[str, Any]:
+        return {**data, "role": _role_ref(data.get("role"))}
+
+
+@dataclass(frozen=True)
+class CustomRole(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    description: Optional[str]
+    level: int
+    #: permission name -> condition (``"any"``, ``"own"``, ``"assigned"``).
+    permissions: Dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class FailureCode(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    kind: str
+    code: str
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Asset(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    site_id: uuid.UUID
+    location_id: Optional[uuid.UUID]
+    parent_id: Optional[uuid.UUID]
+    name: str
+    code: str
+    category: Optional[str]
+    manufacturer: Optional[str]
+    model: Optional[str]
+    serial_number: Optional[str]
+    criticality: int
+    state: str
+    specifications: Dict[str, Any]
+    custom_fields: Dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class Attachment(Record):
+    name: str
+    content_type: str
+    size_bytes: int
+    storage_key: str
+
+
+@dataclass(frozen=True)
+class FailureReport(Record):
+    problem: Optional[str] = None
+    cause: Optional[str] = None
+    remedy: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class WorkOrder(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    number: str
+    title: str
+    description: Optional[str]
+    type: str
+    priority: str
+    category: Optional[str]
+    status: str
+    site_id: uuid.UUID
+    location_id: Optional[uuid.UUID]
+    asset_id: Optional[uuid.UUID]
+    assignees: List[uuid.UUID]
+    team_id: Optional[uuid.UUID]
+    requested_by: Optional[uuid.UUID]
+    created_by: Optional[uuid.UUID]
+    request_id: Optional[uuid.UUID]
+    due_at: Optional[datetime]
+    estimated_hours: Optional[float]
+    actual_start: Optional[datetime]
+    actual_end: Optional[datetime]
+    verified_by: Optional[uuid.UUID]
+    verified_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    completion_notes: Optional[str]
+    failure: FailureReport
+    attachments: List[Attachment]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ChecklistItem(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    position: int
+    label: str
+    mandatory: bool
+    result: Optional[str]
+    notes: Optional[str]
+    completed_by: Optional[uuid.UUID]
+    completed_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True)
+class Comment(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    author_id: Optional[uuid.UUID]
+    body: str
+    internal: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LaborEntry(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    user_id: uuid.UUID
+    started_at: datetime
+    ended_at: Optional[datetime]
+    minutes: int
+    category: str
+    notes: Optional[str]
+    created_by: Optional[uuid.UUID]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    from_status: Optional[str]
+    to_status: str
+    actor_id: Optional[uuid.UUID]
+    reason: Optional[str]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Request(Record):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    number: str
+    title: str
+    description: Optional[str]
+    site_id: uuid.UUID
+    location_id: Optional[uuid.UUID]
+    asset_id: Optional[uuid.UUID]
+    priority: str
+    status: str
+    requested_by: uuid.UUID
+    work_order_id: Optional[uuid.UUID]
+    rejection_reason: Optional[str]
+    attachments: List[Attachment]
+    submitted_at: Optional[datetime]
+    reviewed_by: Optional[uuid.UUID]
+    reviewed_at: Optional[datetime]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class EntityRef(Record):
+    kind: str
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AuditEntry(Record):
+    org_id: uuid.UUID
+    seq: int
+    at: datetime
+    actor_id: Optional[uuid.UUID]
+    action: str
+    entity: EntityRef
+    before: Optional[Dict[str, Any]]
+    after: Optional[Dict[str, Any]]
+    request_id: Optional[str]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class EventAudience(Record):
+    permission: Optional[str]
+    site_id: Optional[uuid.UUID]
+    owner: Optional[uuid.UUID]
+    assignees: List[uuid.UUID]
+    team_id: Optional[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Event(Record):
+    org_id: uuid.UUID
+    seq: int
+    kind: str
+    entity: EntityRef
+    actor_id: Optional[uuid.UUID]
+    audience: EventAudience
+    payload: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
+class EventPage(Record):
+    events: List[Event]
+    #: The last sequence number scanned; pass it as ``after`` next time.
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class BrokenLink(Record):
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AutoCloseReport(Record):
+    closed: List[uuid.UUID]
+    skipped: List[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Bootstrapped(Record):
+    org: Org
+    owner: User
+
+
+@dataclass(frozen=True)
+class Page(Record, Generic[T]):
+    """One page of a list: iterate it, and pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: List[T]
+    next_cursor: Optional[str]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]

@@ -1,0 +1,89 @@
+//! Turning Rust errors into Python exceptions: core errors become the `cmms.errors` hierarchy
+//! (with `.code`, `.field`, `.errors`, `.current_version`), bad arguments `TypeError` or
+//! `cmms.ValidationError` (which is also a `ValueError`).
+
+use cmms_core::CmmsError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// The Python exception class for a core error code.
+fn class_for(code: &str) -> &'static str {
+    match code {
+        "not_found" => "NotFoundError",
+        "forbidden" | "unauthenticated" => "PermissionDeniedError",
+        "validation_failed" => "ValidationError",
+        "invalid_transition" => "InvalidTransitionError",
+        "conflict" | "insufficient_stock" => "ConflictError",
+        "busy" => "BusyError",
+        "store_error" => "StorageError",
+        _ => "CmmsError",
+    }
+}
+
+/// A `cmms.errors.*` exception carrying the core error's code and details.
+pub(crate) fn to_py(e: CmmsError) -> PyErr {
+    Python::attach(|py| build(py, &e).unwrap_or_else(|err| err))
+}
+
+fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
+    let module = py.import("cmms.errors")?;
+    let class = module.getattr(class_for(e.code()))?;
+    let errors: Vec<Bound<'_, PyDict>> = e
+        .field_errors()
+        .iter()
+        .map(|f| {
+            let d = PyDict::new(py);
+            d.set_item("field", &f.field)?;
+            d.set_item("message", &f.message)?;
+            Ok(d)
+        })
+        .collect::<PyResult<_>>()?;
+    let current_version = match e {
+        CmmsError::Conflict {
+            current_version, ..
+        } => *current_version,
+        _ => None,
+    };
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", e.code())?;
+    kwargs.set_item("errors", errors)?;
+    kwargs.set_item("current_version", current_version)?;
+    let instance = class.call((e.to_string(),), Some(&kwargs))?;
+    Ok(PyErr::from_value(instance))
+}
+
+/// A problem with the arguments of a call, found while decoding them.
+pub(crate) fn bad_args(e: serde_path_to_error::Error<serde_json::Error>) -> PyErr {
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    // serde_json appends " at line L column C"; the position in our own JSON means nothing to
+    // the caller.
+    let mut message = inner
+        .split(" at line ")
+        .next()
+        .unwrap_or(&inner)
+        .to_string();
+    // Core's vocabularies report "validation failed: <field>: <problem>"; the path already
+    // names the argument.
+    if let Some(rest) = message.strip_prefix("validation failed: ") {
+        message = rest
+            .split_once(": ")
+            .map_or(rest, |(_, problem)| problem)
+            .to_string();
+    }
+    if message.starts_with("invalid type") || message.starts_with("missing field") {
+        return PyTypeError::new_err(format!("{path}: {message}"));
+    }
+    let field = if path == "." {
+        "arguments".to_string()
+    } else {
+        path
+    };
+    to_py(CmmsError::invalid(field, message))
+}
+
+/// Encoding a result failed (should not happen: every result type serializes).
+pub(crate) fn encode_failed(e: serde_json::Error) -> PyErr {
+    PyRuntimeError::new_err(format!("cannot encode the result: {e}"))
+}

@@ -1,0 +1,230 @@
+//! `cmms._cmms`: the native half of the `cmms` Python package. It opens stores, resolves actors
+//! and runs use cases on one process-wide tokio runtime with the GIL released. The Python half
+//! (`python/cmms/`) gives it its pythonic shape: keyword arguments, typed result classes and
+//! exceptions. Arguments and results cross the boundary as JSON text in core's serde format.
+
+mod dispatch;
+mod errors;
+mod runtime;
+
+use cmms_core::{Actor, Cmms, CmmsError, OrgId, UserId};
+use cmms_store_sqlite::SqliteStore;
+use errors::to_py;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The concrete store behind a `Native`, for the operations outside the facade (migrations).
+enum Backend {
+    Sqlite(Arc<SqliteStore>),
+}
+
+struct Open {
+    cmms: Cmms,
+    backend: Backend,
+}
+
+/// An open database.
+#[pyclass(module = "cmms._cmms", frozen)]
+struct Native {
+    inner: Mutex<Option<Arc<Open>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn store_err(e: cmms_core::StoreError) -> PyErr {
+    to_py(CmmsError::from(e))
+}
+
+impl Native {
+    fn open_db(&self) -> PyResult<Arc<Open>> {
+        lock(&self.inner)
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("the database is closed"))
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    if url == "sqlite::memory:" || url == ":memory:" {
+        return Some(":memory:");
+    }
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+}
+
+#[pymethods]
+impl Native {
+    /// Opens `sqlite:///path/to/file.db`, `sqlite::memory:` or `postgres://...`.
+    #[staticmethod]
+    fn open(py: Python<'_>, url: String) -> PyResult<Native> {
+        let Some(path) = sqlite_path(&url).map(str::to_string) else {
+            return Err(PyValueError::new_err(format!(
+                "unsupported database url '{url}': use sqlite:///path/file.db or sqlite::memory:"
+            )));
+        };
+        if path.is_empty() {
+            return Err(PyValueError::new_err("the sqlite url names no file"));
+        }
+        let store = runtime::run(py, move || async move {
+            SqliteStore::open(&path).await.map_err(store_err)
+        })?;
+        let store = Arc::new(store);
+        let open = Open {
+            cmms: Cmms::new(store.clone()),
+            backend: Backend::Sqlite(store),
+        };
+        Ok(Native {
+            inner: Mutex::new(Some(Arc::new(open))),
+        })
+    }
+
+    /// Applies pending migrations; returns the schema version.
+    fn migrate(&self, py: Python<'_>) -> PyResult<u32> {
+        let db = self.open_db()?;
+        runtime::run(py, move || async move {
+            match &db.backend {
+                Backend::Sqlite(s) => s.migrate().await.map_err(store_err),
+            }
+        })
+    }
+
+    /// The database's schema version.
+    fn schema_version(&self, py: Python<'_>) -> PyResult<u32> {
+        let db = self.open_db()?;
+        runtime::run(py, move || async move {
+            db.cmms.store().schema_version().await.map_err(store_err)
+        })
+    }
+
+    /// Closes the database (further calls raise); idempotent.
+    fn close(&self) {
+        lock(&self.inner).take();
+    }
+
+    /// Whether `close` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        lock(&self.inner).is_none()
+    }
+
+    /// The actor for a user of an organization.
+    fn actor(&self, py: Python<'_>, org_id: &str, user_id: &str) -> PyResult<NativeActor> {
+        let org: OrgId = org_id.parse().map_err(to_py)?;
+        let user: UserId = user_id.parse().map_err(to_py)?;
+        let db = self.open_db()?;
+        let actor = runtime::run(py, move || async move {
+            db.cmms.actor(org, user).await.map_err(to_py)
+        })?;
+        Ok(NativeActor { actor })
+    }
+
+    /// Runs use case `method` with JSON `args`, as `actor` (or without one where allowed);
+    /// returns the JSON result.
+    #[pyo3(signature = (method, actor, args))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        method: String,
+        actor: Option<&NativeActor>,
+        args: String,
+    ) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.map(|a| a.actor.clone());
+        runtime::run(py, move || async move {
+            match &actor {
+                Some(a) => dispatch::call(&db.cmms, a, &method, &args).await,
+                None => dispatch::call_without_actor(&db.cmms, &method, &args).await,
+            }
+        })
+    }
+
+    /// A live event subscription for `actor`, starting after sequence number `after`.
+    fn subscribe(&self, actor: &NativeActor, after: i64) -> PyResult<NativeSubscription> {
+        let db = self.open_db()?;
+        let sub = db.cmms.subscribe(&actor.actor, after).map_err(to_py)?;
+        Ok(NativeSubscription {
+            sub: Arc::new(tokio::sync::Mutex::new(sub)),
+        })
+    }
+}
+
+/// A resolved caller: a user with their grants and teams.
+#[pyclass(module = "cmms._cmms", frozen)]
+struct NativeActor {
+    actor: Actor,
+}
+
+#[pymethods]
+impl NativeActor {
+    /// The organization id.
+    #[getter]
+    fn org_id(&self) -> String {
+        self.actor.org().to_string()
+    }
+
+    /// The user id (`None` for the system).
+    #[getter]
+    fn user_id(&self) -> Option<String> {
+        self.actor.user_id().map(|u| u.to_string())
+    }
+}
+
+/// A live event subscription.
+#[pyclass(module = "cmms._cmms", frozen)]
+struct NativeSubscription {
+    sub: Arc<tokio::sync::Mutex<cmms_core::service::EventSubscription>>,
+}
+
+#[pymethods]
+impl NativeSubscription {
+    /// The next event as JSON, or `None` when `timeout` seconds pass without one.
+    #[pyo3(signature = (timeout=None))]
+    fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<String>> {
+        let wait = match timeout {
+            Some(t) if !(t.is_finite() && t >= 0.0) => {
+                return Err(PyValueError::new_err(
+                    "timeout must be a non-negative number of seconds",
+                ));
+            }
+            Some(t) => Some(Duration::from_secs_f64(t)),
+            None => None,
+        };
+        let sub = self.sub.clone();
+        runtime::run(py, move || async move {
+            let mut sub = sub.lock().await;
+            let next = match wait {
+                Some(w) => match tokio::time::timeout(w, sub.next()).await {
+                    Ok(ev) => ev,
+                    Err(_) => return Ok(None),
+                },
+                None => sub.next().await,
+            };
+            let ev = next.map_err(to_py)?;
+            serde_json::to_string(&ev)
+                .map(Some)
+                .map_err(errors::encode_failed)
+        })
+    }
+
+    /// The last sequence number scanned.
+    #[getter]
+    fn last_seq(&self) -> PyResult<i64> {
+        self.sub
+            .try_lock()
+            .map(|s| s.last_seq())
+            .map_err(|_| PyRuntimeError::new_err("the subscription is busy in another thread"))
+    }
+}
+
+/// The native module.
+#[pymodule]
+fn _cmms(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Native>()?;
+    m.add_class::<NativeActor>()?;
+    m.add_class::<NativeSubscription>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

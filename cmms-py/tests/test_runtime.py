@@ -1,0 +1,51 @@
+"""The process-wide runtime: Ctrl-C interrupts a waiting call; a forked child gets its own."""
+
+from __future__ import annotations
+
+import _thread
+import multiprocessing
+import os
+import threading
+import time
+
+import pytest
+
+import cmms
+from conftest import Org
+
+
+def test_ctrl_c_interrupts_a_long_call(org: Org) -> None:
+    page = org.db.events.since(org.owner, after=0, limit=1000)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        # Waits forever for an event that never comes, unless interrupted.
+        next(org.db.events.follow(org.owner, after=page.last_seq, timeout=None))
+    timer.join()
+    assert time.monotonic() - started < 30
+    # The database still works afterwards.
+    assert org.db.orgs.get(org.owner).id == org.boot.org.id
+
+
+def _child(path: str, queue: "multiprocessing.Queue[str]") -> None:
+    try:
+        with cmms.open(f"sqlite://{path}", migrate=True) as db:
+            boot = db.orgs.bootstrap(name="Child", owner_name="Kid", owner_email="kid@example.test")
+            queue.put(boot.org.name)
+    except BaseException as e:  # pragma: no cover - reported to the parent
+        queue.put(f"error: {e!r}")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_forked_child_gets_a_fresh_runtime(tmp_path: object) -> None:
+    with cmms.open(f"sqlite://{tmp_path}/parent.db", migrate=True) as db:
+        db.orgs.bootstrap(name="Parent", owner_name="P", owner_email="p@example.test")  # the runtime exists
+        ctx = multiprocessing.get_context("fork")
+        queue: "multiprocessing.Queue[str]" = ctx.Queue()
+        proc = ctx.Process(target=_child, args=(f"{tmp_path}/child.db", queue))
+        proc.start()
+        result = queue.get(timeout=60)
+        proc.join(60)
+        assert result == "Child" and proc.exitcode == 0
+        assert db.orgs.bootstrap(name="Again", owner_name="P", owner_email="p2@example.test").org.name == "Again"
