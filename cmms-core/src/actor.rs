@@ -32,13 +32,7 @@ pub struct Actor {
 impl Actor {
     /// A user with resolved grants and team memberships.
     pub fn new(org: OrgId, user: UserId, grants: Vec<ActorGrant>, teams: Vec<TeamId>) -> Self {
-        Self {
-            org,
-            who: Who::User(user),
-            grants,
-            teams,
-            request_id: None,
-        }
+        Self { org, who: Who::User(user), grants, teams, request_id: None }
     }
 
     /// A user holding one built-in role at org scope (handy in tests and examples).
@@ -49,23 +43,14 @@ impl Actor {
     /// assert!(!a.is_system());
     /// ```
     pub fn with_builtin(org: OrgId, user: UserId, role: BuiltinRole) -> Self {
-        let grant = ActorGrant {
-            role: RoleDef::builtin(role),
-            sites: None,
-        };
+        let grant = ActorGrant { role: RoleDef::builtin(role), sites: None };
         Self::new(org, user, vec![grant], Vec::new())
     }
 
     /// The system: background jobs such as auto-closing confirmations. Every check passes;
     /// audit entries record no user.
     pub fn system(org: OrgId) -> Self {
-        Self {
-            org,
-            who: Who::System,
-            grants: Vec::new(),
-            teams: Vec::new(),
-            request_id: None,
-        }
+        Self { org, who: Who::System, grants: Vec::new(), teams: Vec::new(), request_id: None }
     }
 
     /// Attaches a request id (for example the HTTP `X-Request-Id`) recorded in audit entries.

@@ -45,10 +45,16 @@ impl ManualClock {
         }
     }
 
-    /// Moves the time forward (or back, with a negative delta).
+    /// Moves the time forward (or back, with a negative delta); saturates at the ends of the
+    /// representable range.
     pub fn advance(&self, by: TimeDelta) {
         if let Ok(mut now) = self.0.lock() {
-            *now += by;
+            let limit = if by < TimeDelta::zero() {
+                DateTime::<Utc>::MIN_UTC
+            } else {
+                DateTime::<Utc>::MAX_UTC
+            };
+            *now = now.checked_add_signed(by).unwrap_or(limit);
         }
     }
 }

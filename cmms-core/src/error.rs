@@ -81,11 +81,7 @@ pub enum CmmsError {
 }
 
 fn display_fields(fields: &[FieldError]) -> String {
-    fields
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 impl CmmsError {
@@ -111,26 +107,17 @@ impl CmmsError {
 
     /// A validation error for one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
     }
 
     /// A not-found error for an entity kind and id.
     pub fn not_found(entity: impl Into<String>, id: impl fmt::Display) -> Self {
-        Self::NotFound {
-            entity: entity.into(),
-            id: id.to_string(),
-        }
+        Self::NotFound { entity: entity.into(), id: id.to_string() }
     }
 
     /// A conflict error without a known current version.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict {
-            message: message.into(),
-            current_version: None,
-        }
+        Self::Conflict { message: message.into(), current_version: None }
     }
 
     /// The field errors, when this is a validation error.
@@ -185,27 +172,19 @@ impl StoreError {
 
     /// A conflict from a message, without a version.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict {
-            message: message.into(),
-            current_version: None,
-        }
+        Self::Conflict { message: message.into(), current_version: None }
     }
 }
 
 impl From<StoreError> for CmmsError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { entity, id } => CmmsError::NotFound {
-                entity: entity.into(),
-                id,
-            },
-            StoreError::Conflict {
-                message,
-                current_version,
-            } => CmmsError::Conflict {
-                message,
-                current_version,
-            },
+            StoreError::NotFound { entity, id } => {
+                CmmsError::NotFound { entity: entity.into(), id }
+            }
+            StoreError::Conflict { message, current_version } => {
+                CmmsError::Conflict { message, current_version }
+            }
             StoreError::InvalidReference(what) => CmmsError::invalid("reference", what),
             StoreError::Busy => CmmsError::Busy,
             StoreError::Migration(m) => CmmsError::Store(format!("schema: {m}")),
@@ -232,10 +211,7 @@ impl Problems {
 
     /// Records a problem with a field.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), message: message.into() });
     }
 
     /// Records the field errors of a nested validation result.
@@ -252,10 +228,6 @@ impl Problems {
 
     /// `Ok` when nothing was recorded, else one `Validation` error with every problem.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(CmmsError::Validation(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(CmmsError::Validation(self.0)) }
     }
 }

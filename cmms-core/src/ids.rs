@@ -59,7 +59,11 @@ macro_rules! typed_id {
                 Uuid::parse_str(s.trim()).map(Self).map_err(|_| {
                     crate::CmmsError::invalid(
                         concat!($entity, "_id"),
-                        format!("'{s}' is not a valid {} id (expected a UUID)", $entity),
+                        format!(
+                            "'{}' is not a valid {} id (expected a UUID)",
+                            s.chars().take(40).collect::<String>(),
+                            $entity
+                        ),
                     )
                 })
             }

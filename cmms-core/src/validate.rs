@@ -6,6 +6,9 @@ use crate::error::Problems;
 pub(crate) fn text(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) -> String {
     let trimmed = value.trim();
     let len = trimmed.chars().count();
+    if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        p.add(field, "must not contain control characters");
+    }
     if len < min {
         if min == 1 {
             p.add(field, "must not be empty");
@@ -13,10 +16,7 @@ pub(crate) fn text(p: &mut Problems, field: &str, value: &str, min: usize, max: 
             p.add(field, format!("must be at least {min} characters"));
         }
     } else if len > max {
-        p.add(
-            field,
-            format!("must be at most {max} characters (got {len})"),
-        );
+        p.add(field, format!("must be at most {max} characters (got {len})"));
     }
     trimmed.to_string()
 }
@@ -44,7 +44,9 @@ pub(crate) fn json_object(
     match value {
         serde_json::Value::Null => serde_json::Value::Object(Default::default()),
         v @ serde_json::Value::Object(_) => {
-            if v.to_string().len() > 64 * 1024 {
+            if depth_exceeds(&v, MAX_JSON_DEPTH) {
+                p.add(field, format!("must be nested at most {MAX_JSON_DEPTH} levels deep"));
+            } else if v.to_string().len() > 64 * 1024 {
                 p.add(field, "must be at most 64 KiB of JSON");
             }
             v
@@ -54,6 +56,27 @@ pub(crate) fn json_object(
             serde_json::Value::Object(Default::default())
         }
     }
+}
+
+/// Deepest nesting accepted in JSON fields (values built in process, unlike parsed text, have
+/// no depth limit of their own, and deep recursion would exhaust the stack).
+pub(crate) const MAX_JSON_DEPTH: usize = 32;
+
+/// Whether `v` nests deeper than `max`, without recursing past `max`.
+fn depth_exceeds(v: &serde_json::Value, max: usize) -> bool {
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
+            serde_json::Value::Object(m) => Box::new(m.values()),
+            serde_json::Value::Array(a) => Box::new(a.iter()),
+            _ => continue,
+        };
+        if depth > max {
+            return true;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    false
 }
 
 /// Normalises an email address (trimmed, lowercased) and checks its basic shape.

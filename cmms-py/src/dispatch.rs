@@ -8,12 +8,13 @@ use cmms_core::domain::asset::{AssetPatch, NewAsset};
 use cmms_core::domain::checklist::ChecklistResult;
 use cmms_core::domain::failure_code::FailureCodeKind;
 use cmms_core::domain::labor::NewLabor;
+use cmms_core::domain::location::{LocationPatch, NewLocation};
 use cmms_core::domain::org::{NewOrg, OrgSettings};
 use cmms_core::domain::request::{ApproveRequest, NewRequest, RequestPatch};
-use cmms_core::domain::site::{LocationPatch, NewLocation, NewSite, SitePatch};
+use cmms_core::domain::site::{NewSite, SitePatch};
 use cmms_core::domain::status::{TransitionInput, WorkOrderStatus};
 use cmms_core::domain::team::{NewTeam, TeamPatch};
-use cmms_core::domain::user::{NewRole, NewUser, UserPatch};
+use cmms_core::domain::user::{NewRole, NewUser, RolePatch, UserPatch};
 use cmms_core::domain::work_order::{NewWorkOrder, WorkOrderPatch};
 use cmms_core::rbac::RoleRef;
 use cmms_core::service::Assignment;
@@ -51,11 +52,7 @@ fn on_record<I: DeserializeOwned, P: DeserializeOwned>(args: &str) -> PyResult<O
         Some(v) => from_value::<Version>(json!({ "expected_version": v }))?.expected_version,
     };
     let rest = from_value(serde_json::Value::Object(map))?;
-    Ok(OnRecord {
-        id,
-        expected_version,
-        rest,
-    })
+    Ok(OnRecord { id, expected_version, rest })
 }
 
 fn out<T: Serialize>(value: Result<T, CmmsError>) -> PyResult<String> {
@@ -166,9 +163,7 @@ pub(crate) async fn call_without_actor(cmms: &Cmms, method: &str, args: &str) ->
         "orgs.bootstrap" => out(cmms.bootstrap_org(parse::<NewOrg>(args)?).await),
         "requests.auto_close" => {
             let a: Now = parse(args)?;
-            out(cmms
-                .auto_close_confirmations(a.now.unwrap_or_else(|| cmms.now()))
-                .await)
+            out(cmms.auto_close_confirmations(a.now.unwrap_or_else(|| cmms.now())).await)
         }
         _ => Err(PyTypeError::new_err(format!("{method} needs an actor"))),
     }
@@ -181,15 +176,11 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
         "orgs.get" => out(c.get_org(a).await),
         "orgs.update_settings" => {
             let x: Settings = parse(args)?;
-            out(c
-                .update_org_settings(a, x.settings, x.expected_version)
-                .await)
+            out(c.update_org_settings(a, x.settings, x.expected_version).await)
         }
         "orgs.create_failure_code" => {
             let x: NewFailureCode = parse(args)?;
-            out(c
-                .create_failure_code(a, x.kind, &x.code, &x.description)
-                .await)
+            out(c.create_failure_code(a, x.kind, &x.code, &x.description).await)
         }
         "orgs.list_failure_codes" => out(c.list_failure_codes(a).await),
         "sites.create" => out(c.create_site(a, parse::<NewSite>(args)?).await),
@@ -230,6 +221,10 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
         "users.revoke_grant" => out(c.revoke_grant(a, parse::<Id<_>>(args)?.id).await),
         "users.grants" => out(c.list_grants(a, parse::<UserArg>(args)?.user_id).await),
         "users.create_role" => out(c.create_role(a, parse::<NewRole>(args)?).await),
+        "users.update_role" => {
+            let x: OnRecord<_, RolePatch> = on_record(args)?;
+            out(c.update_role(a, x.id, x.rest, x.expected_version).await)
+        }
         "users.list_roles" => out(c.list_roles(a).await),
         "assets.create" => out(c.create_asset(a, parse::<NewAsset>(args)?).await),
         "assets.update" => {
@@ -252,24 +247,16 @@ async fn call_work(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<St
         "work_orders.get" => out(c.get_work_order(a, parse::<Id<_>>(args)?.id).await),
         "work_orders.update" => {
             let x: OnRecord<_, WorkOrderPatch> = on_record(args)?;
-            out(c
-                .update_work_order(a, x.id, x.rest, x.expected_version)
-                .await)
+            out(c.update_work_order(a, x.id, x.rest, x.expected_version).await)
         }
         "work_orders.transition" => {
             let x: OnRecord<_, Transition> = on_record(args)?;
-            let input = TransitionInput {
-                expected_version: x.expected_version,
-                ..x.rest.input
-            };
+            let input = TransitionInput { expected_version: x.expected_version, ..x.rest.input };
             out(c.transition_work_order(a, x.id, x.rest.to, input).await)
         }
         "work_orders.assign" => {
             let x: OnRecord<_, Assignment> = on_record(args)?;
-            let assignment = Assignment {
-                expected_version: x.expected_version,
-                ..x.rest
-            };
+            let assignment = Assignment { expected_version: x.expected_version, ..x.rest };
             out(c.assign_work_order(a, x.id, assignment).await)
         }
         "work_orders.self_assign" => out(c.self_assign(a, parse::<Id<_>>(args)?.id).await),
@@ -290,9 +277,7 @@ async fn call_work(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<St
         "work_orders.record_checklist" => {
             let x: OnRecord<_, ChecklistRecord> = on_record(args)?;
             let r = x.rest;
-            out(c
-                .record_checklist_result(a, x.id, r.item_id, r.result, r.notes.as_deref())
-                .await)
+            out(c.record_checklist_result(a, x.id, r.item_id, r.result, r.notes.as_deref()).await)
         }
         "work_orders.checklist" => out(c.list_checklist(a, parse::<Id<_>>(args)?.id).await),
         "work_orders.log_labor" => {
@@ -305,11 +290,7 @@ async fn call_work(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<St
             let spent = c.time_in_status(a, parse::<Id<_>>(args)?.id).await;
             let seconds =
                 |d: chrono::TimeDelta| d.num_microseconds().map_or(f64::MAX, |m| m as f64 / 1e6);
-            out(spent.map(|v| {
-                v.into_iter()
-                    .map(|(s, d)| (s, seconds(d)))
-                    .collect::<Vec<_>>()
-            }))
+            out(spent.map(|v| v.into_iter().map(|(s, d)| (s, seconds(d))).collect::<Vec<_>>()))
         }
         _ => call_requests(c, a, method, args).await,
     }

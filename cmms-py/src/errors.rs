@@ -40,9 +40,7 @@ fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
         })
         .collect::<PyResult<_>>()?;
     let current_version = match e {
-        CmmsError::Conflict {
-            current_version, ..
-        } => *current_version,
+        CmmsError::Conflict { current_version, .. } => *current_version,
         _ => None,
     };
     let kwargs = PyDict::new(py);
@@ -59,27 +57,16 @@ pub(crate) fn bad_args(e: serde_path_to_error::Error<serde_json::Error>) -> PyEr
     let inner = e.into_inner().to_string();
     // serde_json appends " at line L column C"; the position in our own JSON means nothing to
     // the caller.
-    let mut message = inner
-        .split(" at line ")
-        .next()
-        .unwrap_or(&inner)
-        .to_string();
+    let mut message = inner.split(" at line ").next().unwrap_or(&inner).to_string();
     // Core's vocabularies report "validation failed: <field>: <problem>"; the path already
     // names the argument.
     if let Some(rest) = message.strip_prefix("validation failed: ") {
-        message = rest
-            .split_once(": ")
-            .map_or(rest, |(_, problem)| problem)
-            .to_string();
+        message = rest.split_once(": ").map_or(rest, |(_, problem)| problem).to_string();
     }
     if message.starts_with("invalid type") || message.starts_with("missing field") {
         return PyTypeError::new_err(format!("{path}: {message}"));
     }
-    let field = if path == "." {
-        "arguments".to_string()
-    } else {
-        path
-    };
+    let field = if path == "." { "arguments".to_string() } else { path };
     to_py(CmmsError::invalid(field, message))
 }
 

@@ -41,9 +41,7 @@ fn store_err(e: cmms_core::StoreError) -> PyErr {
 
 impl Native {
     fn open_db(&self) -> PyResult<Arc<Open>> {
-        lock(&self.inner)
-            .clone()
-            .ok_or_else(|| PyRuntimeError::new_err("the database is closed"))
+        lock(&self.inner).clone().ok_or_else(|| PyRuntimeError::new_err("the database is closed"))
     }
 }
 
@@ -51,8 +49,7 @@ fn sqlite_path(url: &str) -> Option<&str> {
     if url == "sqlite::memory:" || url == ":memory:" {
         return Some(":memory:");
     }
-    url.strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
 }
 
 #[pymethods]
@@ -68,17 +65,14 @@ impl Native {
         if path.is_empty() {
             return Err(PyValueError::new_err("the sqlite url names no file"));
         }
-        let store = runtime::run(py, move || async move {
-            SqliteStore::open(&path).await.map_err(store_err)
-        })?;
+        let store =
+            runtime::run(
+                py,
+                move || async move { SqliteStore::open(&path).await.map_err(store_err) },
+            )?;
         let store = Arc::new(store);
-        let open = Open {
-            cmms: Cmms::new(store.clone()),
-            backend: Backend::Sqlite(store),
-        };
-        Ok(Native {
-            inner: Mutex::new(Some(Arc::new(open))),
-        })
+        let open = Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) };
+        Ok(Native { inner: Mutex::new(Some(Arc::new(open))) })
     }
 
     /// Applies pending migrations; returns the schema version.
@@ -115,9 +109,8 @@ impl Native {
         let org: OrgId = org_id.parse().map_err(to_py)?;
         let user: UserId = user_id.parse().map_err(to_py)?;
         let db = self.open_db()?;
-        let actor = runtime::run(py, move || async move {
-            db.cmms.actor(org, user).await.map_err(to_py)
-        })?;
+        let actor =
+            runtime::run(py, move || async move { db.cmms.actor(org, user).await.map_err(to_py) })?;
         Ok(NativeActor { actor })
     }
 
@@ -145,9 +138,7 @@ impl Native {
     fn subscribe(&self, actor: &NativeActor, after: i64) -> PyResult<NativeSubscription> {
         let db = self.open_db()?;
         let sub = db.cmms.subscribe(&actor.actor, after).map_err(to_py)?;
-        Ok(NativeSubscription {
-            sub: Arc::new(tokio::sync::Mutex::new(sub)),
-        })
+        Ok(NativeSubscription { sub: Arc::new(tokio::sync::Mutex::new(sub)) })
     }
 }
 
@@ -203,9 +194,7 @@ impl NativeSubscription {
                 None => sub.next().await,
             };
             let ev = next.map_err(to_py)?;
-            serde_json::to_string(&ev)
-                .map(Some)
-                .map_err(errors::encode_failed)
+            serde_json::to_string(&ev).map(Some).map_err(errors::encode_failed)
         })
     }
 

@@ -17,9 +17,7 @@ const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 pub(crate) fn runtime() -> PyResult<Arc<Runtime>> {
     let pid = std::process::id();
-    let mut slot = RUNTIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut slot = RUNTIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((owner, rt)) = slot.as_ref() {
         if *owner == pid {
             return Ok(rt.clone());

@@ -58,3 +58,17 @@ def test_tenant_isolation(db: cmms.Cmms) -> None:
         assert err.value.code == "not_found"
     assert all(w.org_id == a.boot.org.id for w in db.work_orders.iter_all(a.owner))
     assert db.work_orders.get(b.owner, b_wo.id) == b_wo
+
+
+def test_custom_roles(org: Org) -> None:
+    db = org.db
+    role = db.users.create_role(org.owner, name="Planner", level=60,
+                                permissions={"work_order.read": "any", "work_order.create": "any", "site.read": "any"})
+    assert role.permissions == {"work_order.read": "any", "work_order.create": "any", "site.read": "any"}
+    planner = db.users.create(org.manager, name="Pat Planner", email=f"pat-{role.id.hex[:6]}@example.test", role=role.id)
+    (grant,) = db.users.grants(org.owner, planner.id)
+    assert grant.role == role.id
+    renamed = db.users.update_role(org.owner, role.id, name="Planners", expected_version=role.version)
+    assert renamed.name == "Planners" and db.users.list_roles(org.viewer) == [renamed]
+    with pytest.raises(cmms.PermissionDeniedError):
+        db.users.update_role(org.manager, role.id, level=65)

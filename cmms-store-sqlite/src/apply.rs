@@ -3,7 +3,9 @@
 
 use crate::cols::*;
 use crate::error::map_rusqlite;
+use crate::rows::uuid_value;
 use cmms_core::StoreError;
+use cmms_core::domain::EntityKind;
 use cmms_core::domain::audit::AuditDraft;
 use cmms_core::domain::event::EventDraft;
 use cmms_core::ids::*;
@@ -41,7 +43,11 @@ fn owner(w: &Write) -> Option<OrgId> {
         InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
         InsertLabor(l) => l.org_id,
         InsertRequest(r) | UpdateRequest(r) => r.org_id,
-        DeleteGrant(_) | DeleteWorkOrder { .. } | AppendAudit(_) | AppendEvent(_) => return None,
+        DeleteGrant(_)
+        | DeleteWorkOrder { .. }
+        | AssertVersion { .. }
+        | AppendAudit(_)
+        | AppendEvent(_) => return None,
     })
 }
 
@@ -86,27 +92,20 @@ pub(crate) fn apply(
             assignees(tx, &wo)
         }
         UpdateWorkOrder(wo) => {
-            update(
-                tx,
-                WorkOrderId::ENTITY,
-                "work_orders",
-                &work_order_cols(&wo)?,
-            )?;
+            update(tx, WorkOrderId::ENTITY, "work_orders", &work_order_cols(&wo)?)?;
             assignees(tx, &wo)
         }
         DeleteWorkOrder { id, version } => delete_work_order(tx, org, id, version),
         InsertTimeline(t) => insert(tx, "work_order_timeline", &timeline_cols(&t)),
         InsertComment(c) => insert(tx, "work_order_comments", &comment_cols(&c)),
         InsertChecklistItem(c) => insert(tx, "checklist_items", &checklist_cols(&c)),
-        UpdateChecklistItem(c) => update(
-            tx,
-            ChecklistItemId::ENTITY,
-            "checklist_items",
-            &checklist_cols(&c),
-        ),
+        UpdateChecklistItem(c) => {
+            update(tx, ChecklistItemId::ENTITY, "checklist_items", &checklist_cols(&c))
+        }
         InsertLabor(l) => insert(tx, "labor_entries", &labor_cols(&l)),
         InsertRequest(r) => insert(tx, "requests", &request_cols(&r)?),
         UpdateRequest(r) => update(tx, RequestId::ENTITY, "requests", &request_cols(&r)?),
+        AssertVersion { entity, id, version } => assert_version(tx, org, entity, id, version),
         AppendAudit(d) => {
             drafts.audit.push(d);
             Ok(())
@@ -122,14 +121,9 @@ pub(crate) fn apply(
 fn insert(tx: &Connection, table: &'static str, cols: &Cols) -> Result<(), StoreError> {
     let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        names.join(", "),
-        marks.join(", ")
-    );
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), marks.join(", "));
     let mut stmt = tx.prepare_cached(&sql).map_err(map_rusqlite)?;
-    stmt.execute(params_from_iter(cols.iter().map(|(_, v)| v)))
-        .map_err(map_rusqlite)?;
+    stmt.execute(params_from_iter(cols.iter().map(|(_, v)| v))).map_err(map_rusqlite)?;
     Ok(())
 }
 
@@ -174,11 +168,7 @@ fn update(
     if changed == 1 {
         return Ok(());
     }
-    let value = |p: usize| {
-        cols.get(p - 1)
-            .map(|(_, v)| v.clone())
-            .unwrap_or(Value::Null)
-    };
+    let value = |p: usize| cols.get(p - 1).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
     let expected = match value(version_at) {
         Value::Integer(v) => v - 1,
         _ => 0,
@@ -188,18 +178,58 @@ fn update(
             format!("SELECT version FROM {table} WHERE org_id = ?1 AND id = ?2"),
             vec![value(o), value(id_at)],
         ),
-        None => (
-            format!("SELECT version FROM {table} WHERE id = ?1"),
-            vec![value(id_at)],
-        ),
+        None => (format!("SELECT version FROM {table} WHERE id = ?1"), vec![value(id_at)]),
     };
     let id = match value(id_at) {
-        Value::Blob(b) => Uuid::from_slice(&b)
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
+        Value::Blob(b) => Uuid::from_slice(&b).map(|u| u.to_string()).unwrap_or_default(),
         _ => String::new(),
     };
     version_miss(tx, &sql, args, entity, id, expected)
+}
+
+/// The table of a versioned entity, and whether its rows are keyed by (org_id, id).
+fn versioned_table(kind: EntityKind) -> Option<(&'static str, bool)> {
+    Some(match kind {
+        EntityKind::Org => ("orgs", false),
+        EntityKind::Site => ("sites", true),
+        EntityKind::Location => ("locations", true),
+        EntityKind::Team => ("teams", true),
+        EntityKind::User => ("users", true),
+        EntityKind::Role => ("custom_roles", true),
+        EntityKind::Asset => ("assets", true),
+        EntityKind::WorkOrder => ("work_orders", true),
+        EntityKind::Request => ("requests", true),
+        EntityKind::ChecklistItem => ("checklist_items", true),
+        _ => return None,
+    })
+}
+
+/// `Write::AssertVersion`: the row must still have `version`. (SQLite has one writer, so the
+/// row cannot change again before this transaction commits.)
+fn assert_version(
+    tx: &Connection,
+    org: OrgId,
+    kind: EntityKind,
+    id: Uuid,
+    version: i64,
+) -> Result<(), StoreError> {
+    let Some((table, org_keyed)) = versioned_table(kind) else {
+        return Err(StoreError::backend(format!("{kind} rows carry no version")));
+    };
+    let (sql, args) = if org_keyed {
+        let sql = format!("SELECT version FROM {table} WHERE org_id = ?1 AND id = ?2");
+        (sql, vec![uuid_value(org.0), uuid_value(id)])
+    } else {
+        (format!("SELECT version FROM {table} WHERE id = ?1"), vec![uuid_value(id)])
+    };
+    let current: Option<i64> = tx
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row(params_from_iter(args.clone()), |r| r.get(0)).optional())
+        .map_err(map_rusqlite)?;
+    if current == Some(version) {
+        return Ok(());
+    }
+    version_miss(tx, &sql, args, kind.as_str(), id.to_string(), version)
 }
 
 /// Explains why a versioned write matched no row: gone (`NotFound`) or changed (`Conflict`).
@@ -236,8 +266,7 @@ fn members(tx: &Connection, t: &cmms_core::domain::team::Team) -> Result<(), Sto
         )
         .map_err(map_rusqlite)?;
     for (pos, user) in t.members.iter().enumerate() {
-        stmt.execute(params![t.org_id.0, t.id.0, user.0, pos as i64])
-            .map_err(map_rusqlite)?;
+        stmt.execute(params![t.org_id.0, t.id.0, user.0, pos as i64]).map_err(map_rusqlite)?;
     }
     Ok(())
 }
@@ -256,8 +285,7 @@ fn assignees(
         )
         .map_err(map_rusqlite)?;
     for (pos, user) in wo.assignees.iter().enumerate() {
-        stmt.execute(params![wo.org_id.0, wo.id.0, user.0, pos as i64])
-            .map_err(map_rusqlite)?;
+        stmt.execute(params![wo.org_id.0, wo.id.0, user.0, pos as i64]).map_err(map_rusqlite)?;
     }
     Ok(())
 }
@@ -268,10 +296,7 @@ fn delete_grant(tx: &Connection, org: OrgId, id: GrantId) -> Result<(), StoreErr
         .and_then(|mut s| s.execute(params![org.0, id.0]))
         .map_err(map_rusqlite)?;
     if n == 0 {
-        return Err(StoreError::NotFound {
-            entity: GrantId::ENTITY,
-            id: id.to_string(),
-        });
+        return Err(StoreError::NotFound { entity: GrantId::ENTITY, id: id.to_string() });
     }
     Ok(())
 }
@@ -289,10 +314,7 @@ fn delete_work_order(
         .map_err(map_rusqlite)?;
     match current {
         None => {
-            return Err(StoreError::NotFound {
-                entity: WorkOrderId::ENTITY,
-                id: id.to_string(),
-            });
+            return Err(StoreError::NotFound { entity: WorkOrderId::ENTITY, id: id.to_string() });
         }
         Some(v) if v != version => {
             return Err(StoreError::Conflict {

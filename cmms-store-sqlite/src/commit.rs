@@ -29,9 +29,8 @@ pub(crate) fn commit(
 }
 
 fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(map_rusqlite)?;
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_rusqlite)?;
     let (writes, numbered) = changes.into_parts();
     let mut drafts = Drafts::default();
     for w in writes {
@@ -50,11 +49,7 @@ fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Re
     let events = append_events(&tx, org, drafts.events)?;
     // Deferred foreign keys are checked here. On any error, dropping `tx` rolls back.
     tx.commit().map_err(map_rusqlite)?;
-    Ok(Receipt {
-        numbers,
-        audit_seq,
-        events,
-    })
+    Ok(Receipt { numbers, audit_seq, events })
 }
 
 /// Draws the next value of one per-org counter (starting at 1).
@@ -74,10 +69,7 @@ fn append_audit(tx: &Connection, org: OrgId, drafts: Vec<AuditDraft>) -> Result<
     }
     let head: Option<(i64, String)> = tx
         .prepare_cached("SELECT seq, hash FROM audit_heads WHERE org_id = ?1")
-        .and_then(|mut s| {
-            s.query_row(params![org.0], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-        })
+        .and_then(|mut s| s.query_row(params![org.0], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(map_rusqlite)?;
     let (mut seq, mut prev) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_string()));
     let mut stmt = tx
@@ -153,11 +145,7 @@ fn append_events(
             micros(d.at),
         ])
         .map_err(map_rusqlite)?;
-        events.push(Event {
-            org_id: org,
-            seq,
-            draft: d,
-        });
+        events.push(Event { org_id: org, seq, draft: d });
     }
     tx.prepare_cached(
         "INSERT INTO event_heads (org_id, seq) VALUES (?1, ?2) \

@@ -41,10 +41,7 @@ impl Threads {
     ) -> Result<Self, StoreError> {
         let (wtx, wrx) = crossbeam_channel::unbounded::<Job>();
         let t = target.clone();
-        spawn("cmms-sqlite-writer".into(), wrx, move || {
-            open(&t, busy_timeout, false)
-        })
-        .await?;
+        spawn("cmms-sqlite-writer".into(), wrx, move || open(&t, busy_timeout, false)).await?;
         let readers = match target {
             Target::File(path) if readers > 0 => {
                 let (rtx, rrx) = crossbeam_channel::unbounded::<Job>();
@@ -57,10 +54,7 @@ impl Threads {
             }
             _ => None,
         };
-        Ok(Self {
-            writer: wtx,
-            readers,
-        })
+        Ok(Self { writer: wtx, readers })
     }
 
     /// Runs `f` on the writer connection.
@@ -135,13 +129,8 @@ fn open(target: &Target, busy_timeout: Duration, reader: bool) -> Result<Connect
         Target::File(path) => open_file(path)?,
         Target::Memory => Connection::open_in_memory().map_err(map_rusqlite)?,
     };
-    configure(
-        &conn,
-        busy_timeout,
-        matches!(target, Target::File(_)),
-        reader,
-    )
-    .map_err(map_rusqlite)?;
+    configure(&conn, busy_timeout, matches!(target, Target::File(_)), reader)
+        .map_err(map_rusqlite)?;
     Ok(conn)
 }
 
@@ -184,19 +173,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_job_fails_its_caller_and_the_thread_lives_on() {
-        let threads = Threads::start(Target::Memory, 0, Duration::from_secs(1))
-            .await
-            .unwrap();
-        let err = threads
-            .write(|_| -> Result<(), StoreError> { panic!("boom") })
-            .await
-            .unwrap_err();
+        let threads = Threads::start(Target::Memory, 0, Duration::from_secs(1)).await.unwrap();
+        let err =
+            threads.write(|_| -> Result<(), StoreError> { panic!("boom") }).await.unwrap_err();
         assert_eq!(err.to_string(), "backend: store is closed");
         let one: i64 = threads
-            .read(|c| {
-                c.query_row("SELECT 1", [], |r| r.get(0))
-                    .map_err(map_rusqlite)
-            })
+            .read(|c| c.query_row("SELECT 1", [], |r| r.get(0)).map_err(map_rusqlite))
             .await
             .unwrap();
         assert_eq!(one, 1);
@@ -206,10 +188,7 @@ mod tests {
     async fn calls_fail_once_the_thread_is_gone() {
         let (tx, rx) = crossbeam_channel::unbounded::<Job>();
         drop(rx);
-        let threads = Threads {
-            writer: tx,
-            readers: None,
-        };
+        let threads = Threads { writer: tx, readers: None };
         let err = threads.write(|_| Ok(())).await.unwrap_err();
         assert_eq!(err.to_string(), "backend: store is closed");
     }

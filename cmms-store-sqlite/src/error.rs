@@ -31,9 +31,7 @@ pub(crate) fn map_rusqlite(e: rusqlite::Error) -> StoreError {
 /// "UNIQUE constraint failed: users.org_id, users.email" -> "unique constraint on
 /// users(org_id, email) violated". SQLite's message names only schema objects, no values.
 fn unique_message(msg: Option<&str>) -> String {
-    let cols = msg
-        .and_then(|m| m.split_once("failed: "))
-        .map(|(_, cols)| cols.trim());
+    let cols = msg.and_then(|m| m.split_once("failed: ")).map(|(_, cols)| cols.trim());
     let Some(cols) = cols else {
         return "a unique constraint was violated".into();
     };

@@ -55,10 +55,7 @@ pub struct SqliteOptions {
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        Self {
-            readers: 4,
-            busy_timeout: Duration::from_secs(5),
-        }
+        Self { readers: 4, busy_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -112,11 +109,7 @@ impl SqliteStore {
         let version = threads.write(|c| migrate::user_version(c)).await?;
         migrate::check_not_newer(version)?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Ok(Self {
-            threads,
-            version: Arc::new(AtomicU32::new(version)),
-            events,
-        })
+        Ok(Self { threads, version: Arc::new(AtomicU32::new(version)), events })
     }
 
     /// Applies every pending migration (each in its own transaction); returns the new version.
@@ -129,10 +122,7 @@ impl SqliteStore {
     /// Reverts migrations, newest first, down to schema version `target` (0 empties the
     /// database); returns the new version.
     pub async fn migrate_down_to(&self, target: u32) -> Result<u32, StoreError> {
-        let result = self
-            .threads
-            .write(move |c| migrate::down_to(c, target))
-            .await;
+        let result = self.threads.write(move |c| migrate::down_to(c, target)).await;
         self.refresh_version().await?;
         result
     }

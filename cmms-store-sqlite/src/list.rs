@@ -29,22 +29,16 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
     let mut q = Sql::new(WO_SELECT);
     q.push(" WHERE w.org_id = ").arg(uuid_value(org));
     if !f.status.is_empty() {
-        q.push(" AND w.status IN ")
-            .list(texts(f.status.iter().map(|s| s.as_str())));
+        q.push(" AND w.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
     }
     if !f.priority.is_empty() {
-        q.push(" AND w.priority IN ")
-            .list(texts(f.priority.iter().map(|s| s.as_str())));
+        q.push(" AND w.priority IN ").list(texts(f.priority.iter().map(|s| s.as_str())));
     }
     if !f.wo_type.is_empty() {
-        q.push(" AND w.wo_type IN ")
-            .list(texts(f.wo_type.iter().map(|s| s.as_str())));
+        q.push(" AND w.wo_type IN ").list(texts(f.wo_type.iter().map(|s| s.as_str())));
     }
     if let Some(user) = f.assignee {
-        q.push(" AND ")
-            .push(ASSIGNED_TO)
-            .arg(uuid_value(user))
-            .push(")");
+        q.push(" AND ").push(ASSIGNED_TO).arg(uuid_value(user)).push(")");
     }
     if let Some(team) = f.team {
         q.push(" AND w.team_id = ").arg(uuid_value(team));
@@ -90,29 +84,21 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
     if let Some(text) = &f.text {
         q.text_search(&["w.title", "w.description", "w.number"], text);
     }
-    visibility(
-        &mut q,
-        &query.visibility,
-        "w.site_id",
-        |q, cond| match cond {
-            ScopeCondition::Any => {
-                q.push("1");
+    visibility(&mut q, &query.visibility, "w.site_id", |q, cond| match cond {
+        ScopeCondition::Any => {
+            q.push("1");
+        }
+        ScopeCondition::Own(user) => {
+            q.push("w.requested_by = ").arg(uuid_value(*user));
+        }
+        ScopeCondition::Assigned { user, teams } => {
+            q.push("(").push(ASSIGNED_TO).arg(uuid_value(*user)).push(")");
+            if !teams.is_empty() {
+                q.push(" OR w.team_id IN ").list(ids(teams));
             }
-            ScopeCondition::Own(user) => {
-                q.push("w.requested_by = ").arg(uuid_value(*user));
-            }
-            ScopeCondition::Assigned { user, teams } => {
-                q.push("(")
-                    .push(ASSIGNED_TO)
-                    .arg(uuid_value(*user))
-                    .push(")");
-                if !teams.is_empty() {
-                    q.push(" OR w.team_id IN ").list(ids(teams));
-                }
-                q.push(")");
-            }
-        },
-    );
+            q.push(")");
+        }
+    });
     let dir = f.sort.direction;
     let col = match f.sort.field {
         WorkOrderSortField::Created => "w.created_at",
@@ -129,8 +115,7 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
             (Some(v), true) => {
                 // Rows with a key are followed by every row without one (NULLs last).
                 q.push(" AND (").push(col).push(" IS NULL OR (1");
-                q.after(col, "w.id", dir, Value::Integer(v), key.id)
-                    .push("))");
+                q.after(col, "w.id", dir, Value::Integer(v), key.id).push("))");
             }
             (None, true) => {
                 q.push(" AND ")
@@ -160,8 +145,7 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
     let mut q = Sql::new("SELECT r.* FROM requests r WHERE r.org_id = ");
     q.arg(uuid_value(org));
     if !f.status.is_empty() {
-        q.push(" AND r.status IN ")
-            .list(texts(f.status.iter().map(|s| s.as_str())));
+        q.push(" AND r.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
     }
     if let Some(site) = f.site {
         q.push(" AND r.site_id = ").arg(uuid_value(site));
@@ -172,35 +156,23 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
     if let Some(text) = &f.text {
         q.text_search(&["r.title", "r.description", "r.number"], text);
     }
-    visibility(
-        &mut q,
-        &query.visibility,
-        "r.site_id",
-        |q, cond| match cond {
-            ScopeCondition::Any => {
-                q.push("1");
-            }
-            ScopeCondition::Own(user) => {
-                q.push("r.requested_by = ").arg(uuid_value(*user));
-            }
-            // Requests are never assigned to anyone.
-            ScopeCondition::Assigned { .. } => {
-                q.push("0");
-            }
-        },
-    );
+    visibility(&mut q, &query.visibility, "r.site_id", |q, cond| match cond {
+        ScopeCondition::Any => {
+            q.push("1");
+        }
+        ScopeCondition::Own(user) => {
+            q.push("r.requested_by = ").arg(uuid_value(*user));
+        }
+        // Requests are never assigned to anyone.
+        ScopeCondition::Assigned { .. } => {
+            q.push("0");
+        }
+    });
     if let Some(key) = &query.after {
         let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after(
-            "r.created_at",
-            "r.id",
-            Direction::Desc,
-            Value::Integer(v),
-            key.id,
-        );
+        q.after("r.created_at", "r.id", Direction::Desc, Value::Integer(v), key.id);
     }
-    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows_work::request)
 }
 
@@ -237,16 +209,9 @@ pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<As
         q.text_search(&["a.name", "a.code", "a.serial_number"], text);
     }
     if let Some(key) = &query.after {
-        q.after(
-            "a.name",
-            "a.id",
-            Direction::Asc,
-            Value::Text(text_key(key)?),
-            key.id,
-        );
+        q.after("a.name", "a.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
-    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows::asset)
 }
 
@@ -265,15 +230,8 @@ pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User
         q.text_search(&["u.name", "u.email"], text);
     }
     if let Some(key) = &query.after {
-        q.after(
-            "u.email",
-            "u.id",
-            Direction::Asc,
-            Value::Text(text_key(key)?),
-            key.id,
-        );
+        q.after("u.email", "u.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
-    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows::user)
 }

@@ -35,9 +35,8 @@ pub const LATEST: u32 = match MIGRATIONS.last() {
 
 /// `PRAGMA user_version`.
 pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
-    let v: i64 = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(map_rusqlite)?;
+    let v: i64 =
+        conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(map_rusqlite)?;
     u32::try_from(v).map_err(|_| StoreError::Migration(format!("invalid schema version {v}")))
 }
 
@@ -70,11 +69,7 @@ pub(crate) fn down_to(conn: &mut Connection, target: u32) -> Result<u32, StoreEr
     let start = user_version(conn)?;
     check_not_newer(start)?;
     let mut current = start;
-    for m in MIGRATIONS
-        .iter()
-        .rev()
-        .filter(|m| m.version <= start && m.version > target)
-    {
+    for m in MIGRATIONS.iter().rev().filter(|m| m.version <= start && m.version > target) {
         apply(conn, m.down, m.version - 1).map_err(|e| step_failed(m, "down", e))?;
         tracing::info!(version = m.version, name = m.name, "reverted migration");
         current = m.version - 1;

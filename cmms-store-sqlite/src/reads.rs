@@ -13,9 +13,10 @@ use cmms_core::domain::comment::Comment;
 use cmms_core::domain::event::Event;
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
@@ -60,18 +61,11 @@ pub(crate) fn one<T, P: Params>(
 }
 
 pub(crate) fn get_org(c: &Connection, org: OrgId) -> R<Option<Org>> {
-    one(
-        c,
-        "SELECT * FROM orgs WHERE id = ?1",
-        params![org.0],
-        rows::org,
-    )
+    one(c, "SELECT * FROM orgs WHERE id = ?1", params![org.0], rows::org)
 }
 
 pub(crate) fn list_org_ids(c: &Connection) -> R<Vec<OrgId>> {
-    all(c, "SELECT id FROM orgs ORDER BY id", [], |r| {
-        rows::id(r, "id")
-    })
+    all(c, "SELECT id FROM orgs ORDER BY id", [], |r| rows::id(r, "id"))
 }
 
 pub(crate) fn list_failure_codes(c: &Connection, org: OrgId) -> R<Vec<FailureCode>> {
@@ -86,21 +80,11 @@ pub(crate) fn list_failure_codes(c: &Connection, org: OrgId) -> R<Vec<FailureCod
 }
 
 pub(crate) fn get_site(c: &Connection, org: OrgId, id: SiteId) -> R<Option<Site>> {
-    one(
-        c,
-        "SELECT * FROM sites WHERE org_id = ?1 AND id = ?2",
-        params![org.0, id.0],
-        rows::site,
-    )
+    one(c, "SELECT * FROM sites WHERE org_id = ?1 AND id = ?2", params![org.0, id.0], rows::site)
 }
 
 pub(crate) fn list_sites(c: &Connection, org: OrgId) -> R<Vec<Site>> {
-    all(
-        c,
-        "SELECT * FROM sites WHERE org_id = ?1 ORDER BY code, id",
-        params![org.0],
-        rows::site,
-    )
+    all(c, "SELECT * FROM sites WHERE org_id = ?1 ORDER BY code, id", params![org.0], rows::site)
 }
 
 pub(crate) fn get_location(c: &Connection, org: OrgId, id: LocationId) -> R<Option<Location>> {
@@ -165,12 +149,7 @@ pub(crate) fn teams_of_user(c: &Connection, org: OrgId, user: UserId) -> R<Vec<T
 }
 
 pub(crate) fn get_user(c: &Connection, org: OrgId, id: UserId) -> R<Option<User>> {
-    one(
-        c,
-        "SELECT * FROM users WHERE org_id = ?1 AND id = ?2",
-        params![org.0, id.0],
-        rows::user,
-    )
+    one(c, "SELECT * FROM users WHERE org_id = ?1 AND id = ?2", params![org.0, id.0], rows::user)
 }
 
 pub(crate) fn find_user_by_email(c: &Connection, org: OrgId, email: &str) -> R<Option<User>> {
@@ -215,12 +194,7 @@ pub(crate) fn list_roles(c: &Connection, org: OrgId) -> R<Vec<CustomRole>> {
 }
 
 pub(crate) fn get_asset(c: &Connection, org: OrgId, id: AssetId) -> R<Option<Asset>> {
-    one(
-        c,
-        "SELECT * FROM assets WHERE org_id = ?1 AND id = ?2",
-        params![org.0, id.0],
-        rows::asset,
-    )
+    one(c, "SELECT * FROM assets WHERE org_id = ?1 AND id = ?2", params![org.0, id.0], rows::asset)
 }
 
 pub(crate) fn find_asset_by_code(c: &Connection, org: OrgId, code: &str) -> R<Option<Asset>> {
@@ -276,12 +250,7 @@ pub(crate) fn awaiting_confirmation(
         "{WO_SELECT} WHERE w.org_id = ?1 AND w.status = 'completed' AND w.request_id IS NOT NULL \
          AND w.actual_end <= ?2 ORDER BY w.actual_end, w.id"
     );
-    all(
-        c,
-        &sql,
-        params![org.0, micros(before)],
-        rows_work::work_order,
-    )
+    all(c, &sql, params![org.0, micros(before)], rows_work::work_order)
 }
 
 pub(crate) fn get_request(c: &Connection, org: OrgId, id: RequestId) -> R<Option<Request>> {

@@ -7,8 +7,9 @@ use cmms_core::domain::asset::Asset;
 use cmms_core::domain::audit::{AuditDraft, AuditEntry};
 use cmms_core::domain::event::{Event, EventDraft};
 use cmms_core::domain::failure_code::FailureCode;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::rbac::RoleRef;
@@ -63,11 +64,7 @@ pub(crate) fn opt_ts(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<DateTi
 
 fn from_micros(col: &str, v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| {
-        conversion(
-            col,
-            Type::Integer,
-            cmms_core::StoreError::backend("timestamp out of range"),
-        )
+        conversion(col, Type::Integer, cmms_core::StoreError::backend("timestamp out of range"))
     })
 }
 
@@ -98,8 +95,7 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: Option<String> = row.get(col)?;
-    s.map(|s| s.parse().map_err(|e| conversion(col, Type::Text, e)))
-        .transpose()
+    s.map(|s| s.parse().map_err(|e| conversion(col, Type::Text, e))).transpose()
 }
 
 /// A TEXT column holding JSON.
@@ -114,8 +110,7 @@ pub(crate) fn opt_json<T: DeserializeOwned>(
     col: &str,
 ) -> rusqlite::Result<Option<T>> {
     let s: Option<String> = row.get(col)?;
-    s.map(|s| serde_json::from_str(&s).map_err(|e| conversion(col, Type::Text, e)))
-        .transpose()
+    s.map(|s| serde_json::from_str(&s).map_err(|e| conversion(col, Type::Text, e))).transpose()
 }
 
 /// A boolean stored as 0/1.
@@ -129,11 +124,7 @@ pub(crate) fn hex_ids<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Resu
     let Some(s) = s else { return Ok(Vec::new()) };
     s.split(',')
         .filter(|h| !h.is_empty())
-        .map(|h| {
-            Uuid::parse_str(h)
-                .map(T::from)
-                .map_err(|e| conversion(col, Type::Text, e))
-        })
+        .map(|h| Uuid::parse_str(h).map(T::from).map_err(|e| conversion(col, Type::Text, e)))
         .collect()
 }
 
@@ -291,10 +282,7 @@ pub(crate) fn audit_entry(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
             at: ts(row, "at")?,
             actor_id: opt_id(row, "actor_id")?,
             action: row.get("action")?,
-            entity: EntityRef {
-                kind: enum_col(row, "entity_kind")?,
-                id: row.get("entity_id")?,
-            },
+            entity: EntityRef { kind: enum_col(row, "entity_kind")?, id: row.get("entity_id")? },
             before: opt_json(row, "before_doc")?,
             after: opt_json(row, "after_doc")?,
             request_id: row.get("request_id")?,
@@ -311,10 +299,7 @@ pub(crate) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
         seq: row.get("seq")?,
         draft: EventDraft {
             kind: enum_col(row, "kind")?,
-            entity: EntityRef {
-                kind: enum_col(row, "entity_kind")?,
-                id: row.get("entity_id")?,
-            },
+            entity: EntityRef { kind: enum_col(row, "entity_kind")?, id: row.get("entity_id")? },
             actor_id: opt_id(row, "actor_id")?,
             audience: json(row, "audience")?,
             payload: json(row, "payload")?,

@@ -17,10 +17,7 @@ pub(crate) struct Sql {
 
 impl Sql {
     pub(crate) fn new(text: &str) -> Self {
-        Self {
-            text: text.to_owned(),
-            args: Vec::new(),
-        }
+        Self { text: text.to_owned(), args: Vec::new() }
     }
 
     /// Appends a fixed SQL fragment.
@@ -57,10 +54,7 @@ impl Sql {
             if i > 0 {
                 self.push(" OR ");
             }
-            self.push(col)
-                .push(" LIKE '%' || ")
-                .arg(escaped.clone())
-                .push(" || '%' ESCAPE '\\'");
+            self.push(col).push(" LIKE '%' || ").arg(escaped.clone()).push(" || '%' ESCAPE '\\'");
         }
         self.push(")")
     }
@@ -76,13 +70,7 @@ impl Sql {
     ) -> &mut Self {
         let op = op(dir);
         self.push(" AND (").push(col).push(op).arg(v.clone());
-        self.push(" OR (")
-            .push(col)
-            .push(" = ")
-            .arg(v)
-            .push(" AND ")
-            .push(id_col)
-            .push(op);
+        self.push(" OR (").push(col).push(" = ").arg(v).push(" AND ").push(id_col).push(op);
         self.arg(uuid_value(id)).push("))")
     }
 
@@ -126,10 +114,7 @@ pub(crate) fn ids<T: Into<uuid::Uuid> + Copy>(ids: &[T]) -> Vec<Value> {
 }
 
 pub(crate) fn texts(values: impl IntoIterator<Item = &'static str>) -> Vec<Value> {
-    values
-        .into_iter()
-        .map(|s| Value::Text(s.to_owned()))
-        .collect()
+    values.into_iter().map(|s| Value::Text(s.to_owned())).collect()
 }
 
 pub(crate) fn bad_cursor() -> StoreError {

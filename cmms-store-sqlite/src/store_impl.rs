@@ -11,9 +11,10 @@ use cmms_core::domain::comment::Comment;
 use cmms_core::domain::event::{CommittedBatch, Event};
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
@@ -48,8 +49,7 @@ impl SiteReads for SqliteStore {
         self.read(move |c| reads::get_location(c, org, id)).await
     }
     async fn list_locations(&self, org: OrgId, site: Option<SiteId>) -> StoreResult<Vec<Location>> {
-        self.read(move |c| reads::list_locations(c, org, site))
-            .await
+        self.read(move |c| reads::list_locations(c, org, site)).await
     }
     async fn location_path(&self, org: OrgId, id: LocationId) -> StoreResult<Vec<LocationId>> {
         self.read(move |c| reads::location_path(c, org, id)).await
@@ -72,8 +72,7 @@ impl UserReads for SqliteStore {
     }
     async fn find_user_by_email(&self, org: OrgId, email: &str) -> StoreResult<Option<User>> {
         let email = email.to_owned();
-        self.read(move |c| reads::find_user_by_email(c, org, &email))
-            .await
+        self.read(move |c| reads::find_user_by_email(c, org, &email)).await
     }
     async fn users_by_ids(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<User>> {
         let ids = ids.to_vec();
@@ -84,8 +83,7 @@ impl UserReads for SqliteStore {
         self.read(move |c| list::users(c, org, &query)).await
     }
     async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>> {
-        self.read(move |c| reads::grants_of_user(c, org, user))
-            .await
+        self.read(move |c| reads::grants_of_user(c, org, user)).await
     }
     async fn get_grant(&self, org: OrgId, id: GrantId) -> StoreResult<Option<RoleGrant>> {
         self.read(move |c| reads::get_grant(c, org, id)).await
@@ -105,8 +103,7 @@ impl AssetReads for SqliteStore {
     }
     async fn find_asset_by_code(&self, org: OrgId, code: &str) -> StoreResult<Option<Asset>> {
         let code = code.to_owned();
-        self.read(move |c| reads::find_asset_by_code(c, org, &code))
-            .await
+        self.read(move |c| reads::find_asset_by_code(c, org, &code)).await
     }
     async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>> {
         self.read(move |c| reads::asset_path(c, org, id)).await
@@ -139,8 +136,7 @@ impl WorkOrderReads for SqliteStore {
         wo: WorkOrderId,
         include_internal: bool,
     ) -> StoreResult<Vec<Comment>> {
-        self.read(move |c| reads::comments(c, org, wo, include_internal))
-            .await
+        self.read(move |c| reads::comments(c, org, wo, include_internal)).await
     }
     async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>> {
         self.read(move |c| reads::checklist(c, org, wo)).await
@@ -153,8 +149,7 @@ impl WorkOrderReads for SqliteStore {
         org: OrgId,
         before: DateTime<Utc>,
     ) -> StoreResult<Vec<WorkOrder>> {
-        self.read(move |c| reads::awaiting_confirmation(c, org, before))
-            .await
+        self.read(move |c| reads::awaiting_confirmation(c, org, before)).await
     }
 }
 
@@ -177,8 +172,7 @@ impl AuditReads for SqliteStore {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<AuditEntry>> {
-        self.read(move |c| reads::audit_entries(c, org, after, limit))
-            .await
+        self.read(move |c| reads::audit_entries(c, org, after, limit)).await
     }
     async fn audit_head(&self, org: OrgId) -> StoreResult<(i64, String)> {
         self.read(move |c| reads::audit_head(c, org)).await
@@ -196,10 +190,7 @@ impl Store for SqliteStore {
                 // Published from the writer thread right after COMMIT, so batches reach
                 // subscribers in commit order. No receivers is not an error.
                 if !receipt.events.is_empty() {
-                    let batch = CommittedBatch {
-                        org_id: org,
-                        events: receipt.events.clone(),
-                    };
+                    let batch = CommittedBatch { org_id: org, events: receipt.events.clone() };
                     let _ = subscribers.send(Arc::new(batch));
                 }
                 Ok(receipt)
@@ -208,8 +199,7 @@ impl Store for SqliteStore {
     }
 
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
-        self.read(move |c| reads::events_since(c, org, after, limit))
-            .await
+        self.read(move |c| reads::events_since(c, org, after, limit)).await
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>> {

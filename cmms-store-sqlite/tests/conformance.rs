@@ -46,11 +46,7 @@ async fn make() -> Arc<dyn TestDb> {
     let path = dir.path().join("cmms.db");
     let store = SqliteStore::open(&path).await.unwrap();
     store.migrate().await.unwrap();
-    Arc::new(SqliteTestDb {
-        store: Arc::new(store),
-        path,
-        _dir: dir,
-    })
+    Arc::new(SqliteTestDb { store: Arc::new(store), path, _dir: dir })
 }
 
 cmms_core::conformance_suite!(make());

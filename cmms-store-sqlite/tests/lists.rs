@@ -5,7 +5,7 @@
 
 mod common;
 
-use cmms_core::domain::site::Location;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::status::WorkOrderStatus;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::work_order::{Priority, WorkOrder, WorkOrderType};
@@ -98,16 +98,7 @@ async fn world() -> World {
         put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
         wos.push(wo);
     }
-    World {
-        db,
-        org,
-        sites,
-        users,
-        team: team.id,
-        assets: asset_ids,
-        location: location.id,
-        wos,
-    }
+    World { db, org, sites, users, team: team.id, assets: asset_ids, location: location.id, wos }
 }
 
 fn key(wo: &WorkOrder, field: WorkOrderSortField) -> Option<i64> {
@@ -124,19 +115,12 @@ async fn walk(w: &World, filter: &WorkOrderFilter, vis: &Visibility, fetch: u32)
     let mut all: Vec<WorkOrder> = Vec::new();
     let mut after = None;
     for _ in 0..200 {
-        let q = WorkOrderQuery {
-            filter: filter.clone(),
-            visibility: vis.clone(),
-            after,
-            fetch,
-        };
+        let q = WorkOrderQuery { filter: filter.clone(), visibility: vis.clone(), after, fetch };
         let page = w.db.store.list_work_orders(w.org, &q).await.unwrap();
         assert!(page.len() <= fetch as usize);
         let Some(last) = page.last() else { return all };
-        after = Some(SortKey {
-            value: key(last, filter.sort.field).map(KeyValue::Int),
-            id: last.id.0,
-        });
+        after =
+            Some(SortKey { value: key(last, filter.sort.field).map(KeyValue::Int), id: last.id.0 });
         all.extend(page);
     }
     panic!("pagination does not end");
@@ -170,21 +154,11 @@ async fn keyset_pagination_walks_every_sort_in_both_directions() {
     let w = world().await;
     for field in WorkOrderSortField::ALL {
         for direction in Direction::ALL {
-            let sort = WorkOrderSort {
-                field: *field,
-                direction: *direction,
-            };
-            let filter = WorkOrderFilter {
-                sort,
-                ..Default::default()
-            };
+            let sort = WorkOrderSort { field: *field, direction: *direction };
+            let filter = WorkOrderFilter { sort, ..Default::default() };
             for fetch in [1, 4, 7, 100] {
                 let got = walk(&w, &filter, &Visibility::all(), fetch).await;
-                assert_eq!(
-                    ids(&got),
-                    expected(&w, sort, |_| true),
-                    "{sort:?} fetch {fetch}"
-                );
+                assert_eq!(ids(&got), expected(&w, sort, |_| true), "{sort:?} fetch {fetch}");
             }
         }
     }
@@ -208,12 +182,7 @@ async fn every_work_order_filter_matches_the_same_rows_as_the_test() {
                 status: vec![WorkOrderStatus::Open, WorkOrderStatus::Completed],
                 ..Default::default()
             },
-            Box::new(|wo| {
-                matches!(
-                    wo.status,
-                    WorkOrderStatus::Open | WorkOrderStatus::Completed
-                )
-            }),
+            Box::new(|wo| matches!(wo.status, WorkOrderStatus::Open | WorkOrderStatus::Completed)),
         ),
         (
             "priority",
@@ -225,34 +194,22 @@ async fn every_work_order_filter_matches_the_same_rows_as_the_test() {
         ),
         (
             "type",
-            WorkOrderFilter {
-                wo_type: vec![WorkOrderType::Preventive],
-                ..Default::default()
-            },
+            WorkOrderFilter { wo_type: vec![WorkOrderType::Preventive], ..Default::default() },
             Box::new(|wo| wo.wo_type == WorkOrderType::Preventive),
         ),
         (
             "assignee",
-            WorkOrderFilter {
-                assignee: Some(u[0]),
-                ..Default::default()
-            },
+            WorkOrderFilter { assignee: Some(u[0]), ..Default::default() },
             Box::new(move |wo| wo.assignees.contains(&u[0])),
         ),
         (
             "team",
-            WorkOrderFilter {
-                team: Some(team),
-                ..Default::default()
-            },
+            WorkOrderFilter { team: Some(team), ..Default::default() },
             Box::new(move |wo| wo.team_id == Some(team)),
         ),
         (
             "asset",
-            WorkOrderFilter {
-                asset: Some(assets[0]),
-                ..Default::default()
-            },
+            WorkOrderFilter { asset: Some(assets[0]), ..Default::default() },
             Box::new(move |wo| wo.asset_id == Some(assets[0])),
         ),
         (
@@ -275,26 +232,17 @@ async fn every_work_order_filter_matches_the_same_rows_as_the_test() {
         ),
         (
             "site",
-            WorkOrderFilter {
-                site: Some(sites[1]),
-                ..Default::default()
-            },
+            WorkOrderFilter { site: Some(sites[1]), ..Default::default() },
             Box::new(move |wo| wo.site_id == sites[1]),
         ),
         (
             "location",
-            WorkOrderFilter {
-                location: Some(location),
-                ..Default::default()
-            },
+            WorkOrderFilter { location: Some(location), ..Default::default() },
             Box::new(move |wo| wo.location_id == Some(location)),
         ),
         (
             "requested_by",
-            WorkOrderFilter {
-                requested_by: Some(u[2]),
-                ..Default::default()
-            },
+            WorkOrderFilter { requested_by: Some(u[2]), ..Default::default() },
             Box::new(move |wo| wo.requested_by == Some(u[2])),
         ),
         (
@@ -317,34 +265,22 @@ async fn every_work_order_filter_matches_the_same_rows_as_the_test() {
         ),
         (
             "text with % and _ taken literally",
-            WorkOrderFilter {
-                text: Some("50% off_s".into()),
-                ..Default::default()
-            },
+            WorkOrderFilter { text: Some("50% off_s".into()), ..Default::default() },
             Box::new(|wo| wo.title.starts_with("50% off_sale")),
         ),
         (
             "text is case-insensitive",
-            WorkOrderFilter {
-                text: Some("PUMP".into()),
-                ..Default::default()
-            },
+            WorkOrderFilter { text: Some("PUMP".into()), ..Default::default() },
             Box::new(|wo| wo.title.to_lowercase().contains("pump")),
         ),
         (
             "text in the description",
-            WorkOrderFilter {
-                text: Some("Grüße".into()),
-                ..Default::default()
-            },
+            WorkOrderFilter { text: Some("Grüße".into()), ..Default::default() },
             Box::new(|wo| wo.description.is_some()),
         ),
         (
             "text in the number",
-            WorkOrderFilter {
-                text: Some("WO-00012".into()),
-                ..Default::default()
-            },
+            WorkOrderFilter { text: Some("WO-00012".into()), ..Default::default() },
             Box::new(|wo| wo.number == "WO-00012"),
         ),
         (
@@ -380,9 +316,7 @@ async fn visibility_clauses_limit_the_rows() {
         ("all", Visibility::all(), Box::new(|_| true)),
         (
             "own",
-            Visibility {
-                clauses: vec![clause(None, ScopeCondition::Own(u[2]))],
-            },
+            Visibility { clauses: vec![clause(None, ScopeCondition::Own(u[2]))] },
             Box::new(move |wo| wo.requested_by == Some(u[2])),
         ),
         (
@@ -390,10 +324,7 @@ async fn visibility_clauses_limit_the_rows() {
             Visibility {
                 clauses: vec![clause(
                     None,
-                    ScopeCondition::Assigned {
-                        user: u[1],
-                        teams: vec![team],
-                    },
+                    ScopeCondition::Assigned { user: u[1], teams: vec![team] },
                 )],
             },
             Box::new(move |wo| wo.assignees.contains(&u[1]) || wo.team_id == Some(team)),
@@ -401,21 +332,13 @@ async fn visibility_clauses_limit_the_rows() {
         (
             "assigned, no teams",
             Visibility {
-                clauses: vec![clause(
-                    None,
-                    ScopeCondition::Assigned {
-                        user: u[1],
-                        teams: vec![],
-                    },
-                )],
+                clauses: vec![clause(None, ScopeCondition::Assigned { user: u[1], teams: vec![] })],
             },
             Box::new(move |wo| wo.assignees.contains(&u[1])),
         ),
         (
             "any at one site",
-            Visibility {
-                clauses: vec![clause(Some(vec![sites[0]]), ScopeCondition::Any)],
-            },
+            Visibility { clauses: vec![clause(Some(vec![sites[0]]), ScopeCondition::Any)] },
             Box::new(move |wo| wo.site_id == sites[0]),
         ),
         (
@@ -423,13 +346,7 @@ async fn visibility_clauses_limit_the_rows() {
             Visibility {
                 clauses: vec![
                     clause(Some(vec![sites[1]]), ScopeCondition::Own(u[0])),
-                    clause(
-                        None,
-                        ScopeCondition::Assigned {
-                            user: u[1],
-                            teams: vec![],
-                        },
-                    ),
+                    clause(None, ScopeCondition::Assigned { user: u[1], teams: vec![] }),
                 ],
             },
             Box::new(move |wo| {
@@ -450,16 +367,9 @@ async fn visibility_clauses_limit_the_rows() {
     ];
     for (name, vis, pred) in cases {
         for sort in ["created", "due", "-due", "priority:asc"] {
-            let filter = WorkOrderFilter {
-                sort: sort.parse().unwrap(),
-                ..Default::default()
-            };
+            let filter = WorkOrderFilter { sort: sort.parse().unwrap(), ..Default::default() };
             let got = walk(&w, &filter, &vis, 3).await;
-            assert_eq!(
-                ids(&got),
-                expected(&w, filter.sort, &pred),
-                "{name}, {sort}"
-            );
+            assert_eq!(ids(&got), expected(&w, filter.sort, &pred), "{name}, {sort}");
         }
     }
     let none = WorkOrderQuery {
@@ -468,24 +378,9 @@ async fn visibility_clauses_limit_the_rows() {
         after: None,
         fetch: 50,
     };
-    assert!(
-        w.db.store
-            .list_work_orders(w.org, &none)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(w.db.store.list_work_orders(w.org, &none).await.unwrap().is_empty());
     // Another org sees none of these rows.
     let other = seed(&w.db.store, "Other").await;
-    let all = WorkOrderQuery {
-        visibility: Visibility::all(),
-        ..none
-    };
-    assert!(
-        w.db.store
-            .list_work_orders(other.org, &all)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let all = WorkOrderQuery { visibility: Visibility::all(), ..none };
+    assert!(w.db.store.list_work_orders(other.org, &all).await.unwrap().is_empty());
 }

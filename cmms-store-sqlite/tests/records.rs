@@ -11,8 +11,9 @@ use cmms_core::domain::checklist::{ChecklistItem, ChecklistResult};
 use cmms_core::domain::comment::Comment;
 use cmms_core::domain::failure_code::{FailureCode, FailureCodeKind};
 use cmms_core::domain::labor::{LaborCategory, LaborEntry};
+use cmms_core::domain::location::Location;
 use cmms_core::domain::request::{Request, RequestStatus};
-use cmms_core::domain::site::{Location, SiteKind};
+use cmms_core::domain::site::SiteKind;
 use cmms_core::domain::status::WorkOrderStatus;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
@@ -41,10 +42,7 @@ async fn records_round_trip_exactly() {
     site.active = false;
     site.created_at = pre_epoch;
     put(&db.store, org, Write::InsertSite(site.clone())).await;
-    assert_eq!(
-        db.store.get_site(org, site.id).await.unwrap(),
-        Some(site.clone())
-    );
+    assert_eq!(db.store.get_site(org, site.id).await.unwrap(), Some(site.clone()));
 
     let mut asset = asset_rec(org, s.site.id, "P-101 ✓", None);
     asset.serial_number = Some("SN/42".into());
@@ -54,14 +52,8 @@ async fn records_round_trip_exactly() {
     asset.custom_fields = json!({"öl": "ja", "big": 9_007_199_254_740_993_i64, "tiny": 1e-300});
     asset.created_at = precise;
     put(&db.store, org, Write::InsertAsset(asset.clone())).await;
-    assert_eq!(
-        db.store.get_asset(org, asset.id).await.unwrap(),
-        Some(asset.clone())
-    );
-    assert_eq!(
-        db.store.find_asset_by_code(org, "P-101 ✓").await.unwrap(),
-        Some(asset.clone())
-    );
+    assert_eq!(db.store.get_asset(org, asset.id).await.unwrap(), Some(asset.clone()));
+    assert_eq!(db.store.find_asset_by_code(org, "P-101 ✓").await.unwrap(), Some(asset.clone()));
 
     let u2 = user_rec(org, "zoë@acme.example");
     put(&db.store, org, Write::InsertUser(u2.clone())).await;
@@ -81,11 +73,8 @@ async fn records_round_trip_exactly() {
     wo.verified_at = Some(precise);
     wo.closed_at = Some(precise);
     wo.completion_notes = Some("done ✓".into());
-    wo.failure = FailureReport {
-        problem: Some("LEAK".into()),
-        cause: None,
-        remedy: Some("SEAL".into()),
-    };
+    wo.failure =
+        FailureReport { problem: Some("LEAK".into()), cause: None, remedy: Some("SEAL".into()) };
     wo.attachments = vec![Attachment {
         name: "Foto Ä.jpg".into(),
         content_type: "image/jpeg".into(),
@@ -95,10 +84,7 @@ async fn records_round_trip_exactly() {
     wo.created_at = precise;
     wo.updated_at = precise;
     put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
-    assert_eq!(
-        db.store.get_work_order(org, wo.id).await.unwrap(),
-        Some(wo.clone())
-    );
+    assert_eq!(db.store.get_work_order(org, wo.id).await.unwrap(), Some(wo.clone()));
 
     // An update replaces the assignees, keeping their new order.
     let mut wo2 = wo.clone();
@@ -108,10 +94,7 @@ async fn records_round_trip_exactly() {
     wo2.assignees = vec![s.user.id, u2.id];
     wo2.version = 3;
     put(&db.store, org, Write::UpdateWorkOrder(wo2.clone())).await;
-    assert_eq!(
-        db.store.get_work_order(org, wo.id).await.unwrap(),
-        Some(wo2)
-    );
+    assert_eq!(db.store.get_work_order(org, wo.id).await.unwrap(), Some(wo2));
 
     let mut permissions = std::collections::BTreeMap::new();
     permissions.insert(Permission::WorkOrderRead, Condition::Assigned);
@@ -128,10 +111,7 @@ async fn records_round_trip_exactly() {
         version: 1,
     };
     put(&db.store, org, Write::InsertRole(role.clone())).await;
-    assert_eq!(
-        db.store.get_role(org, role.id).await.unwrap(),
-        Some(role.clone())
-    );
+    assert_eq!(db.store.get_role(org, role.id).await.unwrap(), Some(role.clone()));
     assert_eq!(db.store.list_roles(org).await.unwrap(), vec![role.clone()]);
 
     let custom = RoleGrant {
@@ -159,10 +139,7 @@ async fn records_round_trip_exactly() {
     );
     put(&db.store, org, Write::DeleteGrant(custom.id)).await;
     assert_eq!(db.store.get_grant(org, custom.id).await.unwrap(), None);
-    assert_eq!(
-        db.store.get_grant(org, builtin.id).await.unwrap(),
-        Some(builtin)
-    );
+    assert_eq!(db.store.get_grant(org, builtin.id).await.unwrap(), Some(builtin));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,24 +151,13 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
         let mut site = site_rec(org, &format!("K{i}"));
         site.kind = *kind;
         put(&db.store, org, Write::InsertSite(site.clone())).await;
-        assert_eq!(
-            db.store.get_site(org, site.id).await.unwrap().unwrap().kind,
-            *kind
-        );
+        assert_eq!(db.store.get_site(org, site.id).await.unwrap().unwrap().kind, *kind);
     }
     for (i, state) in AssetState::ALL.iter().enumerate() {
         let mut asset = asset_rec(org, s.site.id, &format!("A{i}"), None);
         asset.state = *state;
         put(&db.store, org, Write::InsertAsset(asset.clone())).await;
-        assert_eq!(
-            db.store
-                .get_asset(org, asset.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .state,
-            *state
-        );
+        assert_eq!(db.store.get_asset(org, asset.id).await.unwrap().unwrap().state, *state);
     }
     let mut n = 0;
     for status in WorkOrderStatus::ALL {
@@ -211,53 +177,25 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
         let code = FailureCode::create(org, *kind, &format!("C{i}"), "desc", at(1)).unwrap();
         put(&db.store, org, Write::InsertFailureCode(code)).await;
     }
-    let kinds: Vec<_> = db
-        .store
-        .list_failure_codes(org)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.kind)
-        .collect();
-    assert_eq!(
-        kinds,
-        FailureCodeKind::ALL.to_vec(),
-        "by kind in declared order"
-    );
+    let kinds: Vec<_> =
+        db.store.list_failure_codes(org).await.unwrap().iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, FailureCodeKind::ALL.to_vec(), "by kind in declared order");
     for (i, category) in LaborCategory::ALL.iter().enumerate() {
         let mut l = labor(org, wo.id, s.user.id, i as i64);
         l.category = *category;
         put(&db.store, org, Write::InsertLabor(l)).await;
     }
-    let cats: Vec<_> = db
-        .store
-        .labor(org, wo.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|l| l.category)
-        .collect();
+    let cats: Vec<_> =
+        db.store.labor(org, wo.id).await.unwrap().iter().map(|l| l.category).collect();
     assert_eq!(cats, LaborCategory::ALL.to_vec());
     for (i, result) in ChecklistResult::ALL.iter().enumerate() {
         let mut item = checklist_item(org, wo.id, i as i32);
         item.result = Some(*result);
         put(&db.store, org, Write::InsertChecklistItem(item)).await;
     }
-    let results: Vec<_> = db
-        .store
-        .checklist(org, wo.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.result)
-        .collect();
-    assert_eq!(
-        results,
-        ChecklistResult::ALL
-            .iter()
-            .map(|r| Some(*r))
-            .collect::<Vec<_>>()
-    );
+    let results: Vec<_> =
+        db.store.checklist(org, wo.id).await.unwrap().iter().map(|c| c.result).collect();
+    assert_eq!(results, ChecklistResult::ALL.iter().map(|r| Some(*r)).collect::<Vec<_>>());
     for (i, status) in RequestStatus::ALL.iter().enumerate() {
         let mut r = request(org, s.site.id, s.user.id, &format!("REQ-{i}"), at(i as i64));
         r.status = *status;
@@ -371,13 +309,7 @@ async fn paths_teams_and_work_order_children() {
         db.store.location_path(org, room.id).await.unwrap(),
         vec![room.id, floor.id, building.id]
     );
-    assert!(
-        db.store
-            .location_path(org, LocationId::new())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(db.store.location_path(org, LocationId::new()).await.unwrap().is_empty());
     let names: Vec<_> = db
         .store
         .list_locations(org, Some(s.site.id))
@@ -392,10 +324,7 @@ async fn paths_teams_and_work_order_children() {
     let b = asset_rec(org, s.site.id, "B", Some(a.id));
     put(&db.store, org, Write::InsertAsset(a.clone())).await;
     put(&db.store, org, Write::InsertAsset(b.clone())).await;
-    assert_eq!(
-        db.store.asset_path(org, b.id).await.unwrap(),
-        vec![b.id, a.id]
-    );
+    assert_eq!(db.store.asset_path(org, b.id).await.unwrap(), vec![b.id, a.id]);
     // A cycle written behind the store's back cannot make the walk loop forever.
     let conn = rusqlite::Connection::open(&db.path).unwrap();
     conn.execute(
@@ -418,36 +347,22 @@ async fn paths_teams_and_work_order_children() {
         version: 1,
     };
     put(&db.store, org, Write::InsertTeam(team.clone())).await;
-    assert_eq!(
-        db.store.get_team(org, team.id).await.unwrap(),
-        Some(team.clone())
-    );
+    assert_eq!(db.store.get_team(org, team.id).await.unwrap(), Some(team.clone()));
     team.members = vec![s.user.id];
     team.version = 2;
     put(&db.store, org, Write::UpdateTeam(team.clone())).await;
     assert_eq!(db.store.list_teams(org).await.unwrap(), vec![team.clone()]);
-    assert_eq!(
-        db.store.teams_of_user(org, s.user.id).await.unwrap(),
-        vec![team.id]
-    );
+    assert_eq!(db.store.teams_of_user(org, s.user.id).await.unwrap(), vec![team.id]);
     assert!(db.store.teams_of_user(org, u2.id).await.unwrap().is_empty());
 
     let mut wo = wo_rec(org, s.site.id, "WO-1");
     wo.request_id = None;
     put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
-    for (i, (body, internal)) in [("public", false), ("staff only", true), ("later", false)]
-        .iter()
-        .enumerate()
+    for (i, (body, internal)) in
+        [("public", false), ("staff only", true), ("later", false)].iter().enumerate()
     {
-        let c = Comment::create(
-            org,
-            wo.id,
-            Some(s.user.id),
-            body,
-            *internal,
-            at(100 - i as i64),
-        )
-        .unwrap();
+        let c = Comment::create(org, wo.id, Some(s.user.id), body, *internal, at(100 - i as i64))
+            .unwrap();
         put(&db.store, org, Write::InsertComment(c)).await;
     }
     let bodies = |cs: Vec<Comment>| cs.into_iter().map(|c| c.body).collect::<Vec<_>>();
@@ -459,13 +374,9 @@ async fn paths_teams_and_work_order_children() {
         bodies(db.store.comments(org, wo.id, false).await.unwrap()),
         vec!["later", "public"]
     );
-    for (i, to) in [
-        WorkOrderStatus::Open,
-        WorkOrderStatus::Assigned,
-        WorkOrderStatus::InProgress,
-    ]
-    .iter()
-    .enumerate()
+    for (i, to) in [WorkOrderStatus::Open, WorkOrderStatus::Assigned, WorkOrderStatus::InProgress]
+        .iter()
+        .enumerate()
     {
         let t = TimelineEntry {
             id: TimelineId::new(),
@@ -479,32 +390,16 @@ async fn paths_teams_and_work_order_children() {
         };
         put(&db.store, org, Write::InsertTimeline(t)).await;
     }
-    let tl: Vec<_> = db
-        .store
-        .timeline(org, wo.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.to_status)
-        .collect();
+    let tl: Vec<_> =
+        db.store.timeline(org, wo.id).await.unwrap().into_iter().map(|t| t.to_status).collect();
     assert_eq!(
         tl,
-        vec![
-            WorkOrderStatus::Open,
-            WorkOrderStatus::Assigned,
-            WorkOrderStatus::InProgress
-        ]
+        vec![WorkOrderStatus::Open, WorkOrderStatus::Assigned, WorkOrderStatus::InProgress]
     );
     let item = checklist_item(org, wo.id, 0);
     put(&db.store, org, Write::InsertChecklistItem(item.clone())).await;
-    let done = item
-        .recorded(
-            Some(ChecklistResult::Done),
-            Some("ok"),
-            Some(s.user.id),
-            at(9),
-        )
-        .unwrap();
+    let done =
+        item.recorded(Some(ChecklistResult::Done), Some("ok"), Some(s.user.id), at(9)).unwrap();
     put(&db.store, org, Write::UpdateChecklistItem(done.clone())).await;
     assert_eq!(db.store.checklist(org, wo.id).await.unwrap(), vec![done]);
 }
@@ -528,10 +423,7 @@ async fn awaiting_confirmation_finds_completed_requested_work() {
         put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
     }
     let found = db.store.awaiting_confirmation(org, at(1000)).await.unwrap();
-    assert_eq!(
-        found.into_iter().map(|w| w.id).collect::<Vec<_>>(),
-        vec![due.id]
-    );
+    assert_eq!(found.into_iter().map(|w| w.id).collect::<Vec<_>>(), vec![due.id]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -573,48 +465,25 @@ async fn request_asset_and_user_lists_page_and_filter() {
     };
     let mut want = reqs.clone();
     want.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    assert_eq!(
-        walk_requests(Visibility::all(), RequestFilter::default()).await,
-        want
-    );
+    assert_eq!(walk_requests(Visibility::all(), RequestFilter::default()).await, want);
     let own = Visibility {
-        clauses: vec![VisibilityClause {
-            sites: None,
-            condition: ScopeCondition::Own(other.id),
-        }],
+        clauses: vec![VisibilityClause { sites: None, condition: ScopeCondition::Own(other.id) }],
     };
-    let mine: Vec<_> = want
-        .iter()
-        .filter(|r| r.requested_by == other.id)
-        .cloned()
-        .collect();
+    let mine: Vec<_> = want.iter().filter(|r| r.requested_by == other.id).cloned().collect();
     assert_eq!(walk_requests(own, RequestFilter::default()).await, mine);
     let assigned = Visibility {
         clauses: vec![VisibilityClause {
             sites: None,
-            condition: ScopeCondition::Assigned {
-                user: other.id,
-                teams: vec![],
-            },
+            condition: ScopeCondition::Assigned { user: other.id, teams: vec![] },
         }],
     };
-    assert!(
-        walk_requests(assigned, RequestFilter::default())
-            .await
-            .is_empty()
-    );
-    let text = RequestFilter {
-        text: Some("REQ-3".into()),
-        ..Default::default()
-    };
+    assert!(walk_requests(assigned, RequestFilter::default()).await.is_empty());
+    let text = RequestFilter { text: Some("REQ-3".into()), ..Default::default() };
     assert_eq!(walk_requests(Visibility::all(), text).await.len(), 1);
 
     // Assets by name (duplicate names tie-break on id), with site visibility.
     let mut assets = Vec::new();
-    for (i, name) in ["Pump", "Fan", "Pump", "Älteres", "belt"]
-        .iter()
-        .enumerate()
-    {
+    for (i, name) in ["Pump", "Fan", "Pump", "Älteres", "belt"].iter().enumerate() {
         let mut a = asset_rec(org, s.site.id, &format!("C{i}"), None);
         a.name = (*name).into();
         a.serial_number = Some(format!("SER-{i}"));
@@ -622,20 +491,13 @@ async fn request_asset_and_user_lists_page_and_filter() {
         assets.push(a);
     }
     let mut want = assets.clone();
-    want.sort_by(|a, b| {
-        a.name
-            .as_bytes()
-            .cmp(b.name.as_bytes())
-            .then(a.id.cmp(&b.id))
-    });
+    want.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()).then(a.id.cmp(&b.id)));
     let mut got = Vec::new();
     loop {
-        let after = got
-            .last()
-            .map(|a: &cmms_core::domain::asset::Asset| SortKey {
-                value: Some(KeyValue::Text(a.name.clone())),
-                id: a.id.0,
-            });
+        let after = got.last().map(|a: &cmms_core::domain::asset::Asset| SortKey {
+            value: Some(KeyValue::Text(a.name.clone())),
+            id: a.id.0,
+        });
         let q = AssetQuery {
             filter: AssetFilter::default(),
             sites: Some(vec![s.site.id]),
@@ -649,37 +511,22 @@ async fn request_asset_and_user_lists_page_and_filter() {
         got.extend(page);
     }
     assert_eq!(got, want);
-    let none = AssetQuery {
-        filter: AssetFilter::default(),
-        sites: Some(vec![]),
-        after: None,
-        fetch: 10,
-    };
+    let none =
+        AssetQuery { filter: AssetFilter::default(), sites: Some(vec![]), after: None, fetch: 10 };
     assert!(db.store.list_assets(org, &none).await.unwrap().is_empty());
     let serial = AssetQuery {
-        filter: AssetFilter {
-            text: Some("ser-3".into()),
-            roots_only: true,
-            ..Default::default()
-        },
+        filter: AssetFilter { text: Some("ser-3".into()), roots_only: true, ..Default::default() },
         sites: None,
         after: None,
         fetch: 10,
     };
-    assert_eq!(
-        db.store.list_assets(org, &serial).await.unwrap(),
-        vec![assets[3].clone()]
-    );
+    assert_eq!(db.store.list_assets(org, &serial).await.unwrap(), vec![assets[3].clone()]);
 
     // Users by email; inactive ones filtered out on request.
     let mut gone = user_rec(org, "aaa@acme.example");
     gone.active = false;
     put(&db.store, org, Write::InsertUser(gone.clone())).await;
-    let q = UserQuery {
-        filter: UserFilter::default(),
-        after: None,
-        fetch: 2,
-    };
+    let q = UserQuery { filter: UserFilter::default(), after: None, fetch: 2 };
     let first = db.store.list_users(org, &q).await.unwrap();
     assert_eq!(
         first.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
@@ -687,43 +534,22 @@ async fn request_asset_and_user_lists_page_and_filter() {
     );
     let last = first.last().unwrap();
     let q = UserQuery {
-        after: Some(SortKey {
-            value: Some(KeyValue::Text(last.email.clone())),
-            id: last.id.0,
-        }),
+        after: Some(SortKey { value: Some(KeyValue::Text(last.email.clone())), id: last.id.0 }),
         ..q
     };
-    assert_eq!(
-        db.store.list_users(org, &q).await.unwrap(),
-        vec![s.user.clone()]
-    );
+    assert_eq!(db.store.list_users(org, &q).await.unwrap(), vec![s.user.clone()]);
     let active = UserQuery {
-        filter: UserFilter {
-            active: Some(true),
-            ..Default::default()
-        },
+        filter: UserFilter { active: Some(true), ..Default::default() },
         after: None,
         fetch: 10,
     };
     assert_eq!(db.store.list_users(org, &active).await.unwrap().len(), 2);
     let ids = [gone.id, other.id, UserId::new(), gone.id];
-    let mut found: Vec<_> = db
-        .store
-        .users_by_ids(org, &ids)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
+    let mut found: Vec<_> =
+        db.store.users_by_ids(org, &ids).await.unwrap().into_iter().map(|u| u.id).collect();
     found.sort();
     let mut want = vec![gone.id, other.id];
     want.sort();
     assert_eq!(found, want);
-    assert_eq!(
-        db.store
-            .find_user_by_email(org, "other@acme.example")
-            .await
-            .unwrap(),
-        Some(other)
-    );
+    assert_eq!(db.store.find_user_by_email(org, "other@acme.example").await.unwrap(), Some(other));
 }

@@ -26,10 +26,7 @@ fn table_count(path: &std::path::Path) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn migrate_up_down_up_on_a_populated_database() {
     let db = db().await;
-    assert_eq!(
-        db.store.schema_version().await.unwrap(),
-        LATEST_SCHEMA_VERSION
-    );
+    assert_eq!(db.store.schema_version().await.unwrap(), LATEST_SCHEMA_VERSION);
     let s = seed(&db.store, "Acme").await;
     let wo = wo_rec(s.org, s.site.id, "WO-1");
     put(&db.store, s.org, Write::InsertWorkOrder(wo)).await;
@@ -37,22 +34,11 @@ async fn migrate_up_down_up_on_a_populated_database() {
 
     assert_eq!(db.store.migrate_down_to(0).await.unwrap(), 0);
     assert_eq!(db.store.schema_version().await.unwrap(), 0);
-    assert_eq!(
-        table_count(&db.path),
-        0,
-        "down drops every table and index the up created"
-    );
-    assert!(matches!(
-        db.store.get_org(s.org).await,
-        Err(StoreError::Migration(_))
-    ));
+    assert_eq!(table_count(&db.path), 0, "down drops every table and index the up created");
+    assert!(matches!(db.store.get_org(s.org).await, Err(StoreError::Migration(_))));
 
     assert_eq!(db.store.migrate().await.unwrap(), LATEST_SCHEMA_VERSION);
-    assert_eq!(
-        db.store.get_org(s.org).await.unwrap(),
-        None,
-        "the data went with the schema"
-    );
+    assert_eq!(db.store.get_org(s.org).await.unwrap(), None, "the data went with the schema");
     let again = seed(&db.store, "Acme").await;
     assert!(db.store.get_org(again.org).await.unwrap().is_some());
     // Migrating an up-to-date database is a no-op.
@@ -68,13 +54,8 @@ async fn a_database_from_a_newer_library_is_refused() {
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let err = SqliteStore::open(&path).await.unwrap_err();
-    let StoreError::Migration(msg) = err else {
-        panic!("expected a migration error, got {err:?}")
-    };
-    assert!(
-        msg.contains("99") && msg.contains(&LATEST_SCHEMA_VERSION.to_string()),
-        "{msg}"
-    );
+    let StoreError::Migration(msg) = err else { panic!("expected a migration error, got {err:?}") };
+    assert!(msg.contains("99") && msg.contains(&LATEST_SCHEMA_VERSION.to_string()), "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -82,20 +63,12 @@ async fn nothing_works_before_migrate() {
     let db = unmigrated().await;
     assert_eq!(db.store.schema_version().await.unwrap(), 0);
     let err = db.store.get_org(cmms_core::OrgId::new()).await.unwrap_err();
-    let StoreError::Migration(msg) = err else {
-        panic!("expected a migration error, got {err:?}")
-    };
-    assert!(
-        msg.contains("call migrate()") && msg.contains("version 0"),
-        "{msg}"
-    );
+    let StoreError::Migration(msg) = err else { panic!("expected a migration error, got {err:?}") };
+    assert!(msg.contains("call migrate()") && msg.contains("version 0"), "{msg}");
     let org = org_rec("Acme");
     let mut cs = Changeset::new();
     cs.push(Write::InsertOrg(org.clone()));
-    assert!(matches!(
-        db.store.commit(org.id, cs).await,
-        Err(StoreError::Migration(_))
-    ));
+    assert!(matches!(db.store.commit(org.id, cs).await, Err(StoreError::Migration(_))));
     db.store.migrate().await.unwrap();
     assert!(db.store.get_org(org.id).await.unwrap().is_none());
 }
@@ -116,36 +89,19 @@ async fn a_failing_write_rolls_back_the_whole_changeset() {
     cs.push(Write::InsertSite(site2.clone()));
     cs.push(Write::InsertUser(user2.clone()));
     cs.push(Write::InsertWorkOrder(bad.clone()));
-    cs.push(Write::AppendAudit(audit(
-        "work_order.create",
-        bad.id,
-        json!({}),
-    )));
-    cs.push(Write::AppendEvent(event(
-        EventKind::WorkOrderCreated,
-        bad.id,
-        json!({}),
-    )));
+    cs.push(Write::AppendAudit(audit("work_order.create", bad.id, json!({}))));
+    cs.push(Write::AppendEvent(event(EventKind::WorkOrderCreated, bad.id, json!({}))));
     let err = db.store.commit(a.org, cs).await.unwrap_err();
     assert!(matches!(err, StoreError::InvalidReference(_)), "{err:?}");
 
     assert!(db.store.get_site(a.org, site2.id).await.unwrap().is_none());
     assert!(db.store.get_user(a.org, user2.id).await.unwrap().is_none());
-    assert!(
-        db.store
-            .get_work_order(a.org, bad.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(db.store.get_work_order(a.org, bad.id).await.unwrap().is_none());
     assert_eq!(db.store.audit_head(a.org).await.unwrap(), head);
     assert_eq!(db.store.events_since(a.org, 0, 100).await.unwrap(), events);
     // The writer is not left inside a transaction: the next commit goes through.
     put(&db.store, a.org, Write::InsertSite(site2.clone())).await;
-    assert_eq!(
-        db.store.get_site(a.org, site2.id).await.unwrap(),
-        Some(site2)
-    );
+    assert_eq!(db.store.get_site(a.org, site2.id).await.unwrap(), Some(site2));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -187,10 +143,7 @@ async fn records_of_another_org_are_refused() {
     let mut cs = Changeset::new();
     cs.push(Write::InsertSite(site_rec(b.org, "SNEAKY")));
     let err = db.store.commit(a.org, cs).await.unwrap_err();
-    assert!(
-        err.to_string().contains("cross-tenant write refused"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("cross-tenant write refused"), "{err}");
     assert_eq!(db.store.list_sites(b.org).await.unwrap().len(), 1);
     // Reads are tenant-scoped too.
     assert!(db.store.get_site(a.org, b.site.id).await.unwrap().is_none());
@@ -204,10 +157,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     v2.name = "Renamed".into();
     v2.version = 2;
     put(&db.store, s.org, Write::UpdateSite(v2.clone())).await;
-    assert_eq!(
-        db.store.get_site(s.org, s.site.id).await.unwrap(),
-        Some(v2.clone())
-    );
+    assert_eq!(db.store.get_site(s.org, s.site.id).await.unwrap(), Some(v2.clone()));
 
     // Someone else read version 1 too and writes version 2 again.
     let mut stale = s.site.clone();
@@ -215,9 +165,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut cs = Changeset::new();
     cs.push(Write::UpdateSite(stale));
     match db.store.commit(s.org, cs).await.unwrap_err() {
-        StoreError::Conflict {
-            current_version, ..
-        } => assert_eq!(current_version, Some(2)),
+        StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(2)),
         other => panic!("expected a conflict, got {other:?}"),
     }
 
@@ -236,9 +184,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut cs = Changeset::new();
     cs.push(Write::UpdateOrg(org));
     match db.store.commit(s.org, cs).await.unwrap_err() {
-        StoreError::Conflict {
-            current_version, ..
-        } => assert_eq!(current_version, Some(1)),
+        StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(1)),
         other => panic!("expected a conflict, got {other:?}"),
     }
 
@@ -246,10 +192,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut cs = Changeset::new();
     cs.push(Write::InsertSite(site_rec(s.org, "PLANT1")));
     match db.store.commit(s.org, cs).await.unwrap_err() {
-        StoreError::Conflict {
-            message,
-            current_version: None,
-        } => {
+        StoreError::Conflict { message, current_version: None } => {
             assert!(message.contains("sites(org_id, code)"), "{message}");
             assert!(!message.contains("PLANT1"), "{message}");
         }
@@ -269,59 +212,24 @@ async fn deleting_a_work_order_checks_its_version_and_removes_its_children() {
     put(&db.store, s.org, Write::InsertComment(comment)).await;
 
     let mut cs = Changeset::new();
-    cs.push(Write::DeleteWorkOrder {
-        id: wo.id,
-        version: 7,
-    });
+    cs.push(Write::DeleteWorkOrder { id: wo.id, version: 7 });
     match db.store.commit(s.org, cs).await.unwrap_err() {
-        StoreError::Conflict {
-            current_version, ..
-        } => assert_eq!(current_version, Some(1)),
+        StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(1)),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    put(
-        &db.store,
-        s.org,
-        Write::DeleteWorkOrder {
-            id: wo.id,
-            version: 1,
-        },
-    )
-    .await;
-    assert!(
-        db.store
-            .get_work_order(s.org, wo.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        db.store
-            .comments(s.org, wo.id, true)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    put(&db.store, s.org, Write::DeleteWorkOrder { id: wo.id, version: 1 }).await;
+    assert!(db.store.get_work_order(s.org, wo.id).await.unwrap().is_none());
+    assert!(db.store.comments(s.org, wo.id, true).await.unwrap().is_empty());
     let mut cs = Changeset::new();
-    cs.push(Write::DeleteWorkOrder {
-        id: wo.id,
-        version: 1,
-    });
-    assert!(matches!(
-        db.store.commit(s.org, cs).await,
-        Err(StoreError::NotFound { .. })
-    ));
+    cs.push(Write::DeleteWorkOrder { id: wo.id, version: 1 });
+    assert!(matches!(db.store.commit(s.org, cs).await, Err(StoreError::NotFound { .. })));
 }
 
 fn numbered_wo(org: cmms_core::OrgId, site: cmms_core::SiteId) -> Changeset {
     Changeset::new().with_numbers(vec!["work_order:2026".into()], move |n| {
         let wo = wo_rec(org, site, &format!("WO-2026-{:05}", n[0]));
         vec![
-            Write::AppendAudit(audit(
-                "work_order.create",
-                wo.id,
-                json!({"number": wo.number}),
-            )),
+            Write::AppendAudit(audit("work_order.create", wo.id, json!({"number": wo.number}))),
             Write::AppendEvent(event(
                 EventKind::WorkOrderCreated,
                 wo.id,
@@ -337,11 +245,7 @@ async fn numbers_are_consecutive_even_under_concurrent_commits() {
     let db = db().await;
     let s = seed(&db.store, "Acme").await;
     for expected in 1..=3 {
-        let receipt = db
-            .store
-            .commit(s.org, numbered_wo(s.org, s.site.id))
-            .await
-            .unwrap();
+        let receipt = db.store.commit(s.org, numbered_wo(s.org, s.site.id)).await.unwrap();
         assert_eq!(receipt.numbers, vec![expected]);
     }
     let tasks: Vec<_> = (0..20)
@@ -359,24 +263,16 @@ async fn numbers_are_consecutive_even_under_concurrent_commits() {
     assert_eq!(numbers, (4..=23).collect::<Vec<i64>>());
     // Counters are independent per key and per org.
     let other = seed(&db.store, "Other").await;
-    let cs = Changeset::new().with_numbers(
-        vec!["work_order:2026".into(), "request:2026".into()],
-        |_| Vec::new(),
-    );
-    assert_eq!(
-        db.store.commit(other.org, cs).await.unwrap().numbers,
-        vec![1, 1]
-    );
+    let cs = Changeset::new()
+        .with_numbers(vec!["work_order:2026".into(), "request:2026".into()], |_| Vec::new());
+    assert_eq!(db.store.commit(other.org, cs).await.unwrap().numbers, vec![1, 1]);
     let all = WorkOrderQuery {
         filter: WorkOrderFilter::default(),
         visibility: cmms_core::rbac::Visibility::all(),
         after: None,
         fetch: 100,
     };
-    assert_eq!(
-        db.store.list_work_orders(s.org, &all).await.unwrap().len(),
-        23
-    );
+    assert_eq!(db.store.list_work_orders(s.org, &all).await.unwrap().len(), 23);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -396,27 +292,15 @@ async fn the_audit_chain_verifies_and_ends_at_the_head() {
         first.actor_id = Some(s.user.id);
         cs.push(Write::AppendAudit(first));
         cs.push(Write::InsertWorkOrder(wo.clone()));
-        cs.push(Write::AppendAudit(audit(
-            "work_order.note",
-            wo.id,
-            json!({"i": i}),
-        )));
+        cs.push(Write::AppendAudit(audit("work_order.note", wo.id, json!({"i": i}))));
         let receipt = db.store.commit(s.org, cs).await.unwrap();
         assert_eq!(receipt.audit_seq, last + 2);
         last = receipt.audit_seq;
     }
-    let no_audit = db
-        .store
-        .commit(s.org, numbered_wo(s.org, s.site.id))
-        .await
-        .unwrap();
+    let no_audit = db.store.commit(s.org, numbered_wo(s.org, s.site.id)).await.unwrap();
     assert_eq!(no_audit.audit_seq, last + 1);
     let (head_seq, head_hash) = db.store.audit_head(s.org).await.unwrap();
-    assert_eq!(
-        head_seq,
-        1 + 10 + 1,
-        "seed + 5 commits x 2 + the numbered one"
-    );
+    assert_eq!(head_seq, 1 + 10 + 1, "seed + 5 commits x 2 + the numbered one");
 
     let mut verifier = ChainVerifier::new(s.org);
     let mut after = 0;
@@ -458,18 +342,11 @@ async fn events_are_numbered_stored_and_broadcast_in_order() {
     let mut receipts = Vec::new();
     for _ in 0..3 {
         let mut cs = numbered_wo(s.org, s.site.id);
-        cs.push(Write::AppendEvent(event(
-            EventKind::SiteUpdated,
-            s.site.id,
-            json!({"x": "ü"}),
-        )));
+        cs.push(Write::AppendEvent(event(EventKind::SiteUpdated, s.site.id, json!({"x": "ü"}))));
         receipts.push(db.store.commit(s.org, cs).await.unwrap());
     }
     let stored = db.store.events_since(s.org, 0, 100).await.unwrap();
-    assert_eq!(
-        stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=6).collect::<Vec<_>>()
-    );
+    assert_eq!(stored.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=6).collect::<Vec<_>>());
     // Plain writes come first, then the numbered ones.
     assert_eq!(stored[0].draft.kind, EventKind::SiteUpdated);
     assert_eq!(stored[1].draft.kind, EventKind::WorkOrderCreated);
@@ -483,13 +360,7 @@ async fn events_are_numbered_stored_and_broadcast_in_order() {
     }
     let page = db.store.events_since(s.org, 4, 1).await.unwrap();
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![5]);
-    assert!(
-        db.store
-            .events_since(cmms_core::OrgId::new(), 0, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(db.store.events_since(cmms_core::OrgId::new(), 0, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -497,17 +368,10 @@ async fn in_memory_store_shares_one_connection() {
     let store = SqliteStore::open_in_memory().await.unwrap();
     store.migrate().await.unwrap();
     let s = seed(&store, "Acme").await;
-    assert_eq!(
-        store.get_site(s.org, s.site.id).await.unwrap(),
-        Some(s.site.clone())
-    );
+    assert_eq!(store.get_site(s.org, s.site.id).await.unwrap(), Some(s.site.clone()));
     assert_eq!(store.list_org_ids().await.unwrap(), vec![s.org]);
     let again = SqliteStore::open(":memory:").await.unwrap();
-    assert_eq!(
-        again.schema_version().await.unwrap(),
-        0,
-        "each in-memory store is private"
-    );
+    assert_eq!(again.schema_version().await.unwrap(), 0, "each in-memory store is private");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -524,10 +388,7 @@ async fn concurrent_reads_and_writes_do_not_interfere() {
             if i % 4 == 0 {
                 store.commit(org, numbered_wo(org, site)).await.map(|_| ())
             } else {
-                store
-                    .get_site(org, site)
-                    .await
-                    .map(|s| assert!(s.is_some()))
+                store.get_site(org, site).await.map(|s| assert!(s.is_some()))
             }
         }));
     }
@@ -552,10 +413,7 @@ async fn a_locked_database_reports_busy_after_the_timeout() {
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let mut cs = Changeset::new();
     cs.push(Write::InsertSite(site_rec(s.org, "LOCKED")));
-    assert!(matches!(
-        store.commit(s.org, cs).await,
-        Err(StoreError::Busy)
-    ));
+    assert!(matches!(store.commit(s.org, cs).await, Err(StoreError::Busy)));
     // Readers are not blocked by a writer in WAL mode.
     assert!(store.get_site(s.org, s.site.id).await.unwrap().is_some());
     other.execute_batch("ROLLBACK").unwrap();

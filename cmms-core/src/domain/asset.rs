@@ -107,35 +107,17 @@ pub struct NewAsset {
 pub struct AssetPatch {
     pub name: Option<String>,
     pub code: Option<String>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<Option<LocationId>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<Option<AssetId>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub category: Option<Option<String>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<Option<String>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub model: Option<Option<String>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<Option<String>>,
     pub criticality: Option<u8>,
     pub state: Option<AssetState>,

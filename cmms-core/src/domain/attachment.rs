@@ -24,27 +24,12 @@ pub const MAX_ATTACHMENTS: usize = 50;
 pub(crate) fn check_all(items: &[Attachment]) -> Result<()> {
     let mut p = Problems::new();
     if items.len() > MAX_ATTACHMENTS {
-        p.add(
-            "attachments",
-            format!("at most {MAX_ATTACHMENTS} attachments"),
-        );
+        p.add("attachments", format!("at most {MAX_ATTACHMENTS} attachments"));
     }
     for (i, a) in items.iter().enumerate() {
         validate::text(&mut p, &format!("attachments[{i}].name"), &a.name, 1, 255);
-        validate::text(
-            &mut p,
-            &format!("attachments[{i}].content_type"),
-            &a.content_type,
-            3,
-            255,
-        );
-        validate::text(
-            &mut p,
-            &format!("attachments[{i}].storage_key"),
-            &a.storage_key,
-            1,
-            1000,
-        );
+        validate::text(&mut p, &format!("attachments[{i}].content_type"), &a.content_type, 3, 255);
+        validate::text(&mut p, &format!("attachments[{i}].storage_key"), &a.storage_key, 1, 1000);
     }
     p.finish()
 }

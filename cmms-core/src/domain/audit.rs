@@ -132,11 +132,7 @@ pub struct ChainVerifier {
 impl ChainVerifier {
     /// A verifier expecting entry 1 of `org`.
     pub fn new(org: OrgId) -> Self {
-        Self {
-            org,
-            prev_hash: GENESIS_HASH.to_string(),
-            next_seq: 1,
-        }
+        Self { org, prev_hash: GENESIS_HASH.to_string(), next_seq: 1 }
     }
 
     /// The sequence number the next entry must have.
@@ -146,10 +142,7 @@ impl ChainVerifier {
 
     /// Checks the next entry.
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), BrokenLink> {
-        let broken = |reason: &str| BrokenLink {
-            seq: e.seq,
-            reason: reason.to_string(),
-        };
+        let broken = |reason: &str| BrokenLink { seq: e.seq, reason: reason.to_string() };
         if e.seq != self.next_seq {
             return Err(BrokenLink {
                 seq: self.next_seq,
@@ -160,9 +153,7 @@ impl ChainVerifier {
             return Err(broken("prev_hash does not match the previous entry's hash"));
         }
         if chain_hash(self.org, e.seq, &e.draft, &e.prev_hash) != e.hash {
-            return Err(broken(
-                "content does not match its hash (the entry was altered)",
-            ));
+            return Err(broken("content does not match its hash (the entry was altered)"));
         }
         self.prev_hash = e.hash.clone();
         self.next_seq += 1;
@@ -233,16 +224,10 @@ mod tests {
         let mut dropped = entries.clone();
         dropped.remove(1);
         assert_eq!(verify(org, &dropped).unwrap_err().seq, 2);
-        assert!(
-            verify(OrgId::new(), &entries).is_err(),
-            "a chain is bound to its org"
-        );
+        assert!(verify(OrgId::new(), &entries).is_err(), "a chain is bound to its org");
         let mut v = ChainVerifier::new(org);
         entries.iter().for_each(|e| v.check(e).unwrap());
         assert!(v.finish(5, &entries[4].hash).is_ok());
-        assert!(
-            v.finish(6, "x").is_err(),
-            "a truncated tail is found through the head"
-        );
+        assert!(v.finish(6, "x").is_err(), "a truncated tail is found through the head");
     }
 }

@@ -59,19 +59,12 @@ pub struct NewChecklistItem {
 impl NewChecklistItem {
     /// An item.
     pub fn new(label: impl Into<String>, mandatory: bool) -> Self {
-        Self {
-            label: label.into(),
-            mandatory,
-        }
+        Self { label: label.into(), mandatory }
     }
 
     pub(crate) fn check(&self, prefix: &str) -> Result<()> {
         let mut p = Problems::new();
-        let field = if prefix.is_empty() {
-            "label".to_string()
-        } else {
-            format!("{prefix}.label")
-        };
+        let field = if prefix.is_empty() { "label".to_string() } else { format!("{prefix}.label") };
         validate::text(&mut p, &field, &self.label, 1, 500);
         p.finish()
     }
@@ -108,10 +101,7 @@ impl ChecklistItem {
         now: DateTime<Utc>,
     ) -> Result<Self> {
         if self.mandatory && result == Some(ChecklistResult::Skipped) {
-            return Err(CmmsError::invalid(
-                "result",
-                "a mandatory item cannot be skipped",
-            ));
+            return Err(CmmsError::invalid("result", "a mandatory item cannot be skipped"));
         }
         let mut p = Problems::new();
         let notes = validate::opt_text(&mut p, "notes", notes, 2000);

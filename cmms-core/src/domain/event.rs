@@ -12,6 +12,8 @@ use serde_json::Value;
 string_enum! {
     /// What happened.
     EventKind, field = "kind" {
+        /// Organization created.
+        OrgCreated => "org.created",
         /// Organization settings changed.
         OrgUpdated => "org.updated",
         /// Site created.
@@ -32,6 +34,8 @@ string_enum! {
         UserUpdated => "user.updated",
         /// Custom role created.
         RoleCreated => "role.created",
+        /// Custom role changed.
+        RoleUpdated => "role.updated",
         /// Role granted.
         GrantAdded => "grant.added",
         /// Role grant revoked.

@@ -49,13 +49,6 @@ impl FailureCode {
         let code = crate::domain::site::short_code(&mut p, "code", code);
         let description = validate::text(&mut p, "description", description, 1, 500);
         p.finish()?;
-        Ok(Self {
-            id: FailureCodeId::new(),
-            org_id,
-            kind,
-            code,
-            description,
-            created_at: now,
-        })
+        Ok(Self { id: FailureCodeId::new(), org_id, kind, code, description, created_at: now })
     }
 }

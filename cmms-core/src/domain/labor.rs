@@ -1,5 +1,6 @@
 //! Labor entries: time a person spent on a work order.
 
+use crate::clock::truncate_micros;
 use crate::error::{Problems, Result};
 use crate::ids::{LaborId, OrgId, UserId, WorkOrderId};
 use crate::macros::string_enum;
@@ -82,13 +83,14 @@ impl LaborEntry {
     ) -> Result<Self> {
         let mut p = Problems::new();
         let notes = validate::opt_text(&mut p, "notes", input.notes.as_deref(), 2000);
-        let started_at = input.started_at.unwrap_or(now);
-        let from_end = input.ended_at.map(|end| (end - started_at).num_minutes());
-        if input.ended_at.is_some_and(|end| end <= started_at) {
+        let started_at = input.started_at.map_or(now, truncate_micros);
+        let ended_at = input.ended_at.map(truncate_micros);
+        let from_end = ended_at.map(|end| (end - started_at).num_minutes());
+        if ended_at.is_some_and(|end| end <= started_at) {
             p.add("ended_at", "must be after started_at");
         }
         if let (Some(m), Some(e)) = (input.minutes, from_end) {
-            if (m - e).abs() > 1 {
+            if m.abs_diff(e) > 1 {
                 p.add("minutes", "does not match started_at..ended_at");
             }
         }
@@ -105,7 +107,7 @@ impl LaborEntry {
             work_order_id,
             user_id,
             started_at,
-            ended_at: input.ended_at,
+            ended_at,
             minutes,
             category: input.category.unwrap_or(LaborCategory::Regular),
             notes,

@@ -9,15 +9,18 @@ pub mod comment;
 pub mod event;
 pub mod failure_code;
 pub mod labor;
+pub mod location;
 pub mod numbering;
 pub mod org;
 pub mod request;
 pub mod site;
-pub mod status;
 pub mod team;
 pub mod timeline;
 pub mod user;
 pub mod work_order;
+
+/// The work-order status machine (it lives in `work_order::status`).
+pub use work_order::status;
 
 use crate::macros::string_enum;
 use serde::{Deserialize, Serialize};
@@ -69,11 +72,25 @@ pub struct EntityRef {
 impl EntityRef {
     /// A reference from a kind and any typed id.
     pub fn new(kind: EntityKind, id: impl Into<Uuid>) -> Self {
-        Self {
-            kind,
-            id: id.into(),
-        }
+        Self { kind, id: id.into() }
     }
+}
+
+/// Rejects making `node` a child of a parent whose ancestor chain (`parent_path`, parent first,
+/// root last) contains `node` — the move would create a cycle. Shared by locations and assets.
+pub fn check_no_cycle<T: PartialEq + Copy>(
+    field: &str,
+    node: T,
+    new_parent: T,
+    parent_path: &[T],
+) -> crate::Result<()> {
+    if new_parent == node || parent_path.contains(&node) {
+        return Err(crate::CmmsError::invalid(
+            field,
+            "would create a cycle: the new parent is the item itself or one of its descendants",
+        ));
+    }
+    Ok(())
 }
 
 /// Serde helper for patch fields that distinguish "absent" (`None`), "set to null"

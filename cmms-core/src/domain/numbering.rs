@@ -47,10 +47,7 @@ impl NumberFormat {
                 }
                 parts.push(Part::Literal(rest[..open].to_string()));
             }
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| bad("has an unclosed '{'"))?
-                + open;
+            let close = rest[open..].find('}').ok_or_else(|| bad("has an unclosed '{'"))? + open;
             let token = &rest[open + 1..close];
             parts.push(match token {
                 "YYYY" => Part::Year4,
@@ -73,6 +70,13 @@ impl NumberFormat {
         if parts.iter().filter(|p| matches!(p, Part::Seq(_))).count() != 1 {
             return Err(bad("must contain {SEQ} exactly once"));
         }
+        let has_year = parts.iter().any(|p| matches!(p, Part::Year4 | Part::Year2));
+        if parts.contains(&Part::Month) && !has_year {
+            // The counter restarts monthly; without the year, next January repeats numbers.
+            return Err(bad(
+                "uses {MM} without {YYYY} or {YY}, so numbers would repeat every year",
+            ));
+        }
         Ok(Self { parts })
     }
 
@@ -81,11 +85,7 @@ impl NumberFormat {
         let local = at.with_timezone(&tz);
         if self.parts.contains(&Part::Month) {
             format!("{prefix}:{:04}-{:02}", local.year(), local.month())
-        } else if self
-            .parts
-            .iter()
-            .any(|p| matches!(p, Part::Year4 | Part::Year2))
-        {
+        } else if self.parts.iter().any(|p| matches!(p, Part::Year4 | Part::Year2)) {
             format!("{prefix}:{:04}", local.year())
         } else {
             prefix.to_string()

@@ -80,10 +80,7 @@ impl OrgSettings {
 /// Parses an IANA time zone name; errors name `field`.
 pub fn parse_time_zone(name: &str, field: &str) -> Result<Tz> {
     name.parse::<Tz>().map_err(|_| {
-        crate::CmmsError::invalid(
-            field,
-            "must be an IANA time zone name such as Europe/Berlin",
-        )
+        crate::CmmsError::invalid(field, "must be an IANA time zone name such as Europe/Berlin")
     })
 }
 

@@ -78,13 +78,9 @@ pub const REQUEST_EDGES: &[RequestEdge] = &[
 
 /// The edge, or `InvalidTransition`.
 pub fn request_edge(from: RequestStatus, to: RequestStatus) -> Result<&'static RequestEdge> {
-    REQUEST_EDGES
-        .iter()
-        .find(|e| e.from == from && e.to == to)
-        .ok_or_else(|| CmmsError::InvalidTransition {
-            from: from.as_str().into(),
-            to: to.as_str().into(),
-        })
+    REQUEST_EDGES.iter().find(|e| e.from == from && e.to == to).ok_or_else(|| {
+        CmmsError::InvalidTransition { from: from.as_str().into(), to: to.as_str().into() }
+    })
 }
 
 /// A request.
@@ -172,10 +168,7 @@ pub struct NewRequest {
 #[allow(missing_docs)]
 pub struct RequestPatch {
     pub title: Option<String>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     pub priority: Option<Priority>,
     pub attachments: Option<Vec<Attachment>>,
@@ -218,10 +211,7 @@ impl Request {
     /// This draft with `patch` applied, as the next version (only drafts can be edited).
     pub fn patched(&self, patch: RequestPatch, now: DateTime<Utc>) -> Result<Self> {
         if self.status != RS::Draft {
-            return Err(CmmsError::invalid(
-                "status",
-                "only draft requests can be edited",
-            ));
+            return Err(CmmsError::invalid("status", "only draft requests can be edited"));
         }
         let mut p = Problems::new();
         let mut n = self.clone();
@@ -255,8 +245,9 @@ impl Request {
         let edge = request_edge(self.status, to)?;
         let mut p = Problems::new();
         let reason = validate::opt_text(&mut p, "reason", reason, 1000);
-        if edge.needs_reason && reason.as_ref().is_none_or(|r| r.chars().count() < 3) {
-            p.add("reason", "is required, at least 3 characters");
+        let min = crate::domain::status::MIN_REASON;
+        if edge.needs_reason && reason.as_ref().is_none_or(|r| r.chars().count() < min) {
+            p.add("reason", format!("is required, at least {min} characters"));
         }
         p.finish()?;
         let mut n = self.clone();

@@ -1,8 +1,9 @@
-//! Sites (plant, warehouse, building, property) and the location tree inside each site.
+//! Sites (plant, warehouse, building, property): scopes inside an organization, each with its
+//! own time zone and short code.
 
 use crate::domain::org::parse_time_zone;
 use crate::error::{Problems, Result};
-use crate::ids::{LocationId, OrgId, SiteId};
+use crate::ids::{OrgId, SiteId};
 use crate::macros::string_enum;
 use crate::validate;
 use chrono::{DateTime, Utc};
@@ -92,10 +93,7 @@ pub struct SitePatch {
     /// New time zone.
     pub time_zone: Option<String>,
     /// New address (`Some(None)` clears it).
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub address: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,
@@ -105,8 +103,7 @@ pub struct SitePatch {
 pub(crate) fn short_code(p: &mut Problems, field: &str, code: &str) -> String {
     let c = code.trim().to_uppercase();
     let ok = (1..=16).contains(&c.chars().count())
-        && c.chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+        && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
     if !ok {
         p.add(field, "must be 1 to 16 letters, digits, '-' or '_'");
     }
@@ -165,119 +162,4 @@ impl Site {
         next.version += 1;
         Ok(next)
     }
-}
-
-/// A location: a node in a site's location tree (building > floor > room).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Location {
-    /// Id.
-    pub id: LocationId,
-    /// Organization.
-    pub org_id: OrgId,
-    /// Site.
-    pub site_id: SiteId,
-    /// Parent location in the same site.
-    pub parent_id: Option<LocationId>,
-    /// Name.
-    pub name: String,
-    /// Optional code.
-    pub code: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Version.
-    pub version: i64,
-}
-
-/// Input to create a location.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NewLocation {
-    /// Site.
-    pub site_id: SiteId,
-    /// Parent location (same site).
-    #[serde(default)]
-    pub parent_id: Option<LocationId>,
-    /// Name.
-    pub name: String,
-    /// Code.
-    #[serde(default)]
-    pub code: Option<String>,
-}
-
-/// Changes to a location.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LocationPatch {
-    /// New name.
-    pub name: Option<String>,
-    /// New code (`Some(None)` clears).
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub code: Option<Option<String>>,
-    /// New parent (`Some(None)` makes it a root).
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub parent_id: Option<Option<LocationId>>,
-}
-
-impl Location {
-    /// A new location from checked input (the parent's site is checked by the use case).
-    pub fn create(org_id: OrgId, input: NewLocation, now: DateTime<Utc>) -> Result<Self> {
-        let mut p = Problems::new();
-        let name = validate::text(&mut p, "name", &input.name, 1, 200);
-        let code = validate::opt_text(&mut p, "code", input.code.as_deref(), 40);
-        p.finish()?;
-        Ok(Self {
-            id: LocationId::new(),
-            org_id,
-            site_id: input.site_id,
-            parent_id: input.parent_id,
-            name,
-            code,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        })
-    }
-
-    /// This location with `patch` applied, as the next version.
-    pub fn patched(&self, patch: LocationPatch, now: DateTime<Utc>) -> Result<Self> {
-        let mut p = Problems::new();
-        let mut next = self.clone();
-        if let Some(name) = patch.name {
-            next.name = validate::text(&mut p, "name", &name, 1, 200);
-        }
-        if let Some(code) = patch.code {
-            next.code = validate::opt_text(&mut p, "code", code.as_deref(), 40);
-        }
-        if let Some(parent) = patch.parent_id {
-            next.parent_id = parent;
-        }
-        p.finish()?;
-        next.updated_at = now;
-        next.version += 1;
-        Ok(next)
-    }
-}
-
-/// Rejects making `node` a child of a parent whose ancestor chain (`parent_path`, parent first,
-/// root last) contains `node` — the move would create a cycle. Shared by locations and assets.
-pub fn check_no_cycle<T: PartialEq + Copy>(
-    field: &str,
-    node: T,
-    new_parent: T,
-    parent_path: &[T],
-) -> Result<()> {
-    if new_parent == node || parent_path.contains(&node) {
-        return Err(crate::CmmsError::invalid(
-            field,
-            "would create a cycle: the new parent is the item itself or one of its descendants",
-        ));
-    }
-    Ok(())
 }

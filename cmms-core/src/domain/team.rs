@@ -46,10 +46,7 @@ pub struct TeamPatch {
     /// New name.
     pub name: Option<String>,
     /// New home site (`Some(None)` clears).
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub site_id: Option<Option<SiteId>>,
     /// New member list (replaces the old one).
     pub members: Option<Vec<UserId>>,

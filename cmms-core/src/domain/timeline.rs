@@ -53,7 +53,7 @@ pub fn time_in_status(
         let end = timeline.get(i + 1).map_or(now, |next| next.at);
         let spent = (end - entry.at).max(TimeDelta::zero());
         match totals.iter_mut().find(|(s, _)| *s == entry.to_status) {
-            Some((_, total)) => *total += spent,
+            Some((_, total)) => *total = total.checked_add(&spent).unwrap_or(TimeDelta::MAX),
             None => totals.push((entry.to_status, spent)),
         }
     }

@@ -150,7 +150,34 @@ pub struct NewRole {
     pub permissions: BTreeMap<Permission, Condition>,
 }
 
+/// Changes to a custom role (its holders' powers change with it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RolePatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New description (`Some(None)` clears).
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    /// New level.
+    pub level: Option<u8>,
+    /// New permissions (replace the old ones).
+    pub permissions: Option<BTreeMap<Permission, Condition>>,
+}
+
 impl CustomRole {
+    /// This role with `patch` applied, as the next version.
+    pub fn patched(&self, patch: RolePatch, now: DateTime<Utc>) -> Result<Self> {
+        let input = NewRole {
+            name: patch.name.unwrap_or_else(|| self.name.clone()),
+            description: patch.description.unwrap_or_else(|| self.description.clone()),
+            level: patch.level.unwrap_or(self.level),
+            permissions: patch.permissions.unwrap_or_else(|| self.permissions.clone()),
+        };
+        let checked = Self::create(self.org_id, input, now)?;
+        Ok(Self { id: self.id, created_at: self.created_at, version: self.version + 1, ..checked })
+    }
+
     /// A new custom role from checked input.
     pub fn create(org_id: OrgId, input: NewRole, now: DateTime<Utc>) -> Result<Self> {
         let mut p = Problems::new();
@@ -161,10 +188,7 @@ impl CustomRole {
         let description =
             validate::opt_text(&mut p, "description", input.description.as_deref(), 500);
         if input.level == 0 || input.level >= BuiltinRole::ADMIN_LEVEL {
-            p.add(
-                "level",
-                format!("must be between 1 and {}", BuiltinRole::ADMIN_LEVEL - 1),
-            );
+            p.add("level", format!("must be between 1 and {}", BuiltinRole::ADMIN_LEVEL - 1));
         }
         if input.permissions.is_empty() {
             p.add("permissions", "must hold at least one permission");

@@ -10,41 +10,13 @@ use crate::domain::event::EventKind;
 use crate::domain::labor::{LaborEntry, NewLabor};
 use crate::domain::status::WorkOrderStatus;
 use crate::domain::timeline::{TimelineEntry, time_in_status};
-use crate::domain::work_order::WorkOrder;
+use crate::domain::work_order::activity::{Activity, require_activity};
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Result};
 use crate::ids::{ChecklistItemId, WorkOrderId};
 use crate::rbac::{self, Permission};
 use crate::store::{Changeset, Write};
 use chrono::TimeDelta;
-
-/// Statuses in which checklist results can be recorded.
-const WORKING: &[WorkOrderStatus] = &[
-    WorkOrderStatus::Open,
-    WorkOrderStatus::Assigned,
-    WorkOrderStatus::InProgress,
-    WorkOrderStatus::OnHold,
-];
-
-/// Statuses in which labor can be logged (late entries after completion are normal).
-const LABOR: &[WorkOrderStatus] = &[
-    WorkOrderStatus::Open,
-    WorkOrderStatus::Assigned,
-    WorkOrderStatus::InProgress,
-    WorkOrderStatus::OnHold,
-    WorkOrderStatus::Completed,
-];
-
-fn require_status(wo: &WorkOrder, allowed: &[WorkOrderStatus]) -> Result<()> {
-    if allowed.contains(&wo.status) {
-        Ok(())
-    } else {
-        Err(CmmsError::invalid(
-            "status",
-            format!("work cannot be recorded on a {} work order", wo.status),
-        ))
-    }
-}
 
 impl Cmms {
     /// Adds a comment. Internal comments need `work_order.internal` and are never shown to
@@ -64,11 +36,7 @@ impl Cmms {
         let c = Comment::create(actor.org(), wo, actor.user_id(), body, internal, self.now())?;
         let st = Stamp::new(actor, c.created_at);
         let e = EntityRef::new(EntityKind::Comment, c.id);
-        let perm = if internal {
-            Permission::WorkOrderInternal
-        } else {
-            Permission::WorkOrderRead
-        };
+        let perm = if internal { Permission::WorkOrderInternal } else { Permission::WorkOrderRead };
         let mut cs = Changeset::new();
         cs.push(Write::InsertComment(c.clone()));
         cs.push(st.audit("work_order.comment", e, None, Some(json(&c))));
@@ -98,7 +66,7 @@ impl Cmms {
     ) -> Result<ChecklistItem> {
         let w = self.get_work_order(actor, wo).await?;
         rbac::authorize(actor, Permission::WorkOrderUpdate, &w.resource())?;
-        require_status(&w, WORKING)?;
+        require_activity(w.status, Activity::Checklist)?;
         item.check("")?;
         let existing = self.store.checklist(actor.org(), wo).await?;
         if existing.len() >= 200 {
@@ -108,6 +76,7 @@ impl Cmms {
         let created = item.into_item(actor.org(), wo, position);
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
+        cs.push(Write::UpdateWorkOrder(w.touched(self.now())));
         cs.push(Write::InsertChecklistItem(created.clone()));
         cs.push(st.audit(
             "work_order.checklist_add",
@@ -136,7 +105,7 @@ impl Cmms {
     ) -> Result<ChecklistItem> {
         let w = self.get_work_order(actor, wo).await?;
         rbac::authorize(actor, Permission::WorkOrderLogWork, &w.resource())?;
-        require_status(&w, WORKING)?;
+        require_activity(w.status, Activity::Checklist)?;
         let items = self.store.checklist(actor.org(), wo).await?;
         let before = items
             .into_iter()
@@ -145,6 +114,7 @@ impl Cmms {
         let after = before.recorded(result, notes, actor.user_id(), self.now())?;
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
+        cs.push(Write::UpdateWorkOrder(w.touched(self.now())));
         cs.push(Write::UpdateChecklistItem(after.clone()));
         cs.push(st.audit(
             "work_order.checklist_record",
@@ -181,7 +151,7 @@ impl Cmms {
     ) -> Result<LaborEntry> {
         let w = self.get_work_order(actor, wo).await?;
         rbac::authorize(actor, Permission::WorkOrderLogWork, &w.resource())?;
-        require_status(&w, LABOR)?;
+        require_activity(w.status, Activity::Labor)?;
         let me = actor.user_id();
         let who = input
             .user_id
@@ -194,6 +164,7 @@ impl Cmms {
         let entry = LaborEntry::create(actor.org(), wo, who, input, me, self.now())?;
         let st = Stamp::new(actor, entry.created_at);
         let mut cs = Changeset::new();
+        cs.push(Write::UpdateWorkOrder(w.touched(entry.created_at)));
         cs.push(Write::InsertLabor(entry.clone()));
         cs.push(st.audit(
             "work_order.labor",

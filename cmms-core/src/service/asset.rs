@@ -1,21 +1,30 @@
 //! Asset use cases: create, change, move in the hierarchy (no cycles), read and list.
 
-use super::user::page_cursor;
-use super::{Cmms, Stamp, check_version, json, require_held, require_readable};
+use super::{Cmms, Stamp, check_version, json, page_cursor, require_held, require_readable};
 use crate::actor::Actor;
 use crate::domain::asset::{Asset, AssetPatch, NewAsset};
+use crate::domain::check_no_cycle;
 use crate::domain::event::{EventAudience, EventKind};
-use crate::domain::site::check_no_cycle;
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Result};
 use crate::ids::{AssetId, SiteId};
 use crate::rbac::{self, Permission, Resource, ScopeCondition};
+use crate::store::KeyType;
 use crate::store::{
     AssetFilter, AssetQuery, Changeset, KeyValue, Page, SortKey, Write, check_limit, decode_cursor,
     encode_cursor,
 };
 
 const ASSET_SORT: &str = "name";
+
+/// A child asset sits at its parent's site, so site scopes and sub-tree filters agree.
+fn check_same_site(parent: &Asset, site: SiteId) -> Result<()> {
+    if parent.site_id == site {
+        Ok(())
+    } else {
+        Err(CmmsError::invalid("parent_id", "the parent asset is at another site"))
+    }
+}
 
 fn audience(site: SiteId) -> EventAudience {
     EventAudience {
@@ -47,17 +56,14 @@ impl Cmms {
             .or(location.as_ref().map(|l| l.site_id))
             .or(parent.as_ref().map(|p| p.site_id))
             .ok_or_else(|| {
-                CmmsError::invalid(
-                    "site_id",
-                    "is required (or give a location or parent asset)",
-                )
+                CmmsError::invalid("site_id", "is required (or give a location or parent asset)")
             })?;
         self.get_site(actor, site).await?;
+        if let Some(p) = &parent {
+            check_same_site(p, site)?;
+        }
         if location.as_ref().is_some_and(|l| l.site_id != site) {
-            return Err(CmmsError::invalid(
-                "location_id",
-                "the location belongs to another site",
-            ));
+            return Err(CmmsError::invalid("location_id", "the location belongs to another site"));
         }
         rbac::authorize(actor, Permission::AssetWrite, &Resource::at_site(site))?;
         let asset = Asset::create(actor.org(), site, input, self.now())?;
@@ -67,22 +73,13 @@ impl Cmms {
         let mut cs = Changeset::new();
         cs.push(Write::InsertAsset(asset.clone()));
         cs.push(st.audit("asset.create", entity, None, Some(json(&asset))));
-        cs.push(st.event(
-            EventKind::AssetCreated,
-            entity,
-            audience(site),
-            json(&asset),
-        ));
+        cs.push(st.event(EventKind::AssetCreated, entity, audience(site), json(&asset)));
         self.commit(actor, cs).await?;
         Ok(asset)
     }
 
     async fn ensure_asset_code_free(&self, actor: &Actor, asset: &Asset) -> Result<()> {
-        match self
-            .store
-            .find_asset_by_code(actor.org(), &asset.code)
-            .await?
-        {
+        match self.store.find_asset_by_code(actor.org(), &asset.code).await? {
             Some(other) if other.id != asset.id => Err(CmmsError::invalid(
                 "code",
                 format!("asset code {} is already used", asset.code),
@@ -117,39 +114,29 @@ impl Cmms {
         expected_version: Option<i64>,
     ) -> Result<Asset> {
         let before = self.get_asset(actor, id).await?;
-        rbac::authorize(
-            actor,
-            Permission::AssetWrite,
-            &Resource::at_site(before.site_id),
-        )?;
+        rbac::authorize(actor, Permission::AssetWrite, &Resource::at_site(before.site_id))?;
         check_version("asset", before.version, expected_version)?;
+        let mut guards = Vec::new();
         if let Some(Some(parent)) = patch.parent_id {
-            self.get_asset(actor, parent).await?;
+            let parent_asset = self.get_asset(actor, parent).await?;
+            check_same_site(&parent_asset, before.site_id)?;
             let path = self.store.asset_path(actor.org(), parent).await?;
             check_no_cycle("parent_id", id, parent, &path)?;
+            let ids: Vec<uuid::Uuid> = path.iter().map(|a| a.uuid()).collect();
+            guards = self.path_guards(actor, EntityKind::Asset, &ids).await?;
         }
         if let Some(Some(loc)) = patch.location_id {
-            self.check_location_in_site(actor, loc, before.site_id, "location_id")
-                .await?;
+            self.check_location_in_site(actor, loc, before.site_id, "location_id").await?;
         }
         let after = before.patched(patch, self.now())?;
         self.ensure_asset_code_free(actor, &after).await?;
         let st = Stamp::new(actor, after.updated_at);
         let entity = EntityRef::new(EntityKind::Asset, id);
         let mut cs = Changeset::new();
+        cs.extend(guards);
         cs.push(Write::UpdateAsset(after.clone()));
-        cs.push(st.audit(
-            "asset.update",
-            entity,
-            Some(json(&before)),
-            Some(json(&after)),
-        ));
-        cs.push(st.event(
-            EventKind::AssetUpdated,
-            entity,
-            audience(after.site_id),
-            json(&after),
-        ));
+        cs.push(st.audit("asset.update", entity, Some(json(&before)), Some(json(&after))));
+        cs.push(st.event(EventKind::AssetUpdated, entity, audience(after.site_id), json(&after)));
         self.commit(actor, cs).await?;
         Ok(after)
     }
@@ -161,7 +148,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(ASSET_SORT, c, true))
+            .map(|c| decode_cursor(ASSET_SORT, c, KeyType::Text))
             .transpose()?;
         let vis = rbac::visibility(actor, Permission::AssetRead);
         let sites = if vis.is_all() {
@@ -175,12 +162,7 @@ impl Cmms {
                     .collect(),
             )
         };
-        let query = AssetQuery {
-            filter,
-            sites,
-            after,
-            fetch: limit + 1,
-        };
+        let query = AssetQuery { filter, sites, after, fetch: limit + 1 };
         let mut items = self.store.list_assets(actor.org(), &query).await?;
         let next_cursor = page_cursor(&mut items, limit, |a| SortKey {
             value: Some(KeyValue::Text(a.name.clone())),
@@ -201,12 +183,7 @@ impl Cmms {
         self.get_asset(actor, id).await?;
         self.list_assets(
             actor,
-            AssetFilter {
-                parent: Some(id),
-                limit,
-                cursor,
-                ..AssetFilter::default()
-            },
+            AssetFilter { parent: Some(id), limit, cursor, ..AssetFilter::default() },
         )
         .await
     }

@@ -23,11 +23,7 @@ pub struct EventPage {
 }
 
 fn visible(actor: &Actor, e: &Event) -> bool {
-    rbac::can(
-        actor,
-        e.draft.audience.required(),
-        &e.draft.audience.resource(),
-    )
+    rbac::can(actor, e.draft.audience.required(), &e.draft.audience.resource())
 }
 
 impl Cmms {
@@ -78,9 +74,7 @@ pub struct EventSubscription {
 
 impl std::fmt::Debug for EventSubscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventSubscription")
-            .field("last_seq", &self.last)
-            .finish_non_exhaustive()
+        f.debug_struct("EventSubscription").field("last_seq", &self.last).finish_non_exhaustive()
     }
 }
 

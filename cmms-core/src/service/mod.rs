@@ -8,6 +8,7 @@ mod events;
 mod org;
 mod request;
 mod site;
+mod trail;
 mod user;
 mod work_order;
 
@@ -16,17 +17,18 @@ pub use org::Bootstrapped;
 pub use request::AutoCloseReport;
 pub use work_order::{Assignment, sort_key as work_order_sort_key};
 
+pub(crate) use trail::{OrgChange, Stamp, json};
+
 use crate::actor::Actor;
 use crate::clock::{Clock, SystemClock};
-use crate::domain::EntityRef;
-use crate::domain::audit::AuditDraft;
-use crate::domain::event::{EventAudience, EventDraft, EventKind};
+use crate::domain::EntityKind;
+use crate::domain::location::Location;
+use crate::domain::numbering::NumberFormat;
 use crate::error::{CmmsError, Result};
-use crate::ids::UserId;
+use crate::ids::{LocationId, UserId};
 use crate::rbac::{self, Permission, Resource};
-use crate::store::{Changeset, Receipt, Store, Write};
+use crate::store::{Changeset, Receipt, SortKey, Store, Write};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -62,10 +64,7 @@ impl std::fmt::Debug for Cmms {
 impl Cmms {
     /// Wraps a store, using the system clock.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self {
-            store,
-            clock: Arc::new(SystemClock),
-        }
+        Self { store, clock: Arc::new(SystemClock) }
     }
 
     /// Wraps a store with a custom clock (tests, simulations).
@@ -87,6 +86,93 @@ impl Cmms {
         Ok(self.store.commit(actor.org(), changes).await?)
     }
 
+    /// Commits writes built around one human number drawn inside the transaction (so numbers
+    /// are race-free and, without failed commits, consecutive); returns the number.
+    async fn commit_numbered(
+        &self,
+        actor: &Actor,
+        numbering: Numbering,
+        at: DateTime<Utc>,
+        build: impl FnOnce(String) -> Vec<Write> + Send + 'static,
+    ) -> Result<String> {
+        let settings = self.load_org(actor.org()).await?.settings;
+        let (text, field, counter) = match numbering {
+            Numbering::WorkOrder => {
+                (&settings.work_order_number_format, "work_order_number_format", "work_order")
+            }
+            Numbering::Request => {
+                (&settings.request_number_format, "request_number_format", "request")
+            }
+        };
+        let format = NumberFormat::parse(text, field)?;
+        let tz = settings.tz();
+        let key = format.counter_key(counter, at, tz);
+        let render = move |values: &[i64]| {
+            format.render(values.first().copied().unwrap_or_default(), at, tz)
+        };
+        let render_again = render.clone();
+        let cs =
+            Changeset::new().with_numbers(vec![key], move |values: &[i64]| build(render(values)));
+        let receipt = self.commit(actor, cs).await?;
+        Ok(render_again(&receipt.numbers))
+    }
+
+    /// Checks that every id names a user of the actor's organization (`NotFound` otherwise);
+    /// with `active_field`, inactive users are a validation error on that field.
+    pub(crate) async fn ensure_users(
+        &self,
+        actor: &Actor,
+        ids: &[UserId],
+        active_field: Option<&str>,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = self.store.users_by_ids(actor.org(), ids).await?;
+        for id in ids {
+            match found.iter().find(|u| u.id == *id) {
+                None => return Err(CmmsError::not_found("user", id)),
+                Some(u) if !u.active => {
+                    if let Some(field) = active_field {
+                        return Err(CmmsError::invalid(field, format!("user {id} is inactive")));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// `AssertVersion` guards on a tree path: the decision that a move makes no cycle holds only
+    /// while no node on the new parent's path moves, so the commit asserts their versions.
+    pub(crate) async fn path_guards(
+        &self,
+        actor: &Actor,
+        kind: EntityKind,
+        path: &[uuid::Uuid],
+    ) -> Result<Vec<Write>> {
+        let mut guards = Vec::with_capacity(path.len());
+        for id in path {
+            let version = match kind {
+                EntityKind::Asset => {
+                    self.store.get_asset(actor.org(), (*id).into()).await?.map(|a| a.version)
+                }
+                _ => self.store.get_location(actor.org(), (*id).into()).await?.map(|l| l.version),
+            };
+            let version = version.ok_or_else(|| CmmsError::not_found(kind.as_str(), id))?;
+            guards.push(Write::AssertVersion { entity: kind, id: *id, version });
+        }
+        Ok(guards)
+    }
+
+    /// A location of the actor's organization (without a read check: callers check the site).
+    pub(crate) async fn load_location(&self, actor: &Actor, id: LocationId) -> Result<Location> {
+        self.store
+            .get_location(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("location", id))
+    }
+
     /// Commits org-level record changes, each with its audit entry and an event anyone with
     /// `org.read` may see.
     async fn commit_changes(
@@ -98,114 +184,42 @@ impl Cmms {
         let st = Stamp::new(actor, at);
         let mut cs = Changeset::new();
         for c in changes {
-            let payload = c
-                .after
-                .clone()
-                .or_else(|| c.before.clone())
-                .unwrap_or(Value::Null);
+            let payload = c.after.clone().or_else(|| c.before.clone()).unwrap_or(Value::Null);
             cs.push(c.write);
             cs.push(st.audit(c.action, c.entity, c.before, c.after));
-            cs.push(st.event(c.kind, c.entity, EventAudience::default(), payload));
+            cs.push(st.event(c.kind, c.entity, c.audience, payload));
         }
         self.commit(actor, cs).await.map(drop)
     }
 }
 
-/// One org-level record change: the write, and what its audit entry and event say.
-pub(crate) struct OrgChange {
-    write: Write,
-    action: &'static str,
-    kind: EventKind,
-    entity: EntityRef,
-    before: Option<Value>,
-    after: Option<Value>,
+/// Which counter and format a human number comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Numbering {
+    WorkOrder,
+    Request,
 }
 
-impl OrgChange {
-    pub(crate) fn new(
-        write: Write,
-        action: &'static str,
-        kind: EventKind,
-        entity: EntityRef,
-        before: Option<Value>,
-        after: Option<Value>,
-    ) -> Self {
-        Self {
-            write,
-            action,
-            kind,
-            entity,
-            before,
-            after,
-        }
+/// Free-text list filters are bounded, like every other input.
+pub(crate) fn check_text_filter(text: Option<&str>) -> Result<()> {
+    if text.is_some_and(|t| t.chars().count() > 200) {
+        return Err(CmmsError::invalid("text", "must be at most 200 characters"));
     }
-
-    pub(crate) fn created<T: Serialize>(
-        write: Write,
-        action: &'static str,
-        kind: EventKind,
-        entity: EntityRef,
-        after: &T,
-    ) -> Self {
-        Self::new(write, action, kind, entity, None, Some(json(after)))
-    }
+    Ok(())
 }
 
-/// Who and when, for the audit entries and events of one use case. Cloneable so numbered
-/// builders (closures run inside the store's transaction) can carry it.
-#[derive(Debug, Clone)]
-pub(crate) struct Stamp {
-    actor_id: Option<UserId>,
-    request_id: Option<String>,
-    at: DateTime<Utc>,
-}
-
-pub(crate) fn json<T: Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-impl Stamp {
-    pub(crate) fn new(actor: &Actor, at: DateTime<Utc>) -> Self {
-        Self {
-            actor_id: actor.user_id(),
-            request_id: actor.request_id().map(str::to_string),
-            at,
-        }
-    }
-
-    pub(crate) fn audit(
-        &self,
-        action: &str,
-        entity: EntityRef,
-        before: Option<Value>,
-        after: Option<Value>,
-    ) -> Write {
-        Write::AppendAudit(AuditDraft {
-            at: self.at,
-            actor_id: self.actor_id,
-            action: action.to_string(),
-            entity,
-            before,
-            after,
-            request_id: self.request_id.clone(),
-        })
-    }
-
-    pub(crate) fn event(
-        &self,
-        kind: EventKind,
-        entity: EntityRef,
-        audience: EventAudience,
-        payload: Value,
-    ) -> Write {
-        Write::AppendEvent(EventDraft {
-            kind,
-            entity,
-            actor_id: self.actor_id,
-            audience,
-            payload,
-            at: self.at,
-        })
+/// Trims a fetched page (`limit + 1` rows) to `limit` and returns the key of the last row kept
+/// when there is a next page.
+pub(crate) fn page_cursor<T>(
+    items: &mut Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> SortKey,
+) -> Option<SortKey> {
+    if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(key)
+    } else {
+        None
     }
 }
 
@@ -215,9 +229,7 @@ pub(crate) fn require_held(actor: &Actor, permission: Permission) -> Result<()> 
     if rbac::holds(actor, permission) {
         Ok(())
     } else {
-        Err(CmmsError::Forbidden {
-            permission: permission.as_str().into(),
-        })
+        Err(CmmsError::Forbidden { permission: permission.as_str().into() })
     }
 }
 

@@ -26,11 +26,8 @@ impl Cmms {
     /// teams. Unknown or inactive users are `Unauthenticated`.
     pub async fn actor(&self, org: OrgId, user: UserId) -> Result<Actor> {
         let s = &self.store;
-        let u = s
-            .get_user(org, user)
-            .await?
-            .filter(|u| u.active)
-            .ok_or(CmmsError::Unauthenticated)?;
+        let u =
+            s.get_user(org, user).await?.filter(|u| u.active).ok_or(CmmsError::Unauthenticated)?;
         let mut grants = Vec::new();
         for g in s.grants_of_user(org, u.id).await? {
             let role = match g.role {
@@ -40,10 +37,7 @@ impl Cmms {
                     None => continue,
                 },
             };
-            grants.push(ActorGrant {
-                role,
-                sites: g.sites,
-            });
+            grants.push(ActorGrant { role, sites: g.sites });
         }
         let teams = s.teams_of_user(org, u.id).await?;
         Ok(Actor::new(org, u.id, grants, teams))
@@ -87,7 +81,7 @@ impl Cmms {
             OrgChange::created(
                 Write::InsertOrg(org.clone()),
                 "org.create",
-                EventKind::OrgUpdated,
+                EventKind::OrgCreated,
                 EntityRef::new(EntityKind::Org, org.id),
                 &org,
             ),
@@ -117,10 +111,7 @@ impl Cmms {
     }
 
     pub(crate) async fn load_org(&self, org: OrgId) -> Result<Org> {
-        self.store
-            .get_org(org)
-            .await?
-            .ok_or_else(|| CmmsError::not_found("org", org))
+        self.store.get_org(org).await?.ok_or_else(|| CmmsError::not_found("org", org))
     }
 
     /// Replaces the organization's settings.
@@ -135,12 +126,8 @@ impl Cmms {
         check_version("org", before.version, expected_version)?;
         settings.validate()?;
         let now = self.now();
-        let after = Org {
-            settings,
-            updated_at: now,
-            version: before.version + 1,
-            ..before.clone()
-        };
+        let after =
+            Org { settings, updated_at: now, version: before.version + 1, ..before.clone() };
         let change = OrgChange::new(
             Write::UpdateOrg(after.clone()),
             "org.update",
@@ -164,10 +151,7 @@ impl Cmms {
         rbac::authorize(actor, Permission::OrgManage, &Resource::ORG)?;
         let fc = FailureCode::create(actor.org(), kind, code, description, self.now())?;
         let existing = self.store.list_failure_codes(actor.org()).await?;
-        if existing
-            .iter()
-            .any(|c| c.kind == fc.kind && c.code == fc.code)
-        {
+        if existing.iter().any(|c| c.kind == fc.kind && c.code == fc.code) {
             return Err(CmmsError::invalid(
                 "code",
                 format!("{} code {} already exists", kind, fc.code),
@@ -181,8 +165,7 @@ impl Cmms {
             None,
             Some(json(&fc)),
         );
-        self.commit_changes(actor, fc.created_at, vec![change])
-            .await?;
+        self.commit_changes(actor, fc.created_at, vec![change]).await?;
         Ok(fc)
     }
 

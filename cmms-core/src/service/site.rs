@@ -2,14 +2,14 @@
 
 use super::{Cmms, OrgChange, check_version, json, require_held, require_readable};
 use crate::actor::Actor;
+use crate::domain::check_no_cycle;
 use crate::domain::event::EventKind;
-use crate::domain::site::{
-    Location, LocationPatch, NewLocation, NewSite, Site, SitePatch, check_no_cycle,
-};
+use crate::domain::location::{Location, LocationPatch, NewLocation};
+use crate::domain::site::{NewSite, Site, SitePatch};
 use crate::domain::team::{NewTeam, Team, TeamPatch};
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Result};
-use crate::ids::{LocationId, SiteId, TeamId, UserId};
+use crate::ids::{LocationId, SiteId, TeamId};
 use crate::rbac::{self, Permission, Resource, ScopeCondition};
 use crate::store::Write;
 
@@ -26,9 +26,9 @@ impl Cmms {
             EntityRef::new(EntityKind::Site, site.id),
             None,
             Some(json(&site)),
-        );
-        self.commit_changes(actor, site.created_at, vec![change])
-            .await?;
+        )
+        .at_site(Some(site.id));
+        self.commit_changes(actor, site.created_at, vec![change]).await?;
         Ok(site)
     }
 
@@ -63,9 +63,9 @@ impl Cmms {
             EntityRef::new(EntityKind::Site, id),
             Some(json(&before)),
             Some(json(&after)),
-        );
-        self.commit_changes(actor, after.updated_at, vec![change])
-            .await?;
+        )
+        .at_site(Some(id));
+        self.commit_changes(actor, after.updated_at, vec![change]).await?;
         Ok(after)
     }
 
@@ -76,13 +76,7 @@ impl Cmms {
             .get_site(actor.org(), id)
             .await?
             .ok_or_else(|| CmmsError::not_found("site", id))?;
-        require_readable(
-            actor,
-            Permission::SiteRead,
-            &Resource::at_site(id),
-            "site",
-            id,
-        )?;
+        require_readable(actor, Permission::SiteRead, &Resource::at_site(id), "site", id)?;
         Ok(site)
     }
 
@@ -107,8 +101,7 @@ impl Cmms {
         let site = self.get_site(actor, input.site_id).await?;
         rbac::authorize(actor, Permission::SiteManage, &Resource::at_site(site.id))?;
         if let Some(parent) = input.parent_id {
-            self.check_location_in_site(actor, parent, site.id, "parent_id")
-                .await?;
+            self.check_location_in_site(actor, parent, site.id, "parent_id").await?;
         }
         let loc = Location::create(actor.org(), input, self.now())?;
         let change = OrgChange::new(
@@ -118,9 +111,9 @@ impl Cmms {
             EntityRef::new(EntityKind::Location, loc.id),
             None,
             Some(json(&loc)),
-        );
-        self.commit_changes(actor, loc.created_at, vec![change])
-            .await?;
+        )
+        .at_site(Some(loc.site_id));
+        self.commit_changes(actor, loc.created_at, vec![change]).await?;
         Ok(loc)
     }
 
@@ -138,10 +131,7 @@ impl Cmms {
             .await?
             .ok_or_else(|| CmmsError::not_found("location", id))?;
         if loc.site_id != site {
-            return Err(CmmsError::invalid(
-                field,
-                "the location belongs to another site",
-            ));
+            return Err(CmmsError::invalid(field, "the location belongs to another site"));
         }
         Ok(loc)
     }
@@ -155,17 +145,15 @@ impl Cmms {
         expected_version: Option<i64>,
     ) -> Result<Location> {
         let before = self.get_location(actor, id).await?;
-        rbac::authorize(
-            actor,
-            Permission::SiteManage,
-            &Resource::at_site(before.site_id),
-        )?;
+        rbac::authorize(actor, Permission::SiteManage, &Resource::at_site(before.site_id))?;
         check_version("location", before.version, expected_version)?;
+        let mut guards = Vec::new();
         if let Some(Some(parent)) = patch.parent_id {
-            self.check_location_in_site(actor, parent, before.site_id, "parent_id")
-                .await?;
+            self.check_location_in_site(actor, parent, before.site_id, "parent_id").await?;
             let path = self.store.location_path(actor.org(), parent).await?;
             check_no_cycle("parent_id", id, parent, &path)?;
+            let ids: Vec<uuid::Uuid> = path.iter().map(|l| l.uuid()).collect();
+            guards = self.path_guards(actor, EntityKind::Location, &ids).await?;
         }
         let after = before.patched(patch, self.now())?;
         let change = OrgChange::new(
@@ -175,9 +163,10 @@ impl Cmms {
             EntityRef::new(EntityKind::Location, id),
             Some(json(&before)),
             Some(json(&after)),
-        );
-        self.commit_changes(actor, after.updated_at, vec![change])
-            .await?;
+        )
+        .at_site(Some(after.site_id))
+        .guarded(guards);
+        self.commit_changes(actor, after.updated_at, vec![change]).await?;
         Ok(after)
     }
 
@@ -205,17 +194,12 @@ impl Cmms {
         site: Option<SiteId>,
     ) -> Result<Vec<Location>> {
         require_held(actor, Permission::SiteRead)?;
+        if let Some(site) = site {
+            self.get_site(actor, site).await?;
+        }
         let mut locs = self.store.list_locations(actor.org(), site).await?;
         locs.retain(|l| rbac::can(actor, Permission::SiteRead, &Resource::at_site(l.site_id)));
         Ok(locs)
-    }
-
-    async fn check_users_exist(&self, actor: &Actor, ids: &[UserId]) -> Result<()> {
-        let found = self.store.users_by_ids(actor.org(), ids).await?;
-        match ids.iter().find(|id| !found.iter().any(|u| u.id == **id)) {
-            Some(missing) => Err(CmmsError::not_found("user", missing)),
-            None => Ok(()),
-        }
     }
 
     fn team_resource(team_site: Option<SiteId>) -> Resource<'static> {
@@ -224,16 +208,12 @@ impl Cmms {
 
     /// Creates a team.
     pub async fn create_team(&self, actor: &Actor, input: NewTeam) -> Result<Team> {
-        rbac::authorize(
-            actor,
-            Permission::SiteManage,
-            &Self::team_resource(input.site_id),
-        )?;
+        rbac::authorize(actor, Permission::SiteManage, &Self::team_resource(input.site_id))?;
         if let Some(site) = input.site_id {
             self.get_site(actor, site).await?;
         }
         let team = Team::create(actor.org(), input, self.now())?;
-        self.check_users_exist(actor, &team.members).await?;
+        self.ensure_users(actor, &team.members, None).await?;
         let change = OrgChange::new(
             Write::InsertTeam(team.clone()),
             "team.create",
@@ -241,9 +221,9 @@ impl Cmms {
             EntityRef::new(EntityKind::Team, team.id),
             None,
             Some(json(&team)),
-        );
-        self.commit_changes(actor, team.created_at, vec![change])
-            .await?;
+        )
+        .at_site(team.site_id);
+        self.commit_changes(actor, team.created_at, vec![change]).await?;
         Ok(team)
     }
 
@@ -256,22 +236,14 @@ impl Cmms {
         expected_version: Option<i64>,
     ) -> Result<Team> {
         let before = self.get_team(actor, id).await?;
-        rbac::authorize(
-            actor,
-            Permission::SiteManage,
-            &Self::team_resource(before.site_id),
-        )?;
+        rbac::authorize(actor, Permission::SiteManage, &Self::team_resource(before.site_id))?;
         check_version("team", before.version, expected_version)?;
         let after = before.patched(patch, self.now())?;
-        rbac::authorize(
-            actor,
-            Permission::SiteManage,
-            &Self::team_resource(after.site_id),
-        )?;
+        rbac::authorize(actor, Permission::SiteManage, &Self::team_resource(after.site_id))?;
         if let Some(site) = after.site_id {
             self.get_site(actor, site).await?;
         }
-        self.check_users_exist(actor, &after.members).await?;
+        self.ensure_users(actor, &after.members, None).await?;
         let change = OrgChange::new(
             Write::UpdateTeam(after.clone()),
             "team.update",
@@ -279,24 +251,34 @@ impl Cmms {
             EntityRef::new(EntityKind::Team, id),
             Some(json(&before)),
             Some(json(&after)),
-        );
-        self.commit_changes(actor, after.updated_at, vec![change])
-            .await?;
+        )
+        .at_site(after.site_id);
+        self.commit_changes(actor, after.updated_at, vec![change]).await?;
         Ok(after)
     }
 
     /// One team.
     pub async fn get_team(&self, actor: &Actor, id: TeamId) -> Result<Team> {
-        require_held(actor, Permission::SiteRead)?;
-        self.store
+        let team = self
+            .store
             .get_team(actor.org(), id)
             .await?
-            .ok_or_else(|| CmmsError::not_found("team", id))
+            .ok_or_else(|| CmmsError::not_found("team", id))?;
+        require_readable(
+            actor,
+            Permission::SiteRead,
+            &Self::team_resource(team.site_id),
+            "team",
+            id,
+        )?;
+        Ok(team)
     }
 
-    /// Every team.
+    /// The teams the actor may see (org-wide teams need an org-wide grant).
     pub async fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>> {
         require_held(actor, Permission::SiteRead)?;
-        Ok(self.store.list_teams(actor.org()).await?)
+        let mut teams = self.store.list_teams(actor.org()).await?;
+        teams.retain(|t| rbac::can(actor, Permission::SiteRead, &Self::team_resource(t.site_id)));
+        Ok(teams)
     }
 }

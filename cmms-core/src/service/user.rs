@@ -1,15 +1,14 @@
 //! User, role-grant and custom-role use cases, including the grant-below rule.
 
-use super::{Cmms, OrgChange, check_version, json, require_held};
+use super::{Cmms, OrgChange, check_version, json, page_cursor, require_held};
 use crate::actor::Actor;
 use crate::domain::event::EventKind;
-use crate::domain::user::{CustomRole, NewRole, NewUser, RoleGrant, User, UserPatch};
+use crate::domain::user::{CustomRole, NewRole, NewUser, RoleGrant, RolePatch, User, UserPatch};
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Result};
-use crate::ids::{GrantId, SiteId, UserId};
-use crate::rbac::{
-    self, BuiltinRole, Condition, Permission, PermissionSet, Resource, RoleDef, RoleRef,
-};
+use crate::ids::{GrantId, RoleId, SiteId, UserId};
+use crate::rbac::{self, BuiltinRole, Permission, PermissionSet, Resource, RoleDef, RoleRef};
+use crate::store::KeyType;
 use crate::store::{
     KeyValue, Page, SortKey, UserFilter, UserQuery, Write, check_limit, decode_cursor,
     encode_cursor,
@@ -24,6 +23,7 @@ impl Cmms {
         actor: &Actor,
         input: NewUser,
     ) -> Result<(User, Option<RoleGrant>)> {
+        require_held(actor, Permission::UserManage)?;
         let now = self.now();
         let user = User::create(actor.org(), &input.name, &input.email, now)?;
         let role = match input.role {
@@ -32,8 +32,7 @@ impl Cmms {
         };
         match &role {
             Some(def) => {
-                self.check_sites_exist(actor, input.sites.as_deref())
-                    .await?;
+                self.check_sites_exist(actor, input.sites.as_deref()).await?;
                 rbac::check_can_grant(actor, def, input.sites.as_deref())?;
             }
             None => rbac::authorize(actor, Permission::UserManage, &Resource::ORG)?,
@@ -70,15 +69,10 @@ impl Cmms {
     }
 
     async fn ensure_email_free(&self, actor: &Actor, user: &User) -> Result<()> {
-        match self
-            .store
-            .find_user_by_email(actor.org(), &user.email)
-            .await?
-        {
-            Some(other) if other.id != user.id => Err(CmmsError::invalid(
-                "email",
-                "is already used by another user",
-            )),
+        match self.store.find_user_by_email(actor.org(), &user.email).await? {
+            Some(other) if other.id != user.id => {
+                Err(CmmsError::invalid("email", "is already used by another user"))
+            }
             _ => Ok(()),
         }
     }
@@ -114,18 +108,13 @@ impl Cmms {
     async fn user_level(&self, actor: &Actor, user: UserId) -> Result<u8> {
         let mut top = 0;
         for g in self.store.grants_of_user(actor.org(), user).await? {
-            top = top.max(
-                self.role_def(actor, g.role)
-                    .await
-                    .map(|d| d.level)
-                    .unwrap_or(0),
-            );
+            top = top.max(self.role_def(actor, g.role).await.map(|d| d.level).unwrap_or(0));
         }
         Ok(top)
     }
 
-    /// Changes a user. Users may rename themselves; anything else needs `user.manage` and a
-    /// level above the target's (owners excepted).
+    /// Changes a user. Users may rename themselves; anything else needs `user.manage` at org
+    /// scope and a level above the target's (owners may manage owners).
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -136,20 +125,13 @@ impl Cmms {
         let before = self.get_user(actor, id).await?;
         check_version("user", before.version, expected_version)?;
         if actor.user_id() == Some(id) && patch.active == Some(false) {
-            return Err(CmmsError::invalid(
-                "active",
-                "you cannot deactivate yourself",
-            ));
+            return Err(CmmsError::invalid("active", "you cannot deactivate yourself"));
         }
-        let self_edit = actor.user_id() == Some(id) && patch.active.is_none();
-        if !self_edit {
-            let level = self.user_level(actor, id).await?;
-            let probe = RoleDef {
-                role: RoleRef::Builtin(BuiltinRole::Viewer),
-                level,
-                permissions: PermissionSet::from_pairs(&[]),
-            };
-            rbac::check_can_grant(actor, &probe, None)?;
+        // Users may rename themselves; a changed email or active flag is account management
+        // (an email may be a login name), done only from above.
+        let name_only = patch.email.is_none() && patch.active.is_none();
+        if !(actor.user_id() == Some(id) && name_only) {
+            rbac::check_can_manage_user(actor, self.user_level(actor, id).await?)?;
         }
         let after = before.patched(patch, self.now())?;
         self.ensure_email_free(actor, &after).await?;
@@ -161,8 +143,7 @@ impl Cmms {
             Some(json(&before)),
             Some(json(&after)),
         );
-        self.commit_changes(actor, after.updated_at, vec![change])
-            .await?;
+        self.commit_changes(actor, after.updated_at, vec![change]).await?;
         Ok(after)
     }
 
@@ -171,10 +152,7 @@ impl Cmms {
         if actor.user_id() != Some(id) {
             require_held(actor, Permission::UserRead)?;
         }
-        self.store
-            .get_user(actor.org(), id)
-            .await?
-            .ok_or_else(|| CmmsError::not_found("user", id))
+        self.store.get_user(actor.org(), id).await?.ok_or_else(|| CmmsError::not_found("user", id))
     }
 
     /// A page of users, by email.
@@ -184,13 +162,9 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(USER_SORT, c, true))
+            .map(|c| decode_cursor(USER_SORT, c, KeyType::Text))
             .transpose()?;
-        let query = UserQuery {
-            filter,
-            after,
-            fetch: limit + 1,
-        };
+        let query = UserQuery { filter, after, fetch: limit + 1 };
         let mut items = self.store.list_users(actor.org(), &query).await?;
         let next_cursor = page_cursor(&mut items, limit, |u| SortKey {
             value: Some(KeyValue::Text(u.email.clone())),
@@ -209,6 +183,7 @@ impl Cmms {
         role: RoleRef,
         sites: Option<Vec<SiteId>>,
     ) -> Result<RoleGrant> {
+        require_held(actor, Permission::UserManage)?;
         let target = self
             .store
             .get_user(actor.org(), user)
@@ -241,14 +216,14 @@ impl Cmms {
             None,
             Some(json(&grant)),
         );
-        self.commit_changes(actor, grant.granted_at, vec![change])
-            .await?;
+        self.commit_changes(actor, grant.granted_at, vec![change]).await?;
         Ok(grant)
     }
 
     /// Revokes a grant (same rule as granting it). Nobody revokes their own owner grant, so an
-    /// organization always keeps an owner.
+    /// owner cannot lock themselves out.
     pub async fn revoke_grant(&self, actor: &Actor, id: GrantId) -> Result<()> {
+        require_held(actor, Permission::UserManage)?;
         let grant = self
             .store
             .get_grant(actor.org(), id)
@@ -259,10 +234,7 @@ impl Cmms {
         if grant.role == RoleRef::Builtin(BuiltinRole::Owner)
             && actor.user_id() == Some(grant.user_id)
         {
-            return Err(CmmsError::invalid(
-                "grant",
-                "owners cannot revoke their own owner role",
-            ));
+            return Err(CmmsError::invalid("grant", "owners cannot revoke their own owner role"));
         }
         let change = OrgChange::new(
             Write::DeleteGrant(id),
@@ -287,74 +259,71 @@ impl Cmms {
     pub async fn create_role(&self, actor: &Actor, input: NewRole) -> Result<CustomRole> {
         rbac::authorize(actor, Permission::RoleManage, &Resource::ORG)?;
         let role = CustomRole::create(actor.org(), input, self.now())?;
-        rbac::check_can_grant(actor, &role.def(), None)?;
-        let mine: Vec<(Permission, Condition)> = actor
-            .grants()
-            .iter()
-            .filter(|g| g.sites.is_none())
-            .flat_map(|g| g.role.permissions.pairs())
-            .collect();
-        if !actor.is_system()
-            && !PermissionSet::from_pairs(&broadest(mine)).covers(&role.def().permissions)
-        {
+        self.check_role_definable(actor, &role).await?;
+        let change = OrgChange::created(
+            Write::InsertRole(role.clone()),
+            "role.create",
+            EventKind::RoleCreated,
+            EntityRef::new(EntityKind::Role, role.id),
+            &role,
+        );
+        self.commit_changes(actor, role.created_at, vec![change]).await?;
+        Ok(role)
+    }
+
+    /// Changes a custom role; the same rules as defining it apply to the result, and the
+    /// actor must be able to grant the role as it was (nobody edits a role above them).
+    pub async fn update_role(
+        &self,
+        actor: &Actor,
+        id: RoleId,
+        patch: RolePatch,
+        expected_version: Option<i64>,
+    ) -> Result<CustomRole> {
+        rbac::authorize(actor, Permission::RoleManage, &Resource::ORG)?;
+        let before = self
+            .store
+            .get_role(actor.org(), id)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("role", id))?;
+        check_version("role", before.version, expected_version)?;
+        rbac::check_can_grant(actor, &before.def(), None)?;
+        let after = before.patched(patch, self.now())?;
+        self.check_role_definable(actor, &after).await?;
+        let change = OrgChange::new(
+            Write::UpdateRole(after.clone()),
+            "role.update",
+            EventKind::RoleUpdated,
+            EntityRef::new(EntityKind::Role, id),
+            Some(json(&before)),
+            Some(json(&after)),
+        );
+        self.commit_changes(actor, after.updated_at, vec![change]).await?;
+        Ok(after)
+    }
+
+    /// A role the actor may define: only permissions they hold org-wide, a level they could
+    /// grant, and a name no other role has.
+    async fn check_role_definable(&self, actor: &Actor, role: &CustomRole) -> Result<()> {
+        let org_wide = actor.grants().iter().filter(|g| g.sites.is_none());
+        let mine = PermissionSet::union(org_wide.map(|g| &g.role.permissions));
+        if !actor.is_system() && !mine.covers(&role.def().permissions) {
             return Err(CmmsError::invalid(
                 "permissions",
                 "may only hold permissions you hold yourself",
             ));
         }
-        if self
-            .store
-            .list_roles(actor.org())
-            .await?
-            .iter()
-            .any(|r| r.name == role.name)
-        {
+        rbac::check_can_grant(actor, &role.def(), None)?;
+        let roles = self.store.list_roles(actor.org()).await?;
+        if roles.iter().any(|r| r.name == role.name && r.id != role.id) {
             return Err(CmmsError::invalid("name", "a role with this name exists"));
         }
-        let change = OrgChange::new(
-            Write::InsertRole(role.clone()),
-            "role.create",
-            EventKind::RoleCreated,
-            EntityRef::new(EntityKind::Role, role.id),
-            None,
-            Some(json(&role)),
-        );
-        self.commit_changes(actor, role.created_at, vec![change])
-            .await?;
-        Ok(role)
+        Ok(())
     }
 
     /// The organization's custom roles.
     pub async fn list_roles(&self, actor: &Actor) -> Result<Vec<CustomRole>> {
         require_held(actor, Permission::UserRead)?;
         Ok(self.store.list_roles(actor.org()).await?)
-    }
-}
-
-/// Keeps the broadest condition per permission (`Any` beats `Own`/`Assigned`).
-fn broadest(pairs: Vec<(Permission, Condition)>) -> Vec<(Permission, Condition)> {
-    let mut out: Vec<(Permission, Condition)> = Vec::new();
-    for (p, c) in pairs {
-        match out.iter_mut().find(|(q, _)| *q == p) {
-            Some(entry) if c == Condition::Any => entry.1 = c,
-            Some(_) => {}
-            None => out.push((p, c)),
-        }
-    }
-    out
-}
-
-/// Trims a fetched page (`limit + 1` rows) to `limit` and returns the key of the last row kept
-/// when there is a next page.
-pub(crate) fn page_cursor<T>(
-    items: &mut Vec<T>,
-    limit: u32,
-    key: impl Fn(&T) -> SortKey,
-) -> Option<SortKey> {
-    if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(key)
-    } else {
-        None
     }
 }

@@ -4,9 +4,11 @@
 //! typed writes atomically. Every rule lives in core, which is what keeps SQLite and Postgres
 //! behaving identically; the conformance suite (`testkit`) proves it.
 
+mod cursor;
 mod query;
 mod write;
 
+pub use cursor::*;
 pub use query::*;
 pub use write::*;
 
@@ -17,9 +19,10 @@ use crate::domain::comment::Comment;
 use crate::domain::event::{CommittedBatch, Event};
 use crate::domain::failure_code::FailureCode;
 use crate::domain::labor::LaborEntry;
+use crate::domain::location::Location;
 use crate::domain::org::Org;
 use crate::domain::request::Request;
-use crate::domain::site::{Location, Site};
+use crate::domain::site::Site;
 use crate::domain::team::Team;
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::user::{CustomRole, RoleGrant, User};

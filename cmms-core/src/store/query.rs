@@ -7,6 +7,7 @@
 //! ascending: `key > v OR (key = v AND id > i)`, plus `OR key IS NULL` for nullable keys; for a
 //! null key, `key IS NULL AND id </> i`. A store returns at most `fetch` rows.
 
+use super::cursor::SortKey;
 use crate::domain::asset::AssetState;
 use crate::domain::request::RequestStatus;
 use crate::domain::status::WorkOrderStatus;
@@ -15,24 +16,8 @@ use crate::error::{CmmsError, Result};
 use crate::ids::{AssetId, LocationId, SiteId, TeamId, UserId};
 use crate::macros::string_enum;
 use crate::rbac::Visibility;
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// Default page size.
-pub const DEFAULT_LIMIT: u32 = 50;
-/// Largest page size.
-pub const MAX_LIMIT: u32 = 500;
-
-/// One page of a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Page<T> {
-    /// The rows.
-    pub items: Vec<T>,
-    /// Pass this as `cursor` to get the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
-}
 
 string_enum! {
     /// Sort direction.
@@ -73,10 +58,7 @@ pub struct WorkOrderSort {
 #[serde(untagged)]
 enum SortWire {
     Text(String),
-    Parts {
-        field: WorkOrderSortField,
-        direction: Option<Direction>,
-    },
+    Parts { field: WorkOrderSortField, direction: Option<Direction> },
 }
 
 impl TryFrom<SortWire> for WorkOrderSort {
@@ -84,24 +66,15 @@ impl TryFrom<SortWire> for WorkOrderSort {
     fn try_from(wire: SortWire) -> Result<Self> {
         match wire {
             SortWire::Text(text) => text.parse(),
-            SortWire::Parts {
-                field,
-                direction: Some(direction),
-            } => Ok(Self { field, direction }),
-            SortWire::Parts {
-                field,
-                direction: None,
-            } => field.as_str().parse(),
+            SortWire::Parts { field, direction: Some(direction) } => Ok(Self { field, direction }),
+            SortWire::Parts { field, direction: None } => field.as_str().parse(),
         }
     }
 }
 
 impl Default for WorkOrderSort {
     fn default() -> Self {
-        Self {
-            field: WorkOrderSortField::Created,
-            direction: Direction::Desc,
-        }
+        Self { field: WorkOrderSortField::Created, direction: Direction::Desc }
     }
 }
 
@@ -119,86 +92,7 @@ impl std::str::FromStr for WorkOrderSort {
             WorkOrderSortField::Due => Direction::Asc,
             _ => Direction::Desc,
         };
-        Ok(Self {
-            field,
-            direction: dir.unwrap_or(natural),
-        })
-    }
-}
-
-/// A position in a sorted list: the last row's sort key and id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SortKey {
-    /// The key value (`None` for a NULL due date).
-    pub value: Option<KeyValue>,
-    /// The row id (tie-break).
-    pub id: Uuid,
-}
-
-/// A sort key value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum KeyValue {
-    /// Integers: timestamps in microseconds, priority ranks.
-    Int(i64),
-    /// Text (names).
-    Text(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct CursorWire {
-    s: String,
-    k: Option<KeyValue>,
-    i: Uuid,
-}
-
-/// Encodes an opaque cursor for `sort` positioned at `key`.
-pub fn encode_cursor(sort: &str, key: &SortKey) -> String {
-    let wire = CursorWire {
-        s: sort.to_string(),
-        k: key.value.clone(),
-        i: key.id,
-    };
-    let json = serde_json::to_vec(&wire).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
-}
-
-/// Decodes a cursor made by `encode_cursor` for the same `sort`, whose key values are text
-/// (`text_keys`) or integers.
-pub fn decode_cursor(sort: &str, cursor: &str, text_keys: bool) -> Result<SortKey> {
-    let bad = || {
-        CmmsError::invalid(
-            "cursor",
-            "is not a cursor from this list (or its sort changed)",
-        )
-    };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor.trim())
-        .map_err(|_| bad())?;
-    let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    let kind_ok = match &wire.k {
-        None => true,
-        Some(KeyValue::Text(_)) => text_keys,
-        Some(KeyValue::Int(_)) => !text_keys,
-    };
-    if wire.s != sort || !kind_ok {
-        return Err(bad());
-    }
-    Ok(SortKey {
-        value: wire.k,
-        id: wire.i,
-    })
-}
-
-/// Checks a requested page size.
-pub fn check_limit(limit: Option<u32>) -> Result<u32> {
-    match limit.unwrap_or(DEFAULT_LIMIT) {
-        0 => Err(CmmsError::invalid("limit", "must be at least 1")),
-        n if n > MAX_LIMIT => Err(CmmsError::invalid(
-            "limit",
-            format!("must be at most {MAX_LIMIT}"),
-        )),
-        n => Ok(n),
+        Ok(Self { field, direction: dir.unwrap_or(natural) })
     }
 }
 
@@ -360,17 +254,11 @@ mod tests {
         let s = |t: &str| t.parse::<WorkOrderSort>().unwrap();
         assert_eq!(
             s("created"),
-            WorkOrderSort {
-                field: WorkOrderSortField::Created,
-                direction: Direction::Desc
-            }
+            WorkOrderSort { field: WorkOrderSortField::Created, direction: Direction::Desc }
         );
         assert_eq!(
             s("due"),
-            WorkOrderSort {
-                field: WorkOrderSortField::Due,
-                direction: Direction::Asc
-            }
+            WorkOrderSort { field: WorkOrderSortField::Due, direction: Direction::Asc }
         );
         assert_eq!(s("-due").direction, Direction::Desc);
         assert_eq!(s("priority:asc").direction, Direction::Asc);
@@ -379,33 +267,5 @@ mod tests {
         assert_eq!(from_text, s("-due"));
         let from_parts: WorkOrderSort = serde_json::from_str(r#"{"field":"priority"}"#).unwrap();
         assert_eq!(from_parts, s("priority"));
-    }
-
-    #[test]
-    fn cursors_round_trip_and_belong_to_one_sort() {
-        let key = SortKey {
-            value: Some(KeyValue::Text("Pump".into())),
-            id: Uuid::now_v7(),
-        };
-        let c = encode_cursor("name", &key);
-        assert_eq!(decode_cursor("name", &c, true).unwrap(), key);
-        assert!(decode_cursor("email", &c, true).is_err());
-        assert!(decode_cursor("name", &c, false).is_err());
-        assert!(decode_cursor("name", "%%%", true).is_err());
-        let null = SortKey {
-            value: None,
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(
-            decode_cursor("due:asc", &encode_cursor("due:asc", &null), false).unwrap(),
-            null
-        );
-    }
-
-    #[test]
-    fn limits_are_bounded() {
-        assert_eq!(check_limit(None).unwrap(), DEFAULT_LIMIT);
-        assert_eq!(check_limit(Some(500)).unwrap(), 500);
-        assert!(check_limit(Some(0)).is_err() && check_limit(Some(501)).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! Typed writes and the `Changeset` a use case hands to `Store::commit`.
 
+use crate::domain::EntityKind;
 use crate::domain::asset::Asset;
 use crate::domain::audit::AuditDraft;
 use crate::domain::checklist::ChecklistItem;
@@ -7,9 +8,10 @@ use crate::domain::comment::Comment;
 use crate::domain::event::{Event, EventDraft};
 use crate::domain::failure_code::FailureCode;
 use crate::domain::labor::LaborEntry;
+use crate::domain::location::Location;
 use crate::domain::org::Org;
 use crate::domain::request::Request;
-use crate::domain::site::{Location, Site};
+use crate::domain::site::Site;
 use crate::domain::team::Team;
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::user::{CustomRole, RoleGrant, User};
@@ -57,6 +59,19 @@ pub enum Write {
     InsertLabor(LaborEntry),
     InsertRequest(Request),
     UpdateRequest(Request),
+    /// Refuse the whole commit unless the row still has `version` (`Conflict`, or `NotFound`
+    /// when it is gone); stores with row locks also lock the row until the commit ends. Lets a
+    /// decision that depends on OTHER rows commit safely — a tree move is checked against the
+    /// new parent's ancestors, and asserting their versions stops a concurrent move from
+    /// closing a cycle.
+    AssertVersion {
+        /// Which table: any entity with a `version`.
+        entity: EntityKind,
+        /// The row.
+        id: uuid::Uuid,
+        /// The version the decision was made on.
+        version: i64,
+    },
     /// Append to the org's audit chain; the store numbers and links it.
     AppendAudit(AuditDraft),
     /// Append to the org's event outbox; the store numbers it.
@@ -76,9 +91,7 @@ pub struct Numbered {
 
 impl std::fmt::Debug for Numbered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Numbered")
-            .field("counters", &self.counters)
-            .finish_non_exhaustive()
+        f.debug_struct("Numbered").field("counters", &self.counters).finish_non_exhaustive()
     }
 }
 
@@ -117,10 +130,7 @@ impl Changeset {
         counters: Vec<String>,
         build: impl FnOnce(&[i64]) -> Vec<Write> + Send + 'static,
     ) -> Self {
-        self.numbered = Some(Numbered {
-            counters,
-            build: Box::new(build),
-        });
+        self.numbered = Some(Numbered { counters, build: Box::new(build) });
         self
     }
 

@@ -42,9 +42,7 @@ pub struct Fx {
 
 /// Start of the test clock.
 pub fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).single().unwrap_or_default()
 }
 
 impl Fx {
@@ -66,33 +64,19 @@ impl Fx {
             })
             .await
             .expect("bootstrap");
-        let owner_actor = cmms
-            .actor(boot.org.id, boot.owner.id)
-            .await
-            .expect("owner actor");
-        let owner = Person {
-            user: boot.owner,
-            actor: owner_actor,
-        };
+        let owner_actor = cmms.actor(boot.org.id, boot.owner.id).await.expect("owner actor");
+        let owner = Person { user: boot.owner, actor: owner_actor };
         let site = cmms
             .create_site(
                 &owner.actor,
-                NewSite {
-                    name: "North Plant".into(),
-                    code: "NP".into(),
-                    ..NewSite::default()
-                },
+                NewSite { name: "North Plant".into(), code: "NP".into(), ..NewSite::default() },
             )
             .await
             .expect("site");
         let site2 = cmms
             .create_site(
                 &owner.actor,
-                NewSite {
-                    name: "South Warehouse".into(),
-                    code: "SW".into(),
-                    ..NewSite::default()
-                },
+                NewSite { name: "South Warehouse".into(), code: "SW".into(), ..NewSite::default() },
             )
             .await
             .expect("site2");
@@ -108,15 +92,7 @@ impl Fx {
             ("requester2", BuiltinRole::Requester),
             ("viewer", BuiltinRole::Viewer),
         ] {
-            let p = person(
-                &cmms,
-                &owner.actor,
-                name,
-                &tag,
-                RoleRef::Builtin(role),
-                None,
-            )
-            .await;
+            let p = person(&cmms, &owner.actor, name, &tag, RoleRef::Builtin(role), None).await;
             fx_people.push(p);
         }
         let mut it = fx_people.into_iter();
@@ -198,9 +174,7 @@ impl Fx {
         }
         if status == S::Cancelled {
             let wo = self.wo("Cancelled work", vec![]).await;
-            return self
-                .go(m, wo.id, S::Cancelled, Some("no longer needed"))
-                .await;
+            return self.go(m, wo.id, S::Cancelled, Some("no longer needed")).await;
         }
         let wo = self.wo("Work", vec![self.tech.user.id]).await;
         if status == S::Assigned {
@@ -231,10 +205,8 @@ impl Fx {
         reason: Option<&str>,
     ) -> WorkOrder {
         self.tick();
-        let input = TransitionInput {
-            reason: reason.map(Into::into),
-            ..TransitionInput::default()
-        };
+        let input =
+            TransitionInput { reason: reason.map(Into::into), ..TransitionInput::default() };
         self.cmms
             .transition_work_order(actor, id, to, input)
             .await
@@ -247,10 +219,7 @@ impl Fx {
             .assign_work_order(
                 &self.manager.actor,
                 id,
-                Assignment {
-                    assignees: users,
-                    ..Assignment::default()
-                },
+                Assignment { assignees: users, ..Assignment::default() },
             )
             .await
             .expect("assign")
@@ -261,20 +230,13 @@ impl Fx {
     pub async fn snapshot(&self) -> (i64, i64) {
         let store = self.db.store();
         let (audit, _) = store.audit_head(self.org.id).await.expect("audit head");
-        let events = store
-            .events_since(self.org.id, 0, 100_000)
-            .await
-            .expect("events");
+        let events = store.events_since(self.org.id, 0, 100_000).await.expect("events");
         (audit, events.last().map_or(0, |e| e.seq))
     }
 
     /// Asserts nothing was committed since `before`.
     pub async fn assert_unchanged(&self, before: (i64, i64), what: &str) {
-        assert_eq!(
-            self.snapshot().await,
-            before,
-            "{what}: something was written"
-        );
+        assert_eq!(self.snapshot().await, before, "{what}: something was written");
     }
 }
 
@@ -316,16 +278,10 @@ pub fn assert_field<T: std::fmt::Debug>(r: Result<T, CmmsError>, field: &str) {
 
 /// Asserts `NotFound`.
 pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, CmmsError>, what: &str) {
-    assert!(
-        matches!(r, Err(CmmsError::NotFound { .. })),
-        "{what}: expected NotFound, got {r:?}"
-    );
+    assert!(matches!(r, Err(CmmsError::NotFound { .. })), "{what}: expected NotFound, got {r:?}");
 }
 
 /// Asserts `Forbidden`.
 pub fn assert_forbidden<T: std::fmt::Debug>(r: Result<T, CmmsError>, what: &str) {
-    assert!(
-        matches!(r, Err(CmmsError::Forbidden { .. })),
-        "{what}: expected Forbidden, got {r:?}"
-    );
+    assert!(matches!(r, Err(CmmsError::Forbidden { .. })), "{what}: expected Forbidden, got {r:?}");
 }

@@ -56,6 +56,12 @@ macro_rules! conformance_suite {
             list_filters_sorts_and_pages,
             org_users_roles_and_teams,
             org_sites_and_locations,
+            events_of_people_stay_with_staff,
+            custom_roles_never_exceed_their_granter,
+            work_records_move_the_work_order_version,
+            assets_stay_at_their_parents_site,
+            staff_finish_their_own_requests,
+            store_asserts_versions,
         );
     };
 }

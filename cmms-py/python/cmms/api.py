@@ -293,6 +293,15 @@ class Users(_Group):
     ) -> CustomRole:
         return self._call(actor, "users.create_role", CustomRole, name=name, level=level, permissions=permissions, description=description)
 
+    def update_role(
+        self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, name: Any = UNSET,
+        description: Any = UNSET, level: Any = UNSET, permissions: Any = UNSET,
+    ) -> CustomRole:
+        return self._call(
+            actor, "users.update_role", CustomRole, id=_id(id), expected_version=expected_version, name=name,
+            description=description, level=level, permissions=permissions,
+        )
+
     def list_roles(self, actor: Actor) -> List[CustomRole]:
         return self._call(actor, "users.list_roles", List[CustomRole])
 
@@ -376,14 +385,14 @@ class WorkOrders(_Group):
     def update(
         self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, title: Any = UNSET,
         description: Any = UNSET, type: Any = UNSET, priority: Any = UNSET, category: Any = UNSET,
-        location_id: Any = UNSET, asset_id: Any = UNSET, team_id: Any = UNSET, due_at: Any = UNSET,
+        location_id: Any = UNSET, asset_id: Any = UNSET, due_at: Any = UNSET,
         estimated_hours: Any = UNSET,
     ) -> WorkOrder:
         return self._call(
             actor, "work_orders.update", WorkOrder, id=_id(id), expected_version=expected_version, title=title,
             description=description, type=type, priority=priority, category=category,
             location_id=_opt_id(location_id, "location_id"), asset_id=_opt_id(asset_id, "asset_id"),
-            team_id=_opt_id(team_id, "team_id"), due_at=due_at, estimated_hours=estimated_hours,
+            due_at=due_at, estimated_hours=estimated_hours,
         )
 
     def transition(

@@ -184,20 +184,12 @@ pub async fn seed(store: &SqliteStore, name: &str) -> Seed {
     let site = site_rec(org.id, "PLANT1");
     let user = user_rec(org.id, &format!("owner@{}.example", name.to_lowercase()));
     let mut cs = Changeset::new();
-    cs.push(Write::AppendAudit(audit(
-        "org.create",
-        org.id,
-        json!({"name": name}),
-    )));
+    cs.push(Write::AppendAudit(audit("org.create", org.id, json!({"name": name}))));
     cs.push(Write::InsertOrg(org.clone()));
     cs.push(Write::InsertSite(site.clone()));
     cs.push(Write::InsertUser(user.clone()));
     store.commit(org.id, cs).await.unwrap();
-    Seed {
-        org: org.id,
-        site,
-        user,
-    }
+    Seed { org: org.id, site, user }
 }
 
 /// Commits one write for `org`.

@@ -14,61 +14,36 @@ pub async fn audit_chain_verifies_and_detects_tampering(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db.clone()).await;
     let c = &fx.cmms;
     let wo = fx.wo_in(S::Closed).await;
-    c.add_comment(&fx.manager.actor, wo.id, "Done well", false)
-        .await
-        .unwrap();
+    c.add_comment(&fx.manager.actor, wo.id, "Done well", false).await.unwrap();
     let other = fx.wo("Edited", vec![]).await;
     c.update_work_order(
         &fx.manager.actor,
         other.id,
-        WorkOrderPatch {
-            title: Some("Edited twice".into()),
-            ..Default::default()
-        },
+        WorkOrderPatch { title: Some("Edited twice".into()), ..Default::default() },
         None,
     )
     .await
     .unwrap();
     let entries = c.audit_entries(&fx.owner.actor, 0, 1000).await.unwrap();
-    assert!(
-        entries.len() > 15,
-        "the workload wrote audit entries ({})",
-        entries.len()
-    );
+    assert!(entries.len() > 15, "the workload wrote audit entries ({})", entries.len());
     assert_eq!(
         entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=entries.len() as i64).collect::<Vec<_>>()
     );
-    let update = entries
-        .iter()
-        .find(|e| e.draft.action == "work_order.update")
-        .unwrap();
+    let update = entries.iter().find(|e| e.draft.action == "work_order.update").unwrap();
     assert_eq!(update.draft.actor_id, Some(fx.manager.user.id));
     assert_eq!(update.draft.before.as_ref().unwrap()["title"], "Edited");
-    assert_eq!(
-        update.draft.after.as_ref().unwrap()["title"],
-        "Edited twice"
-    );
+    assert_eq!(update.draft.after.as_ref().unwrap()["title"], "Edited twice");
     assert_eq!(c.verify_audit_chain(&fx.owner.actor).await.unwrap(), None);
 
     db.tamper_audit_entry(fx.org.id, 7).await;
-    let broken = c
-        .verify_audit_chain(&fx.owner.actor)
-        .await
-        .unwrap()
-        .expect("tampering is detected");
+    let broken =
+        c.verify_audit_chain(&fx.owner.actor).await.unwrap().expect("tampering is detected");
     assert_eq!(broken.seq, 7, "{broken:?}");
     // Only this org's chain is affected.
     let other_org = Fx::with_clock(db, fx.clock.clone()).await;
     other_org.wo("Other org work", vec![]).await;
-    assert_eq!(
-        other_org
-            .cmms
-            .verify_audit_chain(&other_org.owner.actor)
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(other_org.cmms.verify_audit_chain(&other_org.owner.actor).await.unwrap(), None);
 }
 
 /// Events are numbered per org without gaps; reading after N returns exactly the events after
@@ -82,11 +57,7 @@ pub async fn events_resume_from_sequence(db: Arc<dyn TestDb>) {
     }
     let all = c.events_since(a, 0, 1000).await.unwrap();
     let seqs: Vec<i64> = all.events.iter().map(|e| e.seq).collect();
-    assert_eq!(
-        seqs,
-        (1..=seqs.len() as i64).collect::<Vec<_>>(),
-        "per-org sequence without gaps"
-    );
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "per-org sequence without gaps");
     assert_eq!(all.last_seq, *seqs.last().unwrap());
     let n = seqs[seqs.len() / 2];
     let rest = c.events_since(a, n, 1000).await.unwrap();

@@ -14,33 +14,22 @@ pub async fn concurrency_same_version(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
     let wo = fx.wo("Shared job", vec![]).await;
-    let first = WorkOrderPatch {
-        title: Some("First edit".into()),
-        ..WorkOrderPatch::default()
-    };
+    let first = WorkOrderPatch { title: Some("First edit".into()), ..WorkOrderPatch::default() };
     let second = WorkOrderPatch {
         description: Some(Some("Second edit".into())),
         ..WorkOrderPatch::default()
     };
-    let won = c
-        .update_work_order(&fx.manager.actor, wo.id, first, Some(wo.version))
-        .await
-        .unwrap();
+    let won = c.update_work_order(&fx.manager.actor, wo.id, first, Some(wo.version)).await.unwrap();
     assert_eq!(won.version, wo.version + 1);
-    let lost = c
-        .update_work_order(&fx.admin.actor, wo.id, second, Some(wo.version))
-        .await;
+    let lost = c.update_work_order(&fx.admin.actor, wo.id, second, Some(wo.version)).await;
     match lost {
-        Err(CmmsError::Conflict {
-            current_version, ..
-        }) => assert_eq!(current_version, Some(won.version)),
+        Err(CmmsError::Conflict { current_version, .. }) => {
+            assert_eq!(current_version, Some(won.version))
+        }
         other => panic!("expected Conflict, got {other:?}"),
     }
     let stored = c.get_work_order(&fx.owner.actor, wo.id).await.unwrap();
-    assert_eq!(
-        (stored.title.as_str(), stored.description.as_deref()),
-        ("First edit", None)
-    );
+    assert_eq!((stored.title.as_str(), stored.description.as_deref()), ("First edit", None));
 
     // Racing tasks, both from the version they read: exactly one wins per version.
     let wo = fx.wo("Race", vec![]).await;
@@ -48,10 +37,8 @@ pub async fn concurrency_same_version(db: Arc<dyn TestDb>) {
     for i in 0..8 {
         let (c, a, v) = (fx.cmms.clone(), fx.manager.actor.clone(), wo.version);
         tasks.push(tokio::spawn(async move {
-            let patch = WorkOrderPatch {
-                title: Some(format!("Edit {i}")),
-                ..WorkOrderPatch::default()
-            };
+            let patch =
+                WorkOrderPatch { title: Some(format!("Edit {i}")), ..WorkOrderPatch::default() };
             c.update_work_order(&a, wo.id, patch, Some(v)).await
         }));
     }
@@ -74,8 +61,7 @@ pub async fn concurrency_same_version(db: Arc<dyn TestDb>) {
     for _ in 0..8 {
         let (c, a) = (fx.cmms.clone(), fx.manager.actor.clone());
         tasks.push(tokio::spawn(async move {
-            c.transition_work_order(&a, wo.id, S::InProgress, TransitionInput::default())
-                .await
+            c.transition_work_order(&a, wo.id, S::InProgress, TransitionInput::default()).await
         }));
     }
     let mut ok = 0;
@@ -88,10 +74,7 @@ pub async fn concurrency_same_version(db: Arc<dyn TestDb>) {
     }
     assert_eq!(ok, 1, "one transition, not several");
     let tl = c.timeline(&fx.owner.actor, wo.id).await.unwrap();
-    assert_eq!(
-        tl.iter().filter(|e| e.to_status == S::InProgress).count(),
-        1
-    );
+    assert_eq!(tl.iter().filter(|e| e.to_status == S::InProgress).count(), 1);
 }
 
 /// 50 concurrent creations in one org get 50 distinct, consecutive numbers.
@@ -115,20 +98,12 @@ pub async fn concurrency_fifty_numbers(db: Arc<dyn TestDb>) {
     }
     let unique: BTreeSet<&String> = numbers.iter().collect();
     assert_eq!(unique.len(), 50, "numbers are distinct");
-    let mut seqs: Vec<i64> = numbers
-        .iter()
-        .map(|n| n.rsplit('-').next().unwrap().parse().unwrap())
-        .collect();
+    let mut seqs: Vec<i64> =
+        numbers.iter().map(|n| n.rsplit('-').next().unwrap().parse().unwrap()).collect();
     seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (1..=50).collect::<Vec<i64>>(),
-        "numbers are consecutive from 1"
-    );
+    assert_eq!(seqs, (1..=50).collect::<Vec<i64>>(), "numbers are consecutive from 1");
     assert!(
-        numbers
-            .iter()
-            .all(|n| n.starts_with("WO-2026-") && n.len() == "WO-2026-00001".len()),
+        numbers.iter().all(|n| n.starts_with("WO-2026-") && n.len() == "WO-2026-00001".len()),
         "{numbers:?}"
     );
     // The stored rows carry the numbers the callers got.
@@ -136,10 +111,7 @@ pub async fn concurrency_fifty_numbers(db: Arc<dyn TestDb>) {
         .cmms
         .list_work_orders(
             &fx.owner.actor,
-            crate::store::WorkOrderFilter {
-                limit: Some(100),
-                ..Default::default()
-            },
+            crate::store::WorkOrderFilter { limit: Some(100), ..Default::default() },
         )
         .await
         .unwrap();

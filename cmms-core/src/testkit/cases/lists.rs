@@ -13,11 +13,7 @@ async fn walk(fx: &Fx, filter: WorkOrderFilter) -> Vec<WorkOrder> {
     let mut out = Vec::new();
     let mut f = filter;
     loop {
-        let page = fx
-            .cmms
-            .list_work_orders(&fx.owner.actor, f.clone())
-            .await
-            .unwrap();
+        let page = fx.cmms.list_work_orders(&fx.owner.actor, f.clone()).await.unwrap();
         assert!(page.items.len() <= f.limit.unwrap_or(50) as usize);
         out.extend(page.items);
         match page.next_cursor {
@@ -67,11 +63,7 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
             _ => None,
         };
         let site = if i % 6 == 5 { fx.site2.id } else { fx.site.id };
-        let assignees = if i % 2 == 0 {
-            vec![fx.tech.user.id]
-        } else {
-            vec![]
-        };
+        let assignees = if i % 2 == 0 { vec![fx.tech.user.id] } else { vec![] };
         let wo = c
             .create_work_order(
                 &fx.manager.actor,
@@ -103,19 +95,9 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
     };
     for field in WorkOrderSortField::ALL {
         for direction in Direction::ALL {
-            let sort = WorkOrderSort {
-                field: *field,
-                direction: *direction,
-            };
-            let got = walk(
-                &fx,
-                WorkOrderFilter {
-                    sort,
-                    limit: Some(4),
-                    ..Default::default()
-                },
-            )
-            .await;
+            let sort = WorkOrderSort { field: *field, direction: *direction };
+            let got =
+                walk(&fx, WorkOrderFilter { sort, limit: Some(4), ..Default::default() }).await;
             let mut want = fresh.clone();
             want.sort_by(|a, b| {
                 let key = |w: &WorkOrder| crate::service::work_order_sort_key(sort, w);
@@ -127,11 +109,7 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
                     (Some(x), Some(y)) => cmp_key(x, y),
                 };
                 let ord = ord.then(ka.id.cmp(&kb.id));
-                if *direction == Direction::Desc {
-                    ord.reverse()
-                } else {
-                    ord
-                }
+                if *direction == Direction::Desc { ord.reverse() } else { ord }
             });
             let ids = |v: &[WorkOrder]| v.iter().map(|w| w.number.clone()).collect::<Vec<_>>();
             assert_eq!(ids(&got), ids(&want), "sort {field} {direction}");
@@ -140,25 +118,11 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
     // Filters.
     let count = |f: WorkOrderFilter| {
         let fx = &fx;
-        async move {
-            walk(
-                fx,
-                WorkOrderFilter {
-                    limit: Some(7),
-                    ..f
-                },
-            )
-            .await
-            .len()
-        }
+        async move { walk(fx, WorkOrderFilter { limit: Some(7), ..f }).await.len() }
     };
     let expect = |p: &dyn Fn(&WorkOrder) -> bool| fresh.iter().filter(|w| p(w)).count();
     assert_eq!(
-        count(WorkOrderFilter {
-            status: vec![S::InProgress],
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { status: vec![S::InProgress], ..Default::default() }).await,
         expect(&|w| w.status == S::InProgress)
     );
     assert_eq!(
@@ -170,27 +134,15 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
         expect(&|w| matches!(w.priority, Priority::Urgent | Priority::Low))
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            assignee: Some(fx.tech.user.id),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { assignee: Some(fx.tech.user.id), ..Default::default() }).await,
         expect(&|w| w.assignees.contains(&fx.tech.user.id))
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            site: Some(fx.site2.id),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { site: Some(fx.site2.id), ..Default::default() }).await,
         expect(&|w| w.site_id == fx.site2.id)
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            asset: Some(line.id),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { asset: Some(line.id), ..Default::default() }).await,
         expect(&|w| w.asset_id == Some(line.id))
     );
     assert_eq!(
@@ -203,45 +155,25 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
         expect(&|w| w.asset_id == Some(line.id) || w.asset_id == Some(pump.id))
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            text: Some("VALVE".into()),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { text: Some("VALVE".into()), ..Default::default() }).await,
         expect(&|w| w.title.contains("valve"))
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            text: Some(all[3].number.clone()),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { text: Some(all[3].number.clone()), ..Default::default() }).await,
         1
     );
     let mid = fresh[10].created_at;
     assert_eq!(
-        count(WorkOrderFilter {
-            created_from: Some(mid),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { created_from: Some(mid), ..Default::default() }).await,
         expect(&|w| w.created_at >= mid)
     );
     assert_eq!(
-        count(WorkOrderFilter {
-            created_to: Some(mid),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { created_to: Some(mid), ..Default::default() }).await,
         expect(&|w| w.created_at < mid)
     );
     let due_to = fx.cmms.now() + TimeDelta::hours(2);
     assert_eq!(
-        count(WorkOrderFilter {
-            due_to: Some(due_to),
-            ..Default::default()
-        })
-        .await,
+        count(WorkOrderFilter { due_to: Some(due_to), ..Default::default() }).await,
         expect(&|w| w.due_at.is_some_and(|d| d < due_to))
     );
     assert_eq!(
@@ -258,13 +190,7 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
     );
     // A cursor only fits the sort it came from.
     let page = c
-        .list_work_orders(
-            &fx.owner.actor,
-            WorkOrderFilter {
-                limit: Some(2),
-                ..Default::default()
-            },
-        )
+        .list_work_orders(&fx.owner.actor, WorkOrderFilter { limit: Some(2), ..Default::default() })
         .await
         .unwrap();
     let other_sort = WorkOrderFilter {
@@ -272,11 +198,7 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
         sort: "due".parse().unwrap(),
         ..Default::default()
     };
-    assert!(
-        c.list_work_orders(&fx.owner.actor, other_sort)
-            .await
-            .is_err()
-    );
+    assert!(c.list_work_orders(&fx.owner.actor, other_sort).await.is_err());
 }
 
 fn cmp_key(a: &crate::store::KeyValue, b: &crate::store::KeyValue) -> std::cmp::Ordering {

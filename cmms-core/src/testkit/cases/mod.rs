@@ -2,23 +2,27 @@
 
 mod audit_events;
 mod concurrency;
+mod grants;
 mod input;
 mod lists;
 mod org;
 mod permissions;
 mod requests;
 mod roundtrip;
+mod rules;
 mod status;
 mod tenancy;
 
 pub use audit_events::*;
 pub use concurrency::*;
+pub use grants::*;
 pub use input::*;
 pub use lists::*;
 pub use org::*;
 pub use permissions::*;
 pub use requests::*;
 pub use roundtrip::*;
+pub use rules::*;
 pub use status::*;
 pub use tenancy::*;
 

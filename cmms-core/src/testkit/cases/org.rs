@@ -1,7 +1,8 @@
 //! Conformance: users, custom roles, teams, sites and locations.
 
 use crate::CmmsError;
-use crate::domain::site::{LocationPatch, NewLocation, NewSite};
+use crate::domain::location::{LocationPatch, NewLocation};
+use crate::domain::site::NewSite;
 use crate::domain::status::{TransitionInput, WorkOrderStatus as S};
 use crate::domain::team::NewTeam;
 use crate::domain::user::{NewRole, NewUser, UserPatch};
@@ -27,11 +28,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
     assert_field(
         c.create_user(
             &fx.owner.actor,
-            NewUser {
-                name: "X".into(),
-                email: "not-an-email".into(),
-                ..NewUser::default()
-            },
+            NewUser { name: "X".into(), email: "not-an-email".into(), ..NewUser::default() },
         )
         .await,
         "email",
@@ -41,10 +38,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         c.update_user(
             &fx.manager.actor,
             fx.admin.user.id,
-            UserPatch {
-                active: Some(false),
-                ..Default::default()
-            },
+            UserPatch { active: Some(false), ..Default::default() },
             None,
         )
         .await,
@@ -54,10 +48,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         c.update_user(
             &fx.owner.actor,
             fx.owner.user.id,
-            UserPatch {
-                active: Some(false),
-                ..Default::default()
-            },
+            UserPatch { active: Some(false), ..Default::default() },
             None,
         )
         .await,
@@ -67,10 +58,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         .update_user(
             &fx.tech.actor,
             fx.tech.user.id,
-            UserPatch {
-                name: Some("Tess Tech".into()),
-                ..Default::default()
-            },
+            UserPatch { name: Some("Tess Tech".into()), ..Default::default() },
             None,
         )
         .await
@@ -80,53 +68,29 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         .update_user(
             &fx.manager.actor,
             fx.tech2.user.id,
-            UserPatch {
-                active: Some(false),
-                ..Default::default()
-            },
+            UserPatch { active: Some(false), ..Default::default() },
             None,
         )
         .await
         .unwrap();
     assert!(!off.active);
-    assert!(matches!(
-        c.actor(fx.org.id, fx.tech2.user.id).await,
-        Err(CmmsError::Unauthenticated)
-    ));
+    assert!(matches!(c.actor(fx.org.id, fx.tech2.user.id).await, Err(CmmsError::Unauthenticated)));
     let inactive = NewWorkOrder {
         title: "x".into(),
         site_id: Some(fx.site.id),
         assignees: vec![fx.tech2.user.id],
         ..Default::default()
     };
-    assert_field(
-        c.create_work_order(&fx.manager.actor, inactive).await,
-        "assignees",
-    );
+    assert_field(c.create_work_order(&fx.manager.actor, inactive).await, "assignees");
     let page = c
-        .list_users(
-            &fx.manager.actor,
-            UserFilter {
-                active: Some(false),
-                ..Default::default()
-            },
-        )
+        .list_users(&fx.manager.actor, UserFilter { active: Some(false), ..Default::default() })
         .await
         .unwrap();
-    assert_eq!(
-        page.items.iter().map(|u| u.id).collect::<Vec<_>>(),
-        vec![fx.tech2.user.id]
-    );
+    assert_eq!(page.items.iter().map(|u| u.id).collect::<Vec<_>>(), vec![fx.tech2.user.id]);
     let mut emails = Vec::new();
-    let mut filter = UserFilter {
-        limit: Some(3),
-        ..Default::default()
-    };
+    let mut filter = UserFilter { limit: Some(3), ..Default::default() };
     loop {
-        let page = c
-            .list_users(&fx.viewer.actor, filter.clone())
-            .await
-            .unwrap();
+        let page = c.list_users(&fx.viewer.actor, filter.clone()).await.unwrap();
         emails.extend(page.items.into_iter().map(|u| u.email));
         match page.next_cursor {
             Some(cur) => filter.cursor = Some(cur),
@@ -135,11 +99,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
     }
     let mut sorted = emails.clone();
     sorted.sort();
-    assert_eq!(
-        (emails.len(), &emails),
-        (10, &sorted),
-        "all users, by email, each once"
-    );
+    assert_eq!((emails.len(), &emails), (10, &sorted), "all users, by email, each once");
 
     // A custom role: plans work but cannot execute it.
     let perms = BTreeMap::from([
@@ -159,41 +119,18 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         "manager defining roles",
     );
     assert_field(
-        c.create_role(
-            &fx.admin.actor,
-            NewRole {
-                name: "owner".into(),
-                ..planner_role.clone()
-            },
-        )
-        .await,
+        c.create_role(&fx.admin.actor, NewRole { name: "owner".into(), ..planner_role.clone() })
+            .await,
         "name",
     );
     assert_field(
-        c.create_role(
-            &fx.admin.actor,
-            NewRole {
-                level: 95,
-                ..planner_role.clone()
-            },
-        )
-        .await,
+        c.create_role(&fx.admin.actor, NewRole { level: 95, ..planner_role.clone() }).await,
         "level",
     );
     let role = c.create_role(&fx.admin.actor, planner_role).await.unwrap();
-    assert_eq!(
-        c.list_roles(&fx.viewer.actor).await.unwrap(),
-        vec![role.clone()]
-    );
-    let planner = person(
-        c,
-        &fx.manager.actor,
-        "planner",
-        "custom",
-        RoleRef::Custom(role.id),
-        None,
-    )
-    .await;
+    assert_eq!(c.list_roles(&fx.viewer.actor).await.unwrap(), vec![role.clone()]);
+    let planner =
+        person(c, &fx.manager.actor, "planner", "custom", RoleRef::Custom(role.id), None).await;
     let wo = c
         .create_work_order(
             &planner.actor,
@@ -205,11 +142,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        wo.status,
-        S::Open,
-        "the planner may approve, so the work starts open"
-    );
+    assert_eq!(wo.status, S::Open, "the planner may approve, so the work starts open");
     assert_forbidden(
         c.transition_work_order(
             &planner.actor,
@@ -224,23 +157,12 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
     let peer = c
         .create_role(
             &fx.admin.actor,
-            NewRole {
-                name: "Lead".into(),
-                description: None,
-                level: 70,
-                permissions: perms,
-            },
+            NewRole { name: "Lead".into(), description: None, level: 70, permissions: perms },
         )
         .await
         .unwrap();
     assert_forbidden(
-        c.grant_role(
-            &fx.manager.actor,
-            fx.viewer.user.id,
-            RoleRef::Custom(peer.id),
-            None,
-        )
-        .await,
+        c.grant_role(&fx.manager.actor, fx.viewer.user.id, RoleRef::Custom(peer.id), None).await,
         "grant at own level",
     );
 
@@ -274,17 +196,11 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
     let seen = c
         .list_work_orders(
             &contractor,
-            WorkOrderFilter {
-                team: Some(team.id),
-                ..Default::default()
-            },
+            WorkOrderFilter { team: Some(team.id), ..Default::default() },
         )
         .await
         .unwrap();
-    assert_eq!(
-        seen.items.iter().map(|w| w.id).collect::<Vec<_>>(),
-        vec![wo.id]
-    );
+    assert_eq!(seen.items.iter().map(|w| w.id).collect::<Vec<_>>(), vec![wo.id]);
     fx.go(&contractor, wo.id, S::InProgress, None).await;
     assert_eq!(c.list_teams(&fx.viewer.actor).await.unwrap(), vec![team]);
 }
@@ -295,15 +211,8 @@ pub async fn org_sites_and_locations(db: Arc<dyn TestDb>) {
     let c = &fx.cmms;
     let o = &fx.owner.actor;
     assert_field(
-        c.create_site(
-            o,
-            NewSite {
-                name: "Copy".into(),
-                code: "np".into(),
-                ..Default::default()
-            },
-        )
-        .await,
+        c.create_site(o, NewSite { name: "Copy".into(), code: "np".into(), ..Default::default() })
+            .await,
         "code",
     );
     assert_field(
@@ -322,11 +231,7 @@ pub async fn org_sites_and_locations(db: Arc<dyn TestDb>) {
     assert_forbidden(
         c.create_site(
             &fx.manager.actor,
-            NewSite {
-                name: "M".into(),
-                code: "M".into(),
-                ..Default::default()
-            },
+            NewSite { name: "M".into(), code: "M".into(), ..Default::default() },
         )
         .await,
         "manager creating sites",
@@ -337,50 +242,28 @@ pub async fn org_sites_and_locations(db: Arc<dyn TestDb>) {
         name: name.into(),
         code: None,
     };
-    let building = c
-        .create_location(o, loc(fx.site.id, None, "Building A"))
-        .await
-        .unwrap();
-    let floor = c
-        .create_location(o, loc(fx.site.id, Some(building.id), "Floor 1"))
-        .await
-        .unwrap();
-    let room = c
-        .create_location(o, loc(fx.site.id, Some(floor.id), "Room 101"))
-        .await
-        .unwrap();
+    let building = c.create_location(o, loc(fx.site.id, None, "Building A")).await.unwrap();
+    let floor = c.create_location(o, loc(fx.site.id, Some(building.id), "Floor 1")).await.unwrap();
+    let room = c.create_location(o, loc(fx.site.id, Some(floor.id), "Room 101")).await.unwrap();
     assert_field(
-        c.create_location(o, loc(fx.site2.id, Some(floor.id), "Elsewhere"))
-            .await,
+        c.create_location(o, loc(fx.site2.id, Some(floor.id), "Elsewhere")).await,
         "parent_id",
     );
     let before = fx.snapshot().await;
-    let up = LocationPatch {
-        parent_id: Some(Some(room.id)),
-        ..Default::default()
-    };
-    assert_field(
-        c.update_location(o, building.id, up, None).await,
-        "parent_id",
-    );
+    let up = LocationPatch { parent_id: Some(Some(room.id)), ..Default::default() };
+    assert_field(c.update_location(o, building.id, up, None).await, "parent_id");
     fx.assert_unchanged(before, "location cycle").await;
     let moved = c
         .update_location(
             o,
             room.id,
-            LocationPatch {
-                parent_id: Some(Some(building.id)),
-                ..Default::default()
-            },
+            LocationPatch { parent_id: Some(Some(building.id)), ..Default::default() },
             Some(room.version),
         )
         .await
         .unwrap();
     assert_eq!(moved.parent_id, Some(building.id));
-    let listed = c
-        .list_locations(&fx.viewer.actor, Some(fx.site.id))
-        .await
-        .unwrap();
+    let listed = c.list_locations(&fx.viewer.actor, Some(fx.site.id)).await.unwrap();
     assert_eq!(listed.len(), 3);
     // A work order at a location gets its site from it.
     let wo = c
@@ -401,8 +284,5 @@ pub async fn org_sites_and_locations(db: Arc<dyn TestDb>) {
         location_id: Some(room.id),
         ..Default::default()
     };
-    assert_field(
-        c.create_work_order(&fx.manager.actor, wrong).await,
-        "location_id",
-    );
+    assert_field(c.create_work_order(&fx.manager.actor, wrong).await, "location_id");
 }

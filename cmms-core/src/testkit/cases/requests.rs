@@ -36,25 +36,17 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        (draft.status, draft.number.as_str()),
-        (R::Draft, "REQ-2026-00001")
-    );
+    assert_eq!((draft.status, draft.number.as_str()), (R::Draft, "REQ-2026-00001"));
     let draft = c
         .update_request(
             rq,
             draft.id,
-            RequestPatch {
-                title: Some("Water leak near boiler".into()),
-                ..Default::default()
-            },
+            RequestPatch { title: Some("Water leak near boiler".into()), ..Default::default() },
             Some(draft.version),
         )
         .await
         .unwrap();
-    let r = c
-        .approve_request(m, draft.id, ApproveRequest::default())
-        .await;
+    let r = c.approve_request(m, draft.id, ApproveRequest::default()).await;
     assert!(
         matches!(r, Err(CmmsError::InvalidTransition { .. })),
         "drafts cannot be approved: {r:?}"
@@ -62,66 +54,41 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
     let submitted = c.submit_request(rq, draft.id).await.unwrap();
     assert!(submitted.submitted_at.is_some());
     assert_forbidden(
-        c.approve_request(rq, draft.id, ApproveRequest::default())
-            .await,
+        c.approve_request(rq, draft.id, ApproveRequest::default()).await,
         "requester approving",
     );
     let (approved, wo) = c
         .approve_request(
             m,
             draft.id,
-            ApproveRequest {
-                assignees: vec![fx.tech.user.id],
-                ..ApproveRequest::default()
-            },
+            ApproveRequest { assignees: vec![fx.tech.user.id], ..ApproveRequest::default() },
         )
         .await
         .unwrap();
-    assert_eq!(
-        (approved.status, approved.work_order_id),
-        (R::Approved, Some(wo.id))
-    );
+    assert_eq!((approved.status, approved.work_order_id), (R::Approved, Some(wo.id)));
     assert_eq!(approved.reviewed_by, Some(fx.manager.user.id));
     assert_eq!(
         (wo.status, wo.request_id, wo.requested_by),
         (S::Assigned, Some(draft.id), Some(fx.requester.user.id))
     );
     assert_eq!(wo.title, "Water leak near boiler");
-    assert_eq!(
-        wo.description.as_deref(),
-        Some("Near the boiler, since this morning.")
-    );
+    assert_eq!(wo.description.as_deref(), Some("Near the boiler, since this morning."));
     assert_eq!(wo.attachments, vec![photo]);
     // The requester follows the work order.
     let followed = c.request_work_order(rq, draft.id).await.unwrap().unwrap();
     assert_eq!(followed.id, wo.id);
     // Comments: the internal one is hidden from the requester.
-    c.add_comment(tech, wo.id, "Supplier quote is 400 EUR", true)
-        .await
-        .unwrap();
-    c.add_comment(tech, wo.id, "We will come tomorrow", false)
-        .await
-        .unwrap();
+    c.add_comment(tech, wo.id, "Supplier quote is 400 EUR", true).await.unwrap();
+    c.add_comment(tech, wo.id, "We will come tomorrow", false).await.unwrap();
     c.add_comment(rq, wo.id, "Thanks!", false).await.unwrap();
-    assert_forbidden(
-        c.add_comment(rq, wo.id, "psst", true).await,
-        "requester internal comment",
-    );
-    let seen: Vec<String> = c
-        .list_comments(rq, wo.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|x| x.body)
-        .collect();
+    assert_forbidden(c.add_comment(rq, wo.id, "psst", true).await, "requester internal comment");
+    let seen: Vec<String> =
+        c.list_comments(rq, wo.id).await.unwrap().into_iter().map(|x| x.body).collect();
     assert_eq!(seen, vec!["We will come tomorrow", "Thanks!"]);
     assert_eq!(c.list_comments(tech, wo.id).await.unwrap().len(), 3);
     let events = c.events_since(rq, 0, 1000).await.unwrap();
     assert!(
-        !events
-            .events
-            .iter()
-            .any(|e| e.draft.payload.to_string().contains("Supplier quote")),
+        !events.events.iter().any(|e| e.draft.payload.to_string().contains("Supplier quote")),
         "internal comment events hidden too"
     );
     // Work, completion, rejection by the requester, completion again, confirmation.
@@ -136,26 +103,16 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
     fx.go(tech, wo.id, S::Completed, None).await;
     assert_field(c.reject_completion(rq, draft.id, "no").await, "reason");
     assert_not_found(
-        c.reject_completion(&fx.requester2.actor, draft.id, "not mine")
-            .await,
+        c.reject_completion(&fx.requester2.actor, draft.id, "not mine").await,
         "another requester",
     );
-    let reopened = c
-        .reject_completion(rq, draft.id, "Still dripping")
-        .await
-        .unwrap();
-    assert_eq!(
-        (reopened.status, reopened.actual_end),
-        (S::InProgress, None)
-    );
+    let reopened = c.reject_completion(rq, draft.id, "Still dripping").await.unwrap();
+    assert_eq!((reopened.status, reopened.actual_end), (S::InProgress, None));
     let tl = c.timeline(m, wo.id).await.unwrap();
     assert_eq!(tl.last().unwrap().reason.as_deref(), Some("Still dripping"));
     fx.go(tech, wo.id, S::Completed, None).await;
     let closed = c.confirm_completion(rq, draft.id).await.unwrap();
-    assert_eq!(
-        (closed.status, closed.verified_by),
-        (S::Closed, Some(fx.requester.user.id))
-    );
+    assert_eq!((closed.status, closed.verified_by), (S::Closed, Some(fx.requester.user.id)));
     let tl = c.timeline(m, wo.id).await.unwrap();
     let tail: Vec<S> = tl.iter().rev().take(2).map(|e| e.to_status).collect();
     assert_eq!(tail, vec![S::Closed, S::Verified]);
@@ -173,10 +130,7 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
         )
         .await
         .unwrap();
-    let rejected = c
-        .reject_request(m, second.id, "Not maintenance work")
-        .await
-        .unwrap();
+    let rejected = c.reject_request(m, second.id, "Not maintenance work").await.unwrap();
     assert_eq!(
         (rejected.status, rejected.rejection_reason.as_deref()),
         (R::Rejected, Some("Not maintenance work"))
@@ -184,18 +138,11 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
     let third = c
         .create_request(
             rq,
-            NewRequest {
-                title: "Oops".into(),
-                site_id: Some(fx.site.id),
-                ..NewRequest::default()
-            },
+            NewRequest { title: "Oops".into(), site_id: Some(fx.site.id), ..NewRequest::default() },
         )
         .await
         .unwrap();
-    assert_eq!(
-        c.cancel_request(rq, third.id).await.unwrap().status,
-        R::Cancelled
-    );
+    assert_eq!(c.cancel_request(rq, third.id).await.unwrap().status, R::Cancelled);
     assert!(matches!(
         c.submit_request(rq, third.id).await,
         Err(CmmsError::InvalidTransition { .. })
@@ -209,10 +156,7 @@ pub async fn request_auto_close_after_n_days(db: Arc<dyn TestDb>) {
     let org = c.get_org(&fx.owner.actor).await.unwrap();
     c.update_org_settings(
         &fx.owner.actor,
-        OrgSettings {
-            auto_close_days: 5,
-            ..org.settings
-        },
+        OrgSettings { auto_close_days: 5, ..org.settings },
         None,
     )
     .await
@@ -233,10 +177,7 @@ pub async fn request_auto_close_after_n_days(db: Arc<dyn TestDb>) {
         .approve_request(
             &fx.manager.actor,
             req.id,
-            ApproveRequest {
-                assignees: vec![fx.tech.user.id],
-                ..Default::default()
-            },
+            ApproveRequest { assignees: vec![fx.tech.user.id], ..Default::default() },
         )
         .await
         .unwrap();
@@ -251,37 +192,16 @@ pub async fn request_auto_close_after_n_days(db: Arc<dyn TestDb>) {
         .await
         .unwrap();
     assert!(early.closed.is_empty(), "{early:?}");
-    assert_eq!(
-        c.get_work_order(&fx.owner.actor, wo.id)
-            .await
-            .unwrap()
-            .status,
-        S::Completed
-    );
-    let report = c
-        .auto_close_confirmations(completed_at + TimeDelta::days(5))
-        .await
-        .unwrap();
+    assert_eq!(c.get_work_order(&fx.owner.actor, wo.id).await.unwrap().status, S::Completed);
+    let report = c.auto_close_confirmations(completed_at + TimeDelta::days(5)).await.unwrap();
     assert_eq!(report.closed, vec![wo.id]);
     let closed = c.get_work_order(&fx.owner.actor, wo.id).await.unwrap();
     assert_eq!((closed.status, closed.verified_by), (S::Closed, None));
     let tl = c.timeline(&fx.owner.actor, wo.id).await.unwrap();
     let last = tl.last().unwrap();
     assert_eq!((last.to_status, last.actor_id), (S::Closed, None));
-    assert!(
-        last.reason
-            .as_deref()
-            .unwrap_or_default()
-            .contains("5 days"),
-        "{last:?}"
-    );
-    assert_eq!(
-        c.get_work_order(&fx.owner.actor, plain.id)
-            .await
-            .unwrap()
-            .status,
-        S::Completed
-    );
+    assert!(last.reason.as_deref().unwrap_or_default().contains("5 days"), "{last:?}");
+    assert_eq!(c.get_work_order(&fx.owner.actor, plain.id).await.unwrap().status, S::Completed);
     // Running again changes nothing.
     let before = fx.snapshot().await;
     assert!(

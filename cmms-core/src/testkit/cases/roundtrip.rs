@@ -12,15 +12,8 @@ use std::sync::Arc;
 pub async fn round_trips_are_exact(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
-    let due = Utc
-        .timestamp_opt(1_798_761_599, 123_456_000)
-        .single()
-        .unwrap();
-    fx.clock.set(
-        Utc.timestamp_opt(1_772_000_000, 987_654_000)
-            .single()
-            .unwrap(),
-    );
+    let due = Utc.timestamp_opt(1_798_761_599, 123_456_000).single().unwrap();
+    fx.clock.set(Utc.timestamp_opt(1_772_000_000, 987_654_000).single().unwrap());
     let specs = json!({
         "power_kw": 7.5, "rpm": 2900, "phases": [1, 2, 3], "nested": {"ok": true, "none": null},
         "big": 9_007_199_254_740_993_i64, "text": "Größe — 尺寸 — 📏", "empty": {}
@@ -75,18 +68,11 @@ pub async fn round_trips_are_exact(db: Arc<dyn TestDb>) {
     let listed = c
         .list_work_orders(
             &fx.owner.actor,
-            crate::store::WorkOrderFilter {
-                text: Some("% under_".into()),
-                ..Default::default()
-            },
+            crate::store::WorkOrderFilter { text: Some("% under_".into()), ..Default::default() },
         )
         .await
         .unwrap();
-    assert_eq!(
-        listed.items,
-        vec![wo.clone()],
-        "text search treats % and _ literally"
-    );
+    assert_eq!(listed.items, vec![wo.clone()], "text search treats % and _ literally");
     let none = c
         .list_work_orders(
             &fx.owner.actor,
@@ -99,13 +85,7 @@ pub async fn round_trips_are_exact(db: Arc<dyn TestDb>) {
         .unwrap();
     assert!(none.items.is_empty());
     let audit = c.audit_entries(&fx.owner.actor, 0, 1000).await.unwrap();
-    let created = audit
-        .iter()
-        .find(|e| e.draft.action == "asset.create")
-        .unwrap();
-    assert_eq!(
-        created.draft.after.as_ref().unwrap()["specifications"],
-        specs
-    );
+    let created = audit.iter().find(|e| e.draft.action == "asset.create").unwrap();
+    assert_eq!(created.draft.after.as_ref().unwrap()["specifications"], specs);
     assert_eq!(created.draft.at, asset.created_at);
 }

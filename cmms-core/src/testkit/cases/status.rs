@@ -16,17 +16,20 @@ use std::sync::Arc;
 pub async fn status_every_edge_succeeds(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     for e in EDGES {
-        let wo = fx.wo_in(e.from).await;
-        let after = if e.requires.contains(&Requirement::NoAssignee) {
+        let mut wo = fx.wo_in(e.from).await;
+        let after = if e.requires.contains(&Requirement::NoAssignee) && e.from == S::Assigned {
             // Taking `assigned -> open` means unassigning everyone.
             fx.assign(wo.id, vec![]).await
-        } else if e.requires.contains(&Requirement::Assignee) {
+        } else if e.requires.contains(&Requirement::Assignee) && e.from == S::Open {
+            // ... and `open -> assigned` means assigning someone.
             fx.assign(wo.id, vec![fx.tech.user.id]).await
         } else {
-            let reason = e
-                .requires
-                .contains(&Requirement::Reason)
-                .then_some("because of reasons");
+            if e.requires.contains(&Requirement::Assignee) {
+                // Approving staffed work: people first (the status stays), then the edge.
+                wo = fx.assign(wo.id, vec![fx.tech.user.id]).await;
+                assert_eq!(wo.status, e.from);
+            }
+            let reason = e.requires.contains(&Requirement::Reason).then_some("because of reasons");
             fx.go(&fx.manager.actor, wo.id, e.to, reason).await
         };
         assert_eq!(after.status, e.to, "edge {} -> {}", e.from, e.to);
@@ -35,15 +38,8 @@ pub async fn status_every_edge_succeeds(db: Arc<dyn TestDb>) {
         let last = tl.last().unwrap();
         assert_eq!((last.from_status, last.to_status), (Some(e.from), e.to));
         assert_eq!(last.actor_id, Some(fx.manager.user.id));
-        let stored = fx
-            .cmms
-            .get_work_order(&fx.manager.actor, wo.id)
-            .await
-            .unwrap();
-        assert_eq!(
-            stored, after,
-            "the stored work order equals the returned one"
-        );
+        let stored = fx.cmms.get_work_order(&fx.manager.actor, wo.id).await.unwrap();
+        assert_eq!(stored, after, "the stored work order equals the returned one");
     }
 }
 
@@ -70,14 +66,9 @@ pub async fn status_other_pairs_refused(db: Arc<dyn TestDb>) {
                 matches!(&r, Err(CmmsError::InvalidTransition { from: f, to: t }) if f == from.as_str() && t == to.as_str()),
                 "{from} -> {to}: expected InvalidTransition, got {r:?}"
             );
-            fx.assert_unchanged(before, &format!("{from} -> {to}"))
-                .await;
+            fx.assert_unchanged(before, &format!("{from} -> {to}")).await;
         }
-        let stored = fx
-            .cmms
-            .get_work_order(&fx.owner.actor, wo.id)
-            .await
-            .unwrap();
+        let stored = fx.cmms.get_work_order(&fx.owner.actor, wo.id).await.unwrap();
         assert_eq!(stored, wo);
     }
     assert!(S::Closed.is_terminal() && S::Cancelled.is_terminal());
@@ -92,13 +83,11 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
     let wo = fx.wo_in(S::InProgress).await;
     let before = fx.snapshot().await;
     assert_field(
-        c.transition_work_order(m, wo.id, S::OnHold, TransitionInput::default())
-            .await,
+        c.transition_work_order(m, wo.id, S::OnHold, TransitionInput::default()).await,
         "reason",
     );
     assert_field(
-        c.transition_work_order(m, wo.id, S::Cancelled, TransitionInput::reason("no"))
-            .await,
+        c.transition_work_order(m, wo.id, S::Cancelled, TransitionInput::reason("no")).await,
         "reason",
     );
     fx.assert_unchanged(before, "reasonless hold/cancel").await;
@@ -123,22 +112,13 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
     fx.go(&fx.tech.actor, wo.id, S::InProgress, None).await;
     let before = fx.snapshot().await;
     assert_field(
-        c.transition_work_order(
-            &fx.tech.actor,
-            wo.id,
-            S::Completed,
-            TransitionInput::default(),
-        )
-        .await,
+        c.transition_work_order(&fx.tech.actor, wo.id, S::Completed, TransitionInput::default())
+            .await,
         "checklist",
     );
-    fx.assert_unchanged(before, "completion with open mandatory item")
-        .await;
+    fx.assert_unchanged(before, "completion with open mandatory item").await;
     let items = c.list_checklist(&fx.tech.actor, wo.id).await.unwrap();
-    assert_eq!(
-        items.iter().map(|i| i.position).collect::<Vec<_>>(),
-        vec![0, 1]
-    );
+    assert_eq!(items.iter().map(|i| i.position).collect::<Vec<_>>(), vec![0, 1]);
     assert_field(
         c.record_checklist_result(
             &fx.tech.actor,
@@ -164,27 +144,19 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
 
     // Failure codes on corrective completion when the org requires them, and only known codes.
     let org = c.get_org(&fx.owner.actor).await.unwrap();
-    let settings = OrgSettings {
-        require_failure_codes: true,
-        ..org.settings.clone()
-    };
-    c.update_org_settings(&fx.owner.actor, settings, Some(org.version))
-        .await
-        .unwrap();
+    let settings = OrgSettings { require_failure_codes: true, ..org.settings.clone() };
+    c.update_org_settings(&fx.owner.actor, settings, Some(org.version)).await.unwrap();
     for (kind, code) in [
         (FailureCodeKind::Problem, "LEAK"),
         (FailureCodeKind::Cause, "WEAR"),
         (FailureCodeKind::Remedy, "REPLACE"),
     ] {
-        c.create_failure_code(&fx.owner.actor, kind, code, "test code")
-            .await
-            .unwrap();
+        c.create_failure_code(&fx.owner.actor, kind, code, "test code").await.unwrap();
     }
     let wo = fx.wo_in(S::InProgress).await;
     let before = fx.snapshot().await;
     assert_field(
-        c.transition_work_order(m, wo.id, S::Completed, TransitionInput::default())
-            .await,
+        c.transition_work_order(m, wo.id, S::Completed, TransitionInput::default()).await,
         "failure.problem",
     );
     let unknown = FailureReport {
@@ -197,16 +169,12 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
             m,
             wo.id,
             S::Completed,
-            TransitionInput {
-                failure: Some(unknown),
-                ..TransitionInput::default()
-            },
+            TransitionInput { failure: Some(unknown), ..TransitionInput::default() },
         )
         .await,
         "failure.problem",
     );
-    fx.assert_unchanged(before, "completion without failure codes")
-        .await;
+    fx.assert_unchanged(before, "completion without failure codes").await;
     let good = FailureReport {
         problem: Some("LEAK".into()),
         cause: Some("WEAR".into()),
@@ -217,10 +185,7 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
         completion_notes: Some("Seal replaced".into()),
         ..TransitionInput::default()
     };
-    let done = c
-        .transition_work_order(m, wo.id, S::Completed, input)
-        .await
-        .unwrap();
+    let done = c.transition_work_order(m, wo.id, S::Completed, input).await.unwrap();
     assert_eq!(done.failure, good);
     assert_eq!(done.completion_notes.as_deref(), Some("Seal replaced"));
 }
@@ -235,11 +200,7 @@ pub async fn status_side_effects(db: Arc<dyn TestDb>) {
     let first_start = started.actual_start.unwrap();
     fx.go(m, wo.id, S::OnHold, Some("waiting for parts")).await;
     let resumed = fx.go(m, wo.id, S::InProgress, None).await;
-    assert_eq!(
-        resumed.actual_start,
-        Some(first_start),
-        "actual_start is set once"
-    );
+    assert_eq!(resumed.actual_start, Some(first_start), "actual_start is set once");
     let done = fx.go(m, wo.id, S::Completed, None).await;
     assert_eq!(done.actual_end, Some(fx.cmms.now()));
     let reopened = fx.go(m, wo.id, S::InProgress, Some("still squeaks")).await;
@@ -255,11 +216,7 @@ pub async fn status_side_effects(db: Arc<dyn TestDb>) {
     assert_eq!(tl[2].reason.as_deref(), Some("waiting for parts"));
     let spent = fx.cmms.time_in_status(m, wo.id).await.unwrap();
     let in_progress = spent.iter().find(|(s, _)| *s == S::InProgress).unwrap().1;
-    assert_eq!(
-        in_progress,
-        chrono::TimeDelta::seconds(3),
-        "three one-second stints in progress"
-    );
+    assert_eq!(in_progress, chrono::TimeDelta::seconds(3), "three one-second stints in progress");
 }
 
 /// Self-assignment takes only unassigned open work; assignment moves open <-> assigned.
@@ -269,16 +226,10 @@ pub async fn status_assignment_rules(db: Arc<dyn TestDb>) {
     let wo = fx.wo("Unassigned job", vec![]).await;
     assert_eq!(wo.status, S::Open);
     let mine = c.self_assign(&fx.tech.actor, wo.id).await.unwrap();
-    assert_eq!(
-        (mine.status, mine.assignees.clone()),
-        (S::Assigned, vec![fx.tech.user.id])
-    );
+    assert_eq!((mine.status, mine.assignees.clone()), (S::Assigned, vec![fx.tech.user.id]));
     let before = fx.snapshot().await;
     let r = c.self_assign(&fx.tech2.actor, wo.id).await;
-    assert!(
-        matches!(r, Err(CmmsError::Conflict { .. })),
-        "no silent take-over: {r:?}"
-    );
+    assert!(matches!(r, Err(CmmsError::Conflict { .. })), "no silent take-over: {r:?}");
     fx.assert_unchanged(before, "take-over").await;
     let both = c
         .assign_work_order(
@@ -299,8 +250,5 @@ pub async fn status_assignment_rules(db: Arc<dyn TestDb>) {
     let req = fx.wo_in(S::Requested).await;
     assert_eq!(req.requested_by, Some(fx.tech.user.id));
     let r = c.self_assign(&fx.tech.actor, req.id).await;
-    assert!(
-        matches!(r, Err(CmmsError::InvalidTransition { .. })),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(CmmsError::InvalidTransition { .. })), "{r:?}");
 }

@@ -2,8 +2,9 @@
 //! write, transition, list filter and reference, and its data stays unchanged.
 
 use crate::domain::asset::{AssetPatch, NewAsset};
+use crate::domain::location::NewLocation;
 use crate::domain::request::{ApproveRequest, NewRequest};
-use crate::domain::site::{NewLocation, SitePatch};
+use crate::domain::site::SitePatch;
 use crate::domain::status::{TransitionInput, WorkOrderStatus as S};
 use crate::domain::team::NewTeam;
 use crate::domain::work_order::{NewWorkOrder, WorkOrderPatch};
@@ -38,24 +39,13 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
         .cmms
         .create_location(
             &b.owner.actor,
-            NewLocation {
-                site_id: b.site.id,
-                parent_id: None,
-                name: "B hall".into(),
-                code: None,
-            },
+            NewLocation { site_id: b.site.id, parent_id: None, name: "B hall".into(), code: None },
         )
         .await
         .unwrap();
     let b_team = b
         .cmms
-        .create_team(
-            &b.owner.actor,
-            NewTeam {
-                name: "B crew".into(),
-                ..NewTeam::default()
-            },
-        )
+        .create_team(&b.owner.actor, NewTeam { name: "B crew".into(), ..NewTeam::default() })
         .await
         .unwrap();
     let b_wo = b.wo("B work", vec![b.tech.user.id]).await;
@@ -89,48 +79,32 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
         c.update_work_order(
             me,
             b_wo.id,
-            WorkOrderPatch {
-                title: Some("x".into()),
-                ..WorkOrderPatch::default()
-            },
+            WorkOrderPatch { title: Some("x".into()), ..WorkOrderPatch::default() },
             None,
         )
         .await,
         "update B work order",
     );
     assert_not_found(
-        c.transition_work_order(me, b_wo.id, S::InProgress, TransitionInput::default())
-            .await,
+        c.transition_work_order(me, b_wo.id, S::InProgress, TransitionInput::default()).await,
         "transition B work order",
     );
     assert_not_found(
         c.assign_work_order(
             me,
             b_wo.id,
-            Assignment {
-                assignees: vec![a.tech.user.id],
-                ..Assignment::default()
-            },
+            Assignment { assignees: vec![a.tech.user.id], ..Assignment::default() },
         )
         .await,
         "assign B work order",
     );
-    assert_not_found(
-        c.add_comment(me, b_wo.id, "hello", false).await,
-        "comment on B work order",
-    );
-    assert_not_found(
-        c.delete_work_order(me, b_wo.id, None).await,
-        "delete B work order",
-    );
+    assert_not_found(c.add_comment(me, b_wo.id, "hello", false).await, "comment on B work order");
+    assert_not_found(c.delete_work_order(me, b_wo.id, None).await, "delete B work order");
     assert_not_found(
         c.update_asset(
             me,
             b_asset.id,
-            AssetPatch {
-                name: Some("x".into()),
-                ..AssetPatch::default()
-            },
+            AssetPatch { name: Some("x".into()), ..AssetPatch::default() },
             None,
         )
         .await,
@@ -140,32 +114,19 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
         c.update_site(
             me,
             b.site.id,
-            SitePatch {
-                name: Some("x".into()),
-                ..SitePatch::default()
-            },
+            SitePatch { name: Some("x".into()), ..SitePatch::default() },
             None,
         )
         .await,
         "update B site",
     );
     assert_not_found(
-        c.approve_request(me, b_req.id, ApproveRequest::default())
-            .await,
+        c.approve_request(me, b_req.id, ApproveRequest::default()).await,
         "approve B request",
     );
+    assert_not_found(c.reject_request(me, b_req.id, "not ours").await, "reject B request");
     assert_not_found(
-        c.reject_request(me, b_req.id, "not ours").await,
-        "reject B request",
-    );
-    assert_not_found(
-        c.grant_role(
-            me,
-            b.tech.user.id,
-            RoleRef::Builtin(BuiltinRole::Viewer),
-            None,
-        )
-        .await,
+        c.grant_role(me, b.tech.user.id, RoleRef::Builtin(BuiltinRole::Viewer), None).await,
         "grant to B user",
     );
     // References to B's ids inside A's writes.
@@ -177,18 +138,15 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
         ..NewWorkOrder::default()
     };
     assert_not_found(
-        c.create_work_order(me, wo_at(Some(b.site.id), None, None))
-            .await,
+        c.create_work_order(me, wo_at(Some(b.site.id), None, None)).await,
         "A work order at B site",
     );
     assert_not_found(
-        c.create_work_order(me, wo_at(Some(a.site.id), Some(b_asset.id), None))
-            .await,
+        c.create_work_order(me, wo_at(Some(a.site.id), Some(b_asset.id), None)).await,
         "A work order on B asset",
     );
     assert_not_found(
-        c.create_work_order(me, wo_at(Some(a.site.id), None, Some(b_loc.id)))
-            .await,
+        c.create_work_order(me, wo_at(Some(a.site.id), None, Some(b_loc.id))).await,
         "A work order at B location",
     );
     let with_b_people = NewWorkOrder {
@@ -207,19 +165,13 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
         team_id: Some(b_team.id),
         ..NewWorkOrder::default()
     };
-    assert_not_found(
-        c.create_work_order(me, with_b_team).await,
-        "A work order for B team",
-    );
+    assert_not_found(c.create_work_order(me, with_b_team).await, "A work order for B team");
     let a_wo = a.wo("A work", vec![]).await;
     assert_not_found(
         c.assign_work_order(
             me,
             a_wo.id,
-            Assignment {
-                assignees: vec![b.tech.user.id],
-                ..Assignment::default()
-            },
+            Assignment { assignees: vec![b.tech.user.id], ..Assignment::default() },
         )
         .await,
         "assign A work to B user",
@@ -240,11 +192,7 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     assert_not_found(
         c.create_request(
             &a.requester.actor,
-            NewRequest {
-                title: "x".into(),
-                site_id: Some(b.site.id),
-                ..NewRequest::default()
-            },
+            NewRequest { title: "x".into(), site_id: Some(b.site.id), ..NewRequest::default() },
         )
         .await,
         "A request at B site",
@@ -253,10 +201,7 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     assert_not_found(
         c.list_work_orders(
             me,
-            WorkOrderFilter {
-                site: Some(b.site.id),
-                ..WorkOrderFilter::default()
-            },
+            WorkOrderFilter { site: Some(b.site.id), ..WorkOrderFilter::default() },
         )
         .await,
         "filter by B site",
@@ -264,10 +209,7 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     assert_not_found(
         c.list_work_orders(
             me,
-            WorkOrderFilter {
-                asset: Some(b_asset.id),
-                ..WorkOrderFilter::default()
-            },
+            WorkOrderFilter { asset: Some(b_asset.id), ..WorkOrderFilter::default() },
         )
         .await,
         "filter by B asset",
@@ -275,22 +217,13 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     assert_not_found(
         c.list_work_orders(
             me,
-            WorkOrderFilter {
-                assignee: Some(b.tech.user.id),
-                ..WorkOrderFilter::default()
-            },
+            WorkOrderFilter { assignee: Some(b.tech.user.id), ..WorkOrderFilter::default() },
         )
         .await,
         "filter by B user",
     );
     let wos = c
-        .list_work_orders(
-            me,
-            WorkOrderFilter {
-                limit: Some(500),
-                ..WorkOrderFilter::default()
-            },
-        )
+        .list_work_orders(me, WorkOrderFilter { limit: Some(500), ..WorkOrderFilter::default() })
         .await
         .unwrap();
     assert!(wos.items.iter().all(|w| w.org_id == a.org.id) && !wos.items.is_empty());
@@ -298,35 +231,13 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     assert!(assets.items.iter().all(|x| x.org_id == a.org.id));
     let reqs = c.list_requests(me, RequestFilter::default()).await.unwrap();
     assert!(reqs.items.iter().all(|r| r.org_id == a.org.id));
-    assert!(
-        c.list_sites(me)
-            .await
-            .unwrap()
-            .iter()
-            .all(|s| s.org_id == a.org.id)
-    );
+    assert!(c.list_sites(me).await.unwrap().iter().all(|s| s.org_id == a.org.id));
     let events = c.events_since(me, 0, 1000).await.unwrap();
     assert!(events.events.iter().all(|e| e.org_id == a.org.id));
-    assert!(
-        c.audit_entries(me, 0, 1000)
-            .await
-            .unwrap()
-            .iter()
-            .all(|e| e.org_id == a.org.id)
-    );
+    assert!(c.audit_entries(me, 0, 1000).await.unwrap().iter().all(|e| e.org_id == a.org.id));
 
     // B is untouched.
-    b.assert_unchanged(b_before, "org B after org A's attempts")
-        .await;
-    assert_eq!(
-        b.cmms
-            .get_work_order(&b.owner.actor, b_wo.id)
-            .await
-            .unwrap(),
-        b_wo
-    );
-    assert_eq!(
-        b.cmms.verify_audit_chain(&b.owner.actor).await.unwrap(),
-        None
-    );
+    b.assert_unchanged(b_before, "org B after org A's attempts").await;
+    assert_eq!(b.cmms.get_work_order(&b.owner.actor, b_wo.id).await.unwrap(), b_wo);
+    assert_eq!(b.cmms.verify_audit_chain(&b.owner.actor).await.unwrap(), None);
 }

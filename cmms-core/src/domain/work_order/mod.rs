@@ -1,6 +1,10 @@
-//! Work orders: the record, its vocabularies (type, priority) and input checks. The status
-//! machine lives in `status.rs`.
+//! Work orders: the record, its vocabularies (type, priority) and input checks; the status
+//! machine is the `status` submodule.
 
+pub mod activity;
+pub mod status;
+
+use crate::clock::truncate_micros;
 use crate::domain::attachment::Attachment;
 use crate::domain::checklist::NewChecklistItem;
 use crate::domain::status::WorkOrderStatus;
@@ -189,49 +193,27 @@ pub struct NewWorkOrder {
     pub attachments: Vec<Attachment>,
 }
 
-/// Changes to a work order's fields (status, assignees and completion have their own use cases).
+/// Changes to a work order's fields. Status, people (assignees and team) and completion have
+/// their own use cases, so a field edit can never bypass assignment rules.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 #[allow(missing_docs)]
 pub struct WorkOrderPatch {
     pub title: Option<String>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     #[serde(rename = "type")]
     pub wo_type: Option<WorkOrderType>,
     pub priority: Option<Priority>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub category: Option<Option<String>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub location_id: Option<Option<LocationId>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub asset_id: Option<Option<AssetId>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub team_id: Option<Option<TeamId>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub due_at: Option<Option<DateTime<Utc>>>,
-    #[serde(
-        with = "crate::domain::double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     pub estimated_hours: Option<Option<f64>>,
 }
 
@@ -299,6 +281,13 @@ pub(crate) fn dedup_assignees(p: &mut Problems, ids: &[UserId]) -> Vec<UserId> {
 }
 
 impl WorkOrder {
+    /// The next version with nothing changed but the time: written alongside changes to the
+    /// work order's checklist or labor so they are ordered with its status changes (a
+    /// completion and a concurrent checklist change cannot both commit).
+    pub fn touched(&self, now: DateTime<Utc>) -> Self {
+        Self { updated_at: now, version: self.version + 1, ..self.clone() }
+    }
+
     /// This work order with the field `patch` applied, as the next version.
     pub fn patched(&self, patch: WorkOrderPatch, now: DateTime<Utc>) -> Result<Self> {
         let mut p = Problems::new();
@@ -324,11 +313,8 @@ impl WorkOrder {
         if let Some(v) = patch.asset_id {
             n.asset_id = v;
         }
-        if let Some(v) = patch.team_id {
-            n.team_id = v;
-        }
         if let Some(v) = patch.due_at {
-            n.due_at = v;
+            n.due_at = v.map(truncate_micros);
         }
         if let Some(v) = patch.estimated_hours {
             n.estimated_hours = hours(&mut p, v);

@@ -77,18 +77,15 @@ use Requirement as R;
 use WorkOrderStatus as S;
 
 const fn e(from: S, to: S, permission: P, requires: &'static [R]) -> Edge {
-    Edge {
-        from,
-        to,
-        permission,
-        requires,
-    }
+    Edge { from, to, permission, requires }
 }
 
-/// The status machine. `Assigned -> Open` (everyone unassigned) is an addition to DESIGN §3.4
-/// so that "assigned" never describes work with nobody on it.
+/// The status machine. Two additions to DESIGN §3.4 keep "open" meaning "nobody on it" and
+/// "assigned" meaning "somebody on it": `Assigned -> Open` (everyone unassigned) and
+/// `Requested -> Assigned` (approving work that already has people).
 pub const EDGES: &[Edge] = &[
-    e(S::Requested, S::Open, P::WorkOrderApprove, &[]),
+    e(S::Requested, S::Open, P::WorkOrderApprove, &[R::NoAssignee]),
+    e(S::Requested, S::Assigned, P::WorkOrderApprove, &[R::Assignee]),
     e(S::Open, S::Assigned, P::WorkOrderAssign, &[R::Assignee]),
     e(S::Assigned, S::Open, P::WorkOrderAssign, &[R::NoAssignee]),
     e(S::Assigned, S::InProgress, P::WorkOrderExecute, &[]),
@@ -102,21 +99,11 @@ pub const EDGES: &[Edge] = &[
     ),
     e(S::Completed, S::Verified, P::WorkOrderVerify, &[]),
     e(S::Verified, S::Closed, P::WorkOrderClose, &[]),
-    e(
-        S::Completed,
-        S::InProgress,
-        P::WorkOrderReopen,
-        &[R::Reason],
-    ),
+    e(S::Completed, S::InProgress, P::WorkOrderReopen, &[R::Reason]),
     e(S::Requested, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
     e(S::Open, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
     e(S::Assigned, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
-    e(
-        S::InProgress,
-        S::Cancelled,
-        P::WorkOrderCancel,
-        &[R::Reason],
-    ),
+    e(S::InProgress, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
     e(S::OnHold, S::Cancelled, P::WorkOrderCancel, &[R::Reason]),
 ];
 
@@ -153,10 +140,7 @@ pub struct TransitionInput {
 impl TransitionInput {
     /// Input with only a reason.
     pub fn reason(reason: impl Into<String>) -> Self {
-        Self {
-            reason: Some(reason.into()),
-            ..Self::default()
-        }
+        Self { reason: Some(reason.into()), ..Self::default() }
     }
 }
 
@@ -196,12 +180,8 @@ pub fn decide_transition(
         check(*req, &mut p, &next, &reason, &input, facts);
     }
     if to == S::Completed {
-        next.completion_notes = validate::opt_text(
-            &mut p,
-            "completion_notes",
-            input.completion_notes.as_deref(),
-            5000,
-        );
+        next.completion_notes =
+            validate::opt_text(&mut p, "completion_notes", input.completion_notes.as_deref(), 5000);
         if let Some(f) = input.failure.clone() {
             next.failure = f;
         }
@@ -221,10 +201,7 @@ pub fn decide_transition(
         reason,
         at: now,
     };
-    Ok(Transitioned {
-        work_order: next,
-        entry,
-    })
+    Ok(Transitioned { work_order: next, entry })
 }
 
 fn check(
@@ -238,10 +215,7 @@ fn check(
     match req {
         R::Reason => match reason {
             Some(r) if r.chars().count() >= MIN_REASON => {}
-            _ => p.add(
-                "reason",
-                format!("is required, at least {MIN_REASON} characters"),
-            ),
+            _ => p.add("reason", format!("is required, at least {MIN_REASON} characters")),
         },
         R::MandatoryChecklistDone => {
             let open: Vec<&str> = facts
@@ -251,17 +225,12 @@ fn check(
                 .map(|i| i.label.as_str())
                 .collect();
             if !open.is_empty() {
-                p.add(
-                    "checklist",
-                    format!("mandatory items not done: {}", open.join(", ")),
-                );
+                p.add("checklist", format!("mandatory items not done: {}", open.join(", ")));
             }
         }
         R::FailureCodesIfRequired => {
-            let corrective = matches!(
-                wo.wo_type,
-                WorkOrderType::Corrective | WorkOrderType::Emergency
-            );
+            let corrective =
+                matches!(wo.wo_type, WorkOrderType::Corrective | WorkOrderType::Emergency);
             let f = input.failure.as_ref().unwrap_or(&wo.failure);
             if facts.failure_codes_required && corrective {
                 for (field, v) in [
@@ -282,7 +251,7 @@ fn check(
         }
         R::NoAssignee => {
             if !wo.assignees.is_empty() || wo.team_id.is_some() {
-                p.add("assignees", "must be empty to move back to open");
+                p.add("assignees", "work with people on it is assigned, not open");
             }
         }
     }
@@ -341,10 +310,7 @@ mod tests {
             );
         }
         for s in [S::Completed, S::Verified] {
-            assert!(
-                edge(s, S::Cancelled).is_none(),
-                "no cancel after completion: {s}"
-            );
+            assert!(edge(s, S::Cancelled).is_none(), "no cancel after completion: {s}");
         }
         let pairs: std::collections::HashSet<_> = EDGES.iter().map(|e| (e.from, e.to)).collect();
         assert_eq!(pairs.len(), EDGES.len(), "no duplicate edges");
