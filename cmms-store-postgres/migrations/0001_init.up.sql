@@ -452,13 +452,23 @@ CREATE INDEX labor_entries_wo ON labor_entries (org_id, work_order_id, started_a
 -- apply to it. Roles are cluster-wide: another database on the server may have created it.
 DO $$
 BEGIN
+    -- Two databases of one server migrating at the same moment may both try to create the
+    -- role: the loser's CREATE waits for the winner and then fails; either way the role exists.
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cmms_app') THEN
-        CREATE ROLE cmms_app NOLOGIN;
+        BEGIN
+            CREATE ROLE cmms_app NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
     END IF;
     -- The user migrating (the tables' owner, who also logs in for the store) must be able to
     -- SET ROLE cmms_app. Superusers always can.
     IF NOT pg_has_role(current_user, 'cmms_app', 'MEMBER') THEN
-        EXECUTE format('GRANT cmms_app TO %I', current_user);
+        BEGIN
+            EXECUTE format('GRANT cmms_app TO %I', current_user);
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
     END IF;
 END
 $$;

@@ -85,12 +85,14 @@ async fn close(c: PgConnection) {
 }
 
 fn failed(e: MigrateError) -> StoreError {
-    match e {
-        MigrateError::Execute(e) => match map_sqlx(e) {
-            StoreError::Busy => StoreError::Busy,
-            other => StoreError::Migration(format!("a migration failed: {other}")),
-        },
-        other => StoreError::Migration(other.to_string()),
+    let (e, step) = match e {
+        MigrateError::Execute(e) => (e, String::new()),
+        MigrateError::ExecuteMigration(e, version) => (e, format!(" {version:04}")),
+        other => return StoreError::Migration(other.to_string()),
+    };
+    match map_sqlx(e) {
+        StoreError::Busy => StoreError::Busy,
+        other => StoreError::Migration(format!("migration{step} failed: {other}")),
     }
 }
 
