@@ -44,7 +44,9 @@ CREATE TABLE audit_heads (
 
 -- The append-only audit chain. entity_kind and action are open vocabularies (they grow with
 -- every aggregate core adds), so they carry no CHECK: the chain must never refuse an entry
--- because the schema lags behind core.
+-- because the schema lags behind core. before_doc and after_doc are json, not jsonb: the chain
+-- is verified by re-hashing them, so they must come back exactly as hashed (jsonb would turn
+-- -0.0 into 0.0, like SQLite's TEXT keeps them verbatim).
 CREATE TABLE audit_log (
     org_id       uuid        NOT NULL REFERENCES orgs (id) DEFERRABLE INITIALLY DEFERRED,
     seq          bigint      NOT NULL CHECK (seq >= 1),
@@ -53,8 +55,8 @@ CREATE TABLE audit_log (
     action       text        NOT NULL,
     entity_kind  text        NOT NULL,
     entity_id    uuid        NOT NULL,
-    before_doc   jsonb,
-    after_doc    jsonb,
+    before_doc   json,
+    after_doc    json,
     request_id   text,
     prev_hash    text        NOT NULL,
     hash         text        NOT NULL,

@@ -142,6 +142,14 @@ where
         .map_err(map_sqlx)
 }
 
+/// A document as JSON text, for the audit log's `json` columns (kept verbatim, see the
+/// migration).
+fn json_text(v: Option<&serde_json::Value>) -> Result<Option<String>, StoreError> {
+    v.map(serde_json::to_string)
+        .transpose()
+        .map_err(crate::error::map_json)
+}
+
 /// Numbers and links the audit drafts after the chain head; returns the last seq (0 if none).
 async fn append_audit(
     c: &mut PgConnection,
@@ -187,8 +195,8 @@ async fn append_audit(
         actions.push(d.action);
         kinds.push(d.entity.kind.as_str().to_owned());
         ids.push(d.entity.id);
-        befores.push(d.before);
-        afters.push(d.after);
+        befores.push(json_text(d.before.as_ref())?);
+        afters.push(json_text(d.after.as_ref())?);
         requests.push(d.request_id);
         prevs.push(std::mem::replace(&mut prev, hash.clone()));
         hashes.push(hash);
@@ -197,7 +205,8 @@ async fn append_audit(
         "INSERT INTO audit_log (org_id, seq, at, actor_id, action, entity_kind, entity_id, \
          before_doc, after_doc, request_id, prev_hash, hash) \
          SELECT $1, * FROM UNNEST($2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], \
-         $6::text[], $7::uuid[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[])",
+         $6::text[], $7::uuid[], $8::text[]::json[], $9::text[]::json[], $10::text[], $11::text[], \
+         $12::text[])",
     )
     .bind(org.0)
     .bind(seqs)

@@ -124,9 +124,9 @@ impl PgStore {
         let version = migrate::current(&owner).await?;
         migrate::check_not_newer(version)?;
         let role = options.app_role.clone();
-        let timeout = options
+        let timeout: Option<String> = options
             .statement_timeout
-            .map_or_else(|| "DEFAULT".to_string(), |t| t.as_millis().to_string());
+            .map(|t| t.as_millis().max(1).to_string());
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
@@ -138,7 +138,7 @@ impl PgStore {
                         .bind(role)
                         .execute(&mut *conn)
                         .await?;
-                    if timeout != "DEFAULT" {
+                    if let Some(timeout) = timeout {
                         sqlx::query("SELECT set_config('statement_timeout', $1, false)")
                             .bind(timeout)
                             .execute(&mut *conn)
@@ -147,7 +147,10 @@ impl PgStore {
                     Ok(())
                 })
             })
-            .connect_lazy_with(owner.clone().application_name("cmms"));
+            .connect_lazy_with(match owner.get_application_name() {
+                Some(_) => owner.clone(),
+                None => owner.clone().application_name("cmms"),
+            });
         let listener_pool = PgPoolOptions::new()
             .max_connections(1)
             .max_lifetime(None)

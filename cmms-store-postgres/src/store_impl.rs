@@ -45,10 +45,11 @@ impl OrgReads for PgStore {
     /// that runs as the tables' owner and returns ids only (see the migration).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>> {
         self.ready().await?;
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM cmms_org_ids() AS t(id)")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_sqlx)?;
+        let ids: Vec<uuid::Uuid> =
+            sqlx::query_scalar("SELECT id FROM cmms_org_ids() AS t(id) ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
         Ok(ids.into_iter().map(OrgId::from_uuid).collect())
     }
     async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>> {

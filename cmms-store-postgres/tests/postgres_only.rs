@@ -4,56 +4,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use cmms_core::domain::event::EventKind;
-use cmms_core::domain::org::NewOrg;
-use cmms_core::domain::site::NewSite;
 use cmms_core::domain::status::{TransitionInput, WorkOrderStatus as S};
 use cmms_core::domain::work_order::NewWorkOrder;
 use cmms_core::store::{AuditReads, OrgReads, Store, WorkOrderReads};
-use cmms_core::{Actor, Cmms, CmmsError, OrgId, SiteId, StoreError, WorkOrderId};
+use cmms_core::{Cmms, CmmsError, OrgId, StoreError};
+use cmms_store_postgres::PgStore;
 use cmms_store_postgres::testing::{TestServer, owner_connection};
-use cmms_store_postgres::{PgOptions, PgStore};
 use sqlx::{Connection, Executor, PgConnection, Row};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 
-async fn store(url: &str, max_connections: u32) -> Arc<PgStore> {
-    let options = PgOptions {
-        max_connections,
-        ..PgOptions::default()
-    };
-    Arc::new(PgStore::connect(url, options).await.unwrap())
-}
-
-/// A new organization with one site; returns its owner's actor and the site.
-async fn org(cmms: &Cmms, name: &str) -> (Actor, SiteId) {
-    let boot = cmms
-        .bootstrap_org(NewOrg {
-            name: name.into(),
-            owner_name: "Olivia Owner".into(),
-            owner_email: format!("owner@{}.test", name.to_lowercase()),
-            ..NewOrg::default()
-        })
-        .await
-        .unwrap();
-    let owner = cmms.actor(boot.org.id, boot.owner.id).await.unwrap();
-    let site = NewSite {
-        name: format!("{name} plant"),
-        code: "P1".into(),
-        ..NewSite::default()
-    };
-    let site = cmms.create_site(&owner, site).await.unwrap();
-    (owner, site.id)
-}
-
-async fn work_order(cmms: &Cmms, actor: &Actor, site: SiteId, title: &str) -> WorkOrderId {
-    let input = NewWorkOrder {
-        title: title.into(),
-        site_id: Some(site),
-        ..NewWorkOrder::default()
-    };
-    cmms.create_work_order(actor, input).await.unwrap().id
-}
+mod common;
+use common::{org, store, work_order};
 
 async fn count(c: &mut PgConnection, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(c).await.unwrap()
@@ -221,38 +183,6 @@ async fn migrations_go_down_and_up_again() {
         "WO-2026-00001".replace("2026", &chrono::Utc::now().format("%Y").to_string())
     );
     assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
-}
-
-/// A database that was never migrated: the store connects, refuses reads and commits with a
-/// migration error, and works once `migrate()` ran.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unmigrated_database_asks_for_migrate() {
-    let server = TestServer::get().await;
-    let name = format!("bare_{}", uuid::Uuid::now_v7().simple());
-    let mut c = owner_connection(server.url()).await;
-    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    c.close().await.unwrap();
-    let store = store(&server.database_url(&name), 2).await;
-    assert_eq!(store.schema_version().await.unwrap(), 0);
-    let cmms = Cmms::new(store.clone());
-    let err = cmms
-        .bootstrap_org(NewOrg {
-            name: "Early".into(),
-            owner_name: "E".into(),
-            owner_email: "e@early.test".into(),
-            ..NewOrg::default()
-        })
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("call migrate()"), "{err}");
-    assert!(matches!(
-        store.list_org_ids().await,
-        Err(StoreError::Migration(_))
-    ));
-    store.migrate().await.unwrap();
-    org(&cmms, "Late").await;
 }
 
 /// Reads `org`'s whole outbox through `store`.
