@@ -63,7 +63,7 @@ pub struct PgOptions {
     /// How long a call waits for a free connection before `StoreError::Busy` (default 5 s).
     pub acquire_timeout: Duration,
     /// Longest a statement may run before it is cancelled with `StoreError::Busy` (default
-    /// 30 s; `None` keeps the server's setting).
+    /// 30 s; zero disables it; `None` keeps the server's setting).
     pub statement_timeout: Option<Duration>,
     /// The role queries run as (default `cmms_app`, created by the migrations).
     pub app_role: String,
@@ -124,9 +124,11 @@ impl PgStore {
         let version = migrate::current(&owner).await?;
         migrate::check_not_newer(version)?;
         let role = options.app_role.clone();
-        let timeout: Option<String> = options
-            .statement_timeout
-            .map(|t| t.as_millis().max(1).to_string());
+        let timeout: Option<String> = options.statement_timeout.map(|t| match t.as_millis() {
+            // PostgreSQL reads 0 as "no timeout"; a positive sub-millisecond one is 1 ms.
+            0 if t.is_zero() => "0".to_string(),
+            ms => ms.max(1).to_string(),
+        });
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)

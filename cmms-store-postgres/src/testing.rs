@@ -95,6 +95,7 @@ impl TestServer {
                 .fetch_one(&mut c)
                 .await
                 .unwrap();
+        drop_stale_databases(&mut c).await;
         let url = self.database_url(TEMPLATE);
         // An existing template (an external server, an earlier run) is reused when it migrates
         // cleanly; one from other migration files is rebuilt.
@@ -115,6 +116,36 @@ impl TestServer {
         }
         c.execute("SELECT pg_advisory_unlock(72616)").await.unwrap();
         c.close().await.ok();
+    }
+}
+
+/// Test databases are never dropped by their tests (a failed test's database is worth a
+/// look). On a long-lived server (`CMMS_TEST_DATABASE_URL`) those older than an hour are dropped
+/// here; their names carry a UUID v7, whose timestamp says when they were made.
+async fn drop_stale_databases(c: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%'")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap_or_default();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for name in names {
+        let made = name
+            .strip_prefix("test_")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .and_then(|id| id.get_timestamp())
+            .map(|ts| {
+                let (secs, nanos) = ts.to_unix();
+                std::time::UNIX_EPOCH + Duration::new(secs, nanos)
+            });
+        if made.is_some_and(|made| made < hour_ago) {
+            // Still in use, or dropped by another process meanwhile: leave it.
+            let _ = c
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name}"
+                )))
+                .await;
+        }
     }
 }
 

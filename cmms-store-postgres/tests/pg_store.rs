@@ -19,7 +19,7 @@ use common::{org, store, store_with, work_order};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmigrated_database_asks_for_migrate() {
     let server = TestServer::get().await;
-    let name = format!("bare_{}", uuid::Uuid::now_v7().simple());
+    let name = format!("test_{}", uuid::Uuid::now_v7().simple());
     let mut c = owner_connection(server.url()).await;
     c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await
