@@ -1,0 +1,334 @@
+//! Applies one typed `Write` inside the commit transaction: generic INSERT / versioned UPDATE
+//! statements built from the column lists in `cols`, team and assignee lists, and deletes.
+
+use crate::cols::*;
+use crate::error::map_sqlx;
+use cmms_core::StoreError;
+use cmms_core::domain::audit::AuditDraft;
+use cmms_core::domain::event::EventDraft;
+use cmms_core::ids::*;
+use cmms_core::store::Write;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+/// Audit and event drafts collected while applying, numbered after every other write.
+#[derive(Debug, Default)]
+pub(crate) struct Drafts {
+    /// Audit drafts in order.
+    pub audit: Vec<AuditDraft>,
+    /// Event drafts in order.
+    pub events: Vec<EventDraft>,
+}
+
+/// The org every record of a write belongs to (`None` for deletes, which are scoped by the
+/// commit's org in their WHERE clause).
+fn owner(w: &Write) -> Option<OrgId> {
+    use Write::*;
+    Some(match w {
+        InsertOrg(o) | UpdateOrg(o) => o.id,
+        InsertSite(s) | UpdateSite(s) => s.org_id,
+        InsertLocation(l) | UpdateLocation(l) => l.org_id,
+        InsertTeam(t) | UpdateTeam(t) => t.org_id,
+        InsertUser(u) | UpdateUser(u) => u.org_id,
+        InsertGrant(g) => g.org_id,
+        InsertRole(r) | UpdateRole(r) => r.org_id,
+        InsertFailureCode(f) => f.org_id,
+        InsertAsset(a) | UpdateAsset(a) => a.org_id,
+        InsertWorkOrder(w) | UpdateWorkOrder(w) => w.org_id,
+        InsertTimeline(t) => t.org_id,
+        InsertComment(c) => c.org_id,
+        InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
+        InsertLabor(l) => l.org_id,
+        InsertRequest(r) | UpdateRequest(r) => r.org_id,
+        DeleteGrant(_) | DeleteWorkOrder { .. } | AppendAudit(_) | AppendEvent(_) => return None,
+    })
+}
+
+/// Applies one write of a commit for `org`.
+pub(crate) async fn apply(
+    c: &mut PgConnection,
+    org: OrgId,
+    w: Write,
+    drafts: &mut Drafts,
+) -> Result<(), StoreError> {
+    if owner(&w).is_some_and(|o| o != org) {
+        tracing::error!(%org, "refused a write whose record belongs to another organization");
+        return Err(StoreError::backend("cross-tenant write refused"));
+    }
+    use Write::*;
+    match w {
+        InsertOrg(o) => insert(c, "orgs", org_cols(&o)?).await,
+        UpdateOrg(o) => update(c, OrgId::ENTITY, "orgs", org_cols(&o)?).await,
+        InsertSite(s) => insert(c, "sites", site_cols(&s)).await,
+        UpdateSite(s) => update(c, SiteId::ENTITY, "sites", site_cols(&s)).await,
+        InsertLocation(l) => insert(c, "locations", location_cols(&l)).await,
+        UpdateLocation(l) => update(c, LocationId::ENTITY, "locations", location_cols(&l)).await,
+        InsertTeam(t) => {
+            insert(c, "teams", team_cols(&t)).await?;
+            members(c, &t).await
+        }
+        UpdateTeam(t) => {
+            update(c, TeamId::ENTITY, "teams", team_cols(&t)).await?;
+            members(c, &t).await
+        }
+        InsertUser(u) => insert(c, "users", user_cols(&u)).await,
+        UpdateUser(u) => update(c, UserId::ENTITY, "users", user_cols(&u)).await,
+        InsertGrant(g) => insert(c, "role_grants", grant_cols(&g)?).await,
+        DeleteGrant(id) => delete_grant(c, org, id).await,
+        InsertRole(r) => insert(c, "custom_roles", role_cols(&r)?).await,
+        UpdateRole(r) => update(c, RoleId::ENTITY, "custom_roles", role_cols(&r)?).await,
+        InsertFailureCode(f) => insert(c, "failure_codes", failure_code_cols(&f)).await,
+        InsertAsset(a) => insert(c, "assets", asset_cols(&a)?).await,
+        UpdateAsset(a) => update(c, AssetId::ENTITY, "assets", asset_cols(&a)?).await,
+        InsertWorkOrder(wo) => {
+            insert(c, "work_orders", work_order_cols(&wo)?).await?;
+            assignees(c, &wo).await
+        }
+        UpdateWorkOrder(wo) => {
+            let cols = work_order_cols(&wo)?;
+            update(c, WorkOrderId::ENTITY, "work_orders", cols).await?;
+            assignees(c, &wo).await
+        }
+        DeleteWorkOrder { id, version } => delete_work_order(c, org, id, version).await,
+        InsertTimeline(t) => insert(c, "work_order_timeline", timeline_cols(&t)).await,
+        InsertComment(cm) => insert(c, "work_order_comments", comment_cols(&cm)).await,
+        InsertChecklistItem(i) => insert(c, "checklist_items", checklist_cols(&i)).await,
+        UpdateChecklistItem(i) => {
+            let cols = checklist_cols(&i);
+            update(c, ChecklistItemId::ENTITY, "checklist_items", cols).await
+        }
+        InsertLabor(l) => insert(c, "labor_entries", labor_cols(&l)).await,
+        InsertRequest(r) => insert(c, "requests", request_cols(&r)?).await,
+        UpdateRequest(r) => update(c, RequestId::ENTITY, "requests", request_cols(&r)?).await,
+        AppendAudit(d) => {
+            drafts.audit.push(d);
+            Ok(())
+        }
+        AppendEvent(d) => {
+            drafts.events.push(d);
+            Ok(())
+        }
+    }
+}
+
+/// `INSERT INTO table (cols...) VALUES ($1, ...)`; the SQL holds only fixed column names.
+async fn insert(c: &mut PgConnection, table: &'static str, cols: Cols) -> Result<(), StoreError> {
+    let mut q = QueryBuilder::<Postgres>::new("INSERT INTO ");
+    q.push(table).push(" (");
+    for (i, (name, _)) in cols.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push(*name);
+    }
+    q.push(") VALUES (");
+    for (i, (_, v)) in cols.into_iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        v.bind(&mut q);
+    }
+    q.push(")");
+    q.build().execute(c).await.map_err(map_sqlx)?;
+    Ok(())
+}
+
+/// A versioned update: every column but the key, where the stored version is `version - 1`.
+/// Tables without `org_id` (orgs) are keyed by id alone.
+async fn update(
+    c: &mut PgConnection,
+    entity: &'static str,
+    table: &'static str,
+    cols: Cols,
+) -> Result<(), StoreError> {
+    let value = |name: &str| {
+        cols.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let org = value("org_id");
+    let (Some(Value::Uuid(Some(id))), Some(Value::Int(Some(version)))) =
+        (value("id"), value("version"))
+    else {
+        return Err(StoreError::backend("update without id or version column"));
+    };
+    let mut q = QueryBuilder::<Postgres>::new("UPDATE ");
+    q.push(table).push(" SET ");
+    let mut first = true;
+    for (name, v) in cols {
+        if name == "org_id" || name == "id" {
+            continue;
+        }
+        if !first {
+            q.push(", ");
+        }
+        first = false;
+        q.push(name).push(" = ");
+        v.bind(&mut q);
+    }
+    q.push(" WHERE id = ").push_bind(id);
+    if let Some(org) = org.clone() {
+        q.push(" AND org_id = ");
+        org.bind(&mut q);
+    }
+    q.push(" AND version = ").push_bind(version - 1);
+    let changed = q
+        .build()
+        .execute(&mut *c)
+        .await
+        .map_err(map_sqlx)?
+        .rows_affected();
+    if changed == 1 {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Postgres>::new("SELECT version FROM ");
+    q.push(table).push(" WHERE id = ").push_bind(id);
+    if let Some(org) = org {
+        q.push(" AND org_id = ");
+        org.bind(&mut q);
+    }
+    let current: Option<i64> = q
+        .build_query_scalar()
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(map_sqlx)?;
+    version_miss(current, entity, id, version - 1)
+}
+
+/// Explains why a versioned write matched no row: gone (`NotFound`) or changed (`Conflict`).
+fn version_miss(
+    current: Option<i64>,
+    entity: &'static str,
+    id: Uuid,
+    expected: i64,
+) -> Result<(), StoreError> {
+    match current {
+        None => Err(StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }),
+        Some(v) => Err(StoreError::Conflict {
+            message: format!(
+                "{entity} {id} changed since it was read (expected version {expected}, found {v})"
+            ),
+            current_version: Some(v),
+        }),
+    }
+}
+
+/// Replaces a list of user ids hanging off a parent row (`team_members`, `work_order_assignees`),
+/// keeping their order in `position`, in two statements.
+async fn replace_list(
+    c: &mut PgConnection,
+    delete: &'static str,
+    insert: &'static str,
+    org: OrgId,
+    parent: Uuid,
+    users: &[UserId],
+) -> Result<(), StoreError> {
+    sqlx::query(delete)
+        .bind(org.0)
+        .bind(parent)
+        .execute(&mut *c)
+        .await
+        .map_err(map_sqlx)?;
+    if users.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = users.iter().map(|u| u.0).collect();
+    sqlx::query(insert)
+        .bind(org.0)
+        .bind(parent)
+        .bind(ids)
+        .execute(&mut *c)
+        .await
+        .map_err(map_sqlx)?;
+    Ok(())
+}
+
+async fn members(
+    c: &mut PgConnection,
+    t: &cmms_core::domain::team::Team,
+) -> Result<(), StoreError> {
+    replace_list(
+        c,
+        "DELETE FROM team_members WHERE org_id = $1 AND team_id = $2",
+        "INSERT INTO team_members (org_id, team_id, user_id, position) \
+         SELECT $1, $2, u.id, u.n - 1 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
+        t.org_id,
+        t.id.0,
+        &t.members,
+    )
+    .await
+}
+
+async fn assignees(
+    c: &mut PgConnection,
+    wo: &cmms_core::domain::work_order::WorkOrder,
+) -> Result<(), StoreError> {
+    replace_list(
+        c,
+        "DELETE FROM work_order_assignees WHERE org_id = $1 AND work_order_id = $2",
+        "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position) \
+         SELECT $1, $2, u.id, u.n - 1 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
+        wo.org_id,
+        wo.id.0,
+        &wo.assignees,
+    )
+    .await
+}
+
+async fn delete_grant(c: &mut PgConnection, org: OrgId, id: GrantId) -> Result<(), StoreError> {
+    let n = sqlx::query("DELETE FROM role_grants WHERE org_id = $1 AND id = $2")
+        .bind(org.0)
+        .bind(id.0)
+        .execute(c)
+        .await
+        .map_err(map_sqlx)?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            entity: GrantId::ENTITY,
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Deletes a work order and everything hanging off it, if its version is still `version`.
+async fn delete_work_order(
+    c: &mut PgConnection,
+    org: OrgId,
+    id: WorkOrderId,
+    version: i64,
+) -> Result<(), StoreError> {
+    // FOR UPDATE: a concurrent update of the row must either finish first (and be seen here
+    // as a new version) or wait for this delete.
+    let current: Option<i64> = sqlx::query_scalar(
+        "SELECT version FROM work_orders WHERE org_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(org.0)
+    .bind(id.0)
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(map_sqlx)?;
+    if current != Some(version) {
+        return version_miss(current, WorkOrderId::ENTITY, id.0, version);
+    }
+    for sql in [
+        "DELETE FROM work_order_assignees WHERE org_id = $1 AND work_order_id = $2",
+        "DELETE FROM work_order_timeline WHERE org_id = $1 AND work_order_id = $2",
+        "DELETE FROM work_order_comments WHERE org_id = $1 AND work_order_id = $2",
+        "DELETE FROM checklist_items WHERE org_id = $1 AND work_order_id = $2",
+        "DELETE FROM labor_entries WHERE org_id = $1 AND work_order_id = $2",
+        "DELETE FROM work_orders WHERE org_id = $1 AND id = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(org.0)
+            .bind(id.0)
+            .execute(&mut *c)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    Ok(())
+}

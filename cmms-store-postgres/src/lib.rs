@@ -1,0 +1,233 @@
+//! # cmms-store-postgres
+//!
+//! The PostgreSQL backend of cmms (DESIGN §4): a [`PgStore`] implements [`cmms_core::Store`]
+//! with sqlx runtime queries (no compile-time database needed), embedded migrations, row-level
+//! security on every tenant table, and LISTEN/NOTIFY so that every store on one database —
+//! several server replicas — delivers every committed event to its subscribers.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cmms_core::StoreError> {
+//! use cmms_store_postgres::PgStore;
+//! let store = PgStore::connect_default("postgres://cmms@localhost/cmms").await?;
+//! store.migrate().await?; // the library never migrates on its own
+//! let cmms = cmms_core::Cmms::new(std::sync::Arc::new(store));
+//! # let _ = cmms; Ok(()) }
+//! ```
+//!
+//! ## Roles and row-level security
+//!
+//! Connect as the user that owns (or will own) the tables. [`PgStore::migrate`] runs as that
+//! user; it creates the role `cmms_app` (no login) if missing, grants it the table privileges
+//! and lets the connecting user `SET ROLE` to it. Every pooled connection switches to that role
+//! right after connecting, so the store's queries run as a role that owns nothing and is no
+//! superuser: the `FORCE`d policies apply, and every transaction first sets `cmms.org_id`, so a
+//! query that forgot its tenant filter still sees only that org's rows.
+
+#![warn(missing_docs)]
+
+mod apply;
+mod cols;
+mod commit;
+mod error;
+mod events;
+mod list;
+pub mod migrate;
+mod reads;
+mod rows;
+mod rows_work;
+mod sql;
+mod store_impl;
+#[cfg(feature = "test-server")]
+pub mod testing;
+
+use cmms_core::StoreError;
+use cmms_core::domain::event::CommittedBatch;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+pub use migrate::LATEST as LATEST_SCHEMA_VERSION;
+
+/// Capacity of the committed-batch broadcast channel; slower subscribers see `Lagged` and
+/// resume from `events_since`.
+const BROADCAST_CAPACITY: usize = 1024;
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Most pooled connections (default 10). The event listener uses one more of its own.
+    pub max_connections: u32,
+    /// How long a call waits for a free connection before `StoreError::Busy` (default 5 s).
+    pub acquire_timeout: Duration,
+    /// Longest a statement may run before it is cancelled with `StoreError::Busy` (default
+    /// 30 s; zero disables it; `None` keeps the server's setting).
+    pub statement_timeout: Option<Duration>,
+    /// The role queries run as (default `cmms_app`, created by the migrations).
+    pub app_role: String,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
+            app_role: "cmms_app".into(),
+        }
+    }
+}
+
+/// A cmms store on PostgreSQL. Cheap to share behind an `Arc`; dropping it stops its event
+/// tasks and closes its connections.
+pub struct PgStore {
+    /// Connections running as the app role.
+    pool: PgPool,
+    /// How to connect as the connecting (owner) user: migrations and schema checks.
+    owner: PgConnectOptions,
+    /// The schema version last seen.
+    version: Arc<AtomicU32>,
+    /// The event listener's own pool (one connection).
+    listener_pool: PgPool,
+    /// Kept only to hand out receivers: the dispatcher task is the one that sends.
+    events: broadcast::Sender<Arc<CommittedBatch>>,
+    /// This store's committed batches, to the dispatcher (dropping it stops the event tasks).
+    local: mpsc::UnboundedSender<Arc<CommittedBatch>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("schema_version", &self.version.load(Ordering::Acquire))
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid_url(e: sqlx::Error) -> StoreError {
+    StoreError::backend(format!("invalid database URL: {e}"))
+}
+
+impl PgStore {
+    /// Connects with default options (see [`PgOptions`]).
+    pub async fn connect_default(url: &str) -> Result<Self, StoreError> {
+        Self::connect(url, PgOptions::default()).await
+    }
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`): checks
+    /// the schema version (a database written by a newer library is refused), opens the event
+    /// listener and starts the event tasks. Pooled connections open on first use. Must be
+    /// called inside a tokio runtime.
+    pub async fn connect(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        let owner = PgConnectOptions::from_str(url).map_err(invalid_url)?;
+        let version = migrate::current(&owner).await?;
+        migrate::check_not_newer(version)?;
+        let role = options.app_role.clone();
+        let timeout: Option<String> = options.statement_timeout.map(|t| match t.as_millis() {
+            // PostgreSQL reads 0 as "no timeout"; a positive sub-millisecond one is 1 ms.
+            0 if t.is_zero() => "0".to_string(),
+            ms => ms.max(1).to_string(),
+        });
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _meta| {
+                let (role, timeout) = (role.clone(), timeout.clone());
+                Box::pin(async move {
+                    // = SET ROLE <role>; the value is bound, never spliced into SQL.
+                    sqlx::query("SELECT set_config('role', $1, false)")
+                        .bind(role)
+                        .execute(&mut *conn)
+                        .await?;
+                    if let Some(timeout) = timeout {
+                        sqlx::query("SELECT set_config('statement_timeout', $1, false)")
+                            .bind(timeout)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(match owner.get_application_name() {
+                Some(_) => owner.clone(),
+                None => owner.clone().application_name("cmms"),
+            });
+        let listener_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(owner.clone().application_name("cmms-listener"));
+        let listener = events::connect_listener(&listener_pool).await?;
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let local = events::start(
+            pool.clone(),
+            listener_pool.clone(),
+            listener,
+            events.clone(),
+        );
+        Ok(Self {
+            pool,
+            listener_pool,
+            owner,
+            version: Arc::new(AtomicU32::new(version)),
+            events,
+            local,
+        })
+    }
+
+    /// Closes every connection (the pool's and the event listener's) and waits until they are
+    /// closed. Calls made afterwards fail; subscribers stop receiving events.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.listener_pool.close().await;
+    }
+
+    /// Applies every pending migration as the connecting user; returns the new version.
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
+        let result = migrate::up(&self.owner).await;
+        self.refresh_version().await?;
+        result
+    }
+
+    /// Reverts migrations, newest first, down to schema version `target` (0 empties the
+    /// database); returns the new version.
+    pub async fn migrate_down_to(&self, target: u32) -> Result<u32, StoreError> {
+        let result = migrate::down_to(&self.owner, target).await;
+        self.refresh_version().await?;
+        result
+    }
+
+    async fn refresh_version(&self) -> Result<u32, StoreError> {
+        let v = migrate::current(&self.owner).await?;
+        self.version.store(v, Ordering::Release);
+        Ok(v)
+    }
+
+    /// `Ok` when the schema is the one this library needs; reads and commits refuse otherwise.
+    /// While it is not, every call re-reads the version (another replica may have migrated).
+    async fn ready(&self) -> Result<(), StoreError> {
+        if self.version.load(Ordering::Acquire) == migrate::LATEST {
+            return Ok(());
+        }
+        let v = self.refresh_version().await?;
+        migrate::check_not_newer(v)?;
+        if v == migrate::LATEST {
+            return Ok(());
+        }
+        Err(StoreError::Migration(format!(
+            "database is at schema version {v}, this library needs {}: call migrate()",
+            migrate::LATEST
+        )))
+    }
+
+    /// Starts a read-only transaction whose tenant setting is `org`, once the schema is ready.
+    async fn begin_read(
+        &self,
+        org: cmms_core::OrgId,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        self.ready().await?;
+        commit::begin(&self.pool, org, true).await
+    }
+}

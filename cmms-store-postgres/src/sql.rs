@@ -1,0 +1,200 @@
+//! The SQL builder for list queries: fixed fragments and bound values pushed together (sqlx's
+//! `QueryBuilder`), keyset conditions, LIKE escaping and visibility clauses. Only fixed
+//! fragments become SQL text; every input value is a bound parameter.
+
+use crate::error::map_sqlx;
+use crate::rows::RowResult;
+use chrono::{DateTime, Utc};
+use cmms_core::StoreError;
+use cmms_core::rbac::{ScopeCondition, Visibility};
+use cmms_core::store::{Direction, KeyValue, SortKey};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+/// Result of a read.
+pub(crate) type R<T> = Result<T, StoreError>;
+
+/// A list query under construction.
+pub(crate) struct Sql(QueryBuilder<Postgres>);
+
+/// ASCII upper- and lower-case letters, for `translate`: SQLite's LIKE folds ASCII case only,
+/// and so does this store's text search, whatever the database's locale.
+const UPPER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
+const LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
+
+impl Sql {
+    pub(crate) fn new(text: &'static str) -> Self {
+        Self(QueryBuilder::new(text))
+    }
+
+    /// Appends a fixed SQL fragment.
+    pub(crate) fn push(&mut self, fragment: &'static str) -> &mut Self {
+        self.0.push(fragment);
+        self
+    }
+
+    /// Appends a placeholder and binds `v` to it.
+    pub(crate) fn arg<T>(&mut self, v: T) -> &mut Self
+    where
+        T: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + 'static,
+    {
+        self.0.push_bind(v);
+        self
+    }
+
+    /// `AND (col1 LIKE %text% OR col2 LIKE ...)` with ASCII case folded on both sides and LIKE's
+    /// wildcards in `text` escaped.
+    pub(crate) fn text_search(&mut self, cols: &[&'static str], text: &str) -> &mut Self {
+        let pattern = format!("%{}%", escape_like(&text.to_ascii_lowercase()));
+        self.push(" AND (");
+        for (i, col) in cols.iter().enumerate() {
+            if i > 0 {
+                self.push(" OR ");
+            }
+            self.push("translate(").push(col).push(", ");
+            self.push(UPPER).push(", ").push(LOWER).push(") LIKE ");
+            self.arg(pattern.clone()).push(" ESCAPE '\\'");
+        }
+        self.push(")")
+    }
+
+    /// Keyset condition for a non-null key: strictly after (value, id) in `dir` order.
+    pub(crate) fn after<T>(
+        &mut self,
+        col: &'static str,
+        id_col: &'static str,
+        dir: Direction,
+        v: T,
+        id: Uuid,
+    ) -> &mut Self
+    where
+        T: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + Clone + 'static,
+    {
+        let op = op(dir);
+        self.push(" AND (").push(col).push(op).arg(v.clone());
+        self.push(" OR (")
+            .push(col)
+            .push(" = ")
+            .arg(v)
+            .push(" AND ");
+        self.push(id_col).push(op).arg(id).push("))")
+    }
+
+    /// Runs the query on `c` and maps every row with `f`.
+    pub(crate) async fn run<T>(
+        &mut self,
+        c: &mut PgConnection,
+        f: fn(&PgRow) -> RowResult<T>,
+    ) -> R<Vec<T>> {
+        let rows = self.0.build().fetch_all(c).await.map_err(map_sqlx)?;
+        rows.iter()
+            .map(f)
+            .collect::<Result<_, _>>()
+            .map_err(map_sqlx)
+    }
+}
+
+pub(crate) fn op(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Asc => " > ",
+        Direction::Desc => " < ",
+    }
+}
+
+pub(crate) fn word(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Asc => " ASC",
+        Direction::Desc => " DESC",
+    }
+}
+
+/// Escapes `\`, `%` and `_` for `LIKE ... ESCAPE '\'`.
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Typed ids as a uuid[] bind value.
+pub(crate) fn ids<T: Into<Uuid> + Copy>(ids: &[T]) -> Vec<Uuid> {
+    ids.iter().map(|i| (*i).into()).collect()
+}
+
+/// Wire names as a text[] bind value.
+pub(crate) fn texts<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values.into_iter().map(str::to_owned).collect()
+}
+
+pub(crate) fn bad_cursor() -> StoreError {
+    StoreError::backend("the cursor's key does not fit this list's sort")
+}
+
+pub(crate) fn int_key(key: &SortKey) -> R<Option<i64>> {
+    match &key.value {
+        Some(KeyValue::Int(v)) => Ok(Some(*v)),
+        None => Ok(None),
+        Some(KeyValue::Text(_)) => Err(bad_cursor()),
+    }
+}
+
+/// A cursor's integer key as the timestamp it encodes (microseconds since the epoch).
+pub(crate) fn time_key(v: i64) -> R<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(v).ok_or_else(bad_cursor)
+}
+
+pub(crate) fn text_key(key: &SortKey) -> R<String> {
+    match &key.value {
+        Some(KeyValue::Text(v)) => Ok(v.clone()),
+        _ => Err(bad_cursor()),
+    }
+}
+
+/// ` AND (clause OR clause ...)` for a visibility; `site_col` and `cond` render one clause.
+pub(crate) fn visibility(
+    q: &mut Sql,
+    vis: &Visibility,
+    site_col: &'static str,
+    cond: impl Fn(&mut Sql, &ScopeCondition),
+) {
+    if vis.is_all() {
+        return;
+    }
+    q.push(" AND (");
+    for (i, clause) in vis.clauses.iter().enumerate() {
+        if i > 0 {
+            q.push(" OR ");
+        }
+        q.push("(");
+        match &clause.sites {
+            Some(sites) if sites.is_empty() => {
+                q.push("FALSE AND ");
+            }
+            Some(sites) => {
+                q.push(site_col)
+                    .push(" = ANY(")
+                    .arg(ids(sites))
+                    .push(") AND ");
+            }
+            None => {}
+        }
+        cond(q, &clause.condition);
+        q.push(")");
+    }
+    q.push(")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

@@ -1,0 +1,365 @@
+//! What only a server database gives, tested against a real server: row-level security under
+//! the app role, migrations down and up again on a populated database, events across two
+//! stores while the listener connection is cut, and many concurrent transitions of one row.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use cmms_core::domain::event::EventKind;
+use cmms_core::domain::status::{TransitionInput, WorkOrderStatus as S};
+use cmms_core::domain::work_order::NewWorkOrder;
+use cmms_core::store::{AuditReads, OrgReads, Store, WorkOrderReads};
+use cmms_core::{Cmms, CmmsError, OrgId, StoreError};
+use cmms_store_postgres::PgStore;
+use cmms_store_postgres::testing::{TestServer, owner_connection};
+use sqlx::{Connection, Executor, PgConnection, Row};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+mod common;
+use common::{org, store, work_order};
+
+async fn count(c: &mut PgConnection, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(c).await.unwrap()
+}
+
+/// (a) As cmms_app, a query without any tenant filter sees only the org named by the
+/// transaction's setting, nothing without one, and cannot write another org's rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_level_security_confines_the_app_role_to_one_org() {
+    let url = TestServer::fresh_database().await;
+    let store = store(&url, 3).await;
+    let cmms = Cmms::new(store.clone());
+    let (a, a_site) = org(&cmms, "Alpha").await;
+    let (b, b_site) = org(&cmms, "Beta").await;
+    for i in 0..3 {
+        work_order(&cmms, &a, a_site, &format!("A{i}")).await;
+    }
+    let b_wo = work_order(&cmms, &b, b_site, "B0").await;
+    work_order(&cmms, &b, b_site, "B1").await;
+
+    let mut c = owner_connection(&url).await;
+    c.execute("SET ROLE cmms_app").await.unwrap();
+    let who = sqlx::query(
+        "SELECT current_user AS name, r.rolsuper, r.rolbypassrls, \
+         (SELECT tableowner FROM pg_tables WHERE tablename = 'work_orders') AS owner \
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(who.get::<String, _>("name"), "cmms_app");
+    assert!(!who.get::<bool, _>("rolsuper") && !who.get::<bool, _>("rolbypassrls"));
+    assert_ne!(
+        who.get::<String, _>("owner"),
+        "cmms_app",
+        "the app role owns no table"
+    );
+
+    // Never set in this session: NULL, nothing visible.
+    assert_eq!(count(&mut c, "SELECT count(*) FROM work_orders").await, 0);
+    assert!(
+        sqlx::query("SELECT * FROM work_orders")
+            .fetch_all(&mut c)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut tx = c.begin().await.unwrap();
+    sqlx::query("SELECT set_config('cmms.org_id', $1, true)")
+        .bind(a.org().to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(count(&mut tx, "SELECT count(*) FROM work_orders").await, 3);
+    let orgs: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT DISTINCT org_id FROM work_orders")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(orgs, vec![a.org().0]);
+    assert_eq!(count(&mut tx, "SELECT count(*) FROM orgs").await, 1);
+    assert_eq!(
+        count(
+            &mut tx,
+            "SELECT count(*) FROM audit_log WHERE org_id <> (SELECT id FROM orgs)"
+        )
+        .await,
+        0
+    );
+    // Another org's row cannot be changed either: it is not there.
+    let changed = sqlx::query("UPDATE work_orders SET title = 'hijacked' WHERE id = $1")
+        .bind(b_wo.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(changed, 0);
+    // A row carrying org B's id is refused.
+    let err = sqlx::query(
+        "INSERT INTO work_orders (org_id, id, number, title, wo_type, priority, priority_rank, \
+         status, site_id, attachments, created_at, updated_at, version) \
+         VALUES ($1, $2, 'WO-X', 'Smuggled', 'corrective', 'low', 1, 'open', $3, '[]', now(), \
+         now(), 1)",
+    )
+    .bind(b.org().0)
+    .bind(uuid::Uuid::now_v7())
+    .bind(b_site.0)
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    let db = err.as_database_error().expect("a database error");
+    assert_eq!(db.code().as_deref(), Some("42501"), "{db}");
+    assert!(db.message().contains("row-level security"), "{db}");
+    tx.rollback().await.unwrap();
+
+    // After a transaction-local setting ends the session value is '' (not NULL): still nothing.
+    let setting: Option<String> = sqlx::query_scalar("SELECT current_setting('cmms.org_id', true)")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(setting.as_deref(), Some(""));
+    assert_eq!(count(&mut c, "SELECT count(*) FROM work_orders").await, 0);
+    // The cross-tenant id list goes through the SECURITY DEFINER function only.
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT * FROM cmms_org_ids()")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    c.close().await.unwrap();
+
+    let mut listed = store.list_org_ids().await.unwrap();
+    listed.sort();
+    let mut expected = vec![a.org(), b.org()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    // Through the store, B's work order does not exist for A.
+    assert!(store.get_work_order(a.org(), b_wo).await.unwrap().is_none());
+    assert!(store.get_work_order(b.org(), b_wo).await.unwrap().is_some());
+}
+
+/// (b) up -> down -> up on a populated database; the store refuses work while the schema is
+/// missing and works again after; both stores report the same version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_go_down_and_up_again() {
+    let url = TestServer::fresh_database().await;
+    let store = store(&url, 3).await;
+    let cmms = Cmms::new(store.clone());
+    let (owner, site) = org(&cmms, "Gamma").await;
+    work_order(&cmms, &owner, site, "Before").await;
+    let latest = cmms_store_sqlite::LATEST_SCHEMA_VERSION;
+    assert_eq!(store.schema_version().await.unwrap(), latest);
+    assert_eq!(cmms_store_postgres::LATEST_SCHEMA_VERSION, latest);
+
+    assert_eq!(store.migrate_down_to(0).await.unwrap(), 0);
+    assert_eq!(store.schema_version().await.unwrap(), 0);
+    match store.get_org(owner.org()).await {
+        Err(StoreError::Migration(m)) => assert!(m.contains("call migrate()"), "{m}"),
+        other => panic!("expected a migration error, got {other:?}"),
+    }
+    let mut c = owner_connection(&url).await;
+    let left: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the down migration drops every table");
+    c.close().await.unwrap();
+
+    assert_eq!(store.migrate().await.unwrap(), latest);
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        latest,
+        "migrating is idempotent"
+    );
+    assert_eq!(store.schema_version().await.unwrap(), latest);
+    assert!(
+        store.get_org(owner.org()).await.unwrap().is_none(),
+        "data went with the schema"
+    );
+    let (owner, site) = org(&cmms, "Delta").await;
+    let id = work_order(&cmms, &owner, site, "After").await;
+    assert_eq!(
+        cmms.get_work_order(&owner, id).await.unwrap().number,
+        "WO-2026-00001".replace("2026", &chrono::Utc::now().format("%Y").to_string())
+    );
+    assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
+}
+
+/// Reads `org`'s whole outbox through `store`.
+async fn all_seqs(store: &PgStore, org: OrgId) -> Vec<i64> {
+    let events = store.events_since(org, 0, 10_000).await.unwrap();
+    events.iter().map(|e| e.seq).collect()
+}
+
+/// (c) Two stores on one database: a commit through one reaches a subscriber of the other,
+/// and nothing is lost or repeated while the subscriber's listener connection is cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_cross_stores_and_survive_a_lost_listener() {
+    let server = TestServer::get().await;
+    let url = TestServer::fresh_database().await;
+    let db_name = url.rsplit('/').next().unwrap().to_string();
+    // One connection: the publisher keeps committing through it while the database refuses
+    // new connections (to keep the subscriber's listener out).
+    let publisher = store(&url, 1).await;
+    let subscriber = store(&url, 3).await;
+    let mut raw = subscriber.subscribe();
+    let cmms1 = Cmms::new(publisher.clone());
+    let cmms2 = Cmms::new(subscriber.clone());
+    let (owner, site) = org(&cmms1, "Epsilon").await;
+    let org_id = owner.org();
+    let reader = cmms2.actor(org_id, owner.user_id().unwrap()).await.unwrap();
+    let mut sub = cmms2.subscribe(&reader, 0).unwrap();
+    let first = work_order(&cmms1, &owner, site, "Seen across stores").await;
+    let mut got: Vec<i64> = Vec::new();
+    let wait = |n| Duration::from_secs(n);
+    loop {
+        let e = tokio::time::timeout(wait(10), sub.next())
+            .await
+            .expect("the other store's commit arrives")
+            .unwrap();
+        got.push(e.seq);
+        if e.draft.kind == EventKind::WorkOrderCreated && e.draft.entity.id == first.0 {
+            break;
+        }
+    }
+
+    // Cut the subscriber's listener (the newest `cmms-listener` session: the subscriber's
+    // store connected second) and keep it out while the publisher commits.
+    let mut admin = owner_connection(server.url()).await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {db_name} ALLOW_CONNECTIONS false"
+        )))
+        .await
+        .unwrap();
+    let killed: Option<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend((SELECT pid FROM pg_stat_activity WHERE datname = $1 \
+         AND application_name = 'cmms-listener' ORDER BY backend_start DESC LIMIT 1))",
+    )
+    .bind(&db_name)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        killed,
+        Some(true),
+        "the listener connection was found and terminated"
+    );
+    for i in 0..5 {
+        work_order(
+            &cmms1,
+            &owner,
+            site,
+            &format!("While the listener is down {i}"),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {db_name} ALLOW_CONNECTIONS true"
+        )))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+
+    // No commit after the outage: only the listener's catch-up can bring these events.
+    let expected = all_seqs(&publisher, org_id).await;
+    let last = *expected.last().unwrap();
+    while got.last() != Some(&last) {
+        let e = tokio::time::timeout(wait(20), sub.next())
+            .await
+            .expect("the subscriber catches up after the listener reconnects")
+            .unwrap();
+        got.push(e.seq);
+    }
+    assert_eq!(got, expected, "every event, in order, none twice");
+
+    // The store's own broadcast (not only core's subscription, which also reads back gaps) is
+    // gap-free and duplicate-free per org.
+    let mut broadcast: Vec<i64> = Vec::new();
+    while broadcast.last() != Some(&last) {
+        let batch = tokio::time::timeout(wait(20), raw.recv())
+            .await
+            .expect("the broadcast reaches the last event")
+            .unwrap();
+        if batch.org_id == org_id {
+            broadcast.extend(batch.events.iter().map(|e| e.seq));
+        }
+    }
+    assert_eq!(
+        broadcast, expected,
+        "the raw broadcast has every event once, in order"
+    );
+    assert!(raw.try_recv().is_err(), "and nothing after it");
+}
+
+/// (d) 32 concurrent transitions from the same version: one wins, the rest are refused, and
+/// the timeline, events and audit chain show exactly one change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_concurrent_transitions_one_winner() {
+    let url = TestServer::fresh_database().await;
+    let store = store(&url, 10).await;
+    let cmms = Cmms::new(store.clone());
+    let (owner, site) = org(&cmms, "Zeta").await;
+    let input = NewWorkOrder {
+        title: "Contended".into(),
+        site_id: Some(site),
+        assignees: vec![owner.user_id().unwrap()],
+        ..NewWorkOrder::default()
+    };
+    let wo = cmms.create_work_order(&owner, input).await.unwrap();
+    assert_eq!(wo.status, S::Assigned);
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (cmms, owner) = (cmms.clone(), owner.clone());
+        let input = TransitionInput {
+            expected_version: Some(wo.version),
+            ..TransitionInput::default()
+        };
+        tasks.push(tokio::spawn(async move {
+            cmms.transition_work_order(&owner, wo.id, S::InProgress, input)
+                .await
+        }));
+    }
+    let (mut won, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(w) => {
+                won += 1;
+                assert_eq!(w.version, wo.version + 1);
+            }
+            Err(CmmsError::Conflict { .. } | CmmsError::InvalidTransition { .. }) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((won, refused), (1, 31));
+    let stored = cmms.get_work_order(&owner, wo.id).await.unwrap();
+    assert_eq!(
+        (stored.status, stored.version),
+        (S::InProgress, wo.version + 1)
+    );
+    let timeline = store.timeline(owner.org(), wo.id).await.unwrap();
+    let to: Vec<S> = timeline.iter().map(|t| t.to_status).collect();
+    assert_eq!(
+        to,
+        vec![S::Assigned, S::InProgress],
+        "no lost or doubled entry"
+    );
+    let events = store.events_since(owner.org(), 0, 10_000).await.unwrap();
+    let changes = events
+        .iter()
+        .filter(|e| {
+            e.draft.kind == EventKind::WorkOrderStatusChanged && e.draft.entity.id == wo.id.0
+        })
+        .count();
+    assert_eq!(changes, 1);
+    let seqs: BTreeSet<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs.len(), events.len());
+    assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
+    let (head, _) = store.audit_head(owner.org()).await.unwrap();
+    assert_eq!(
+        head as usize,
+        cmms.audit_entries(&owner, 0, 1000).await.unwrap().len()
+    );
+}
