@@ -44,8 +44,8 @@ pub(crate) fn json_object(
     match value {
         serde_json::Value::Null => serde_json::Value::Object(Default::default()),
         v @ serde_json::Value::Object(_) => {
-            if depth_exceeds(&v, MAX_JSON_DEPTH) {
-                p.add(field, format!("must be nested at most {MAX_JSON_DEPTH} levels deep"));
+            if let Some(problem) = json_problem(&v) {
+                p.add(field, problem);
             } else if v.to_string().len() > 64 * 1024 {
                 p.add(field, "must be at most 64 KiB of JSON");
             }
@@ -62,21 +62,30 @@ pub(crate) fn json_object(
 /// no depth limit of their own, and deep recursion would exhaust the stack).
 pub(crate) const MAX_JSON_DEPTH: usize = 32;
 
-/// Whether `v` nests deeper than `max`, without recursing past `max`.
-fn depth_exceeds(v: &serde_json::Value, max: usize) -> bool {
+/// What is wrong with a JSON document that parsing would not catch: nesting deeper than
+/// `MAX_JSON_DEPTH` (checked without recursing), or a NUL character, which PostgreSQL cannot
+/// store in text or jsonb.
+fn json_problem(v: &serde_json::Value) -> Option<String> {
     let mut stack = vec![(v, 1usize)];
     while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
-            serde_json::Value::Object(m) => Box::new(m.values()),
-            serde_json::Value::Array(a) => Box::new(a.iter()),
-            _ => continue,
-        };
-        if depth > max {
-            return true;
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.keys().any(|k| k.contains('\0')) {
+                    return Some("must not contain NUL characters".into());
+                }
+                stack.extend(m.values().map(|c| (c, depth + 1)));
+            }
+            serde_json::Value::Array(a) => stack.extend(a.iter().map(|c| (c, depth + 1))),
+            serde_json::Value::String(text) if text.contains('\0') => {
+                return Some("must not contain NUL characters".into());
+            }
+            _ => {}
         }
-        stack.extend(children.map(|c| (c, depth + 1)));
+        if depth > MAX_JSON_DEPTH {
+            return Some(format!("must be nested at most {MAX_JSON_DEPTH} levels deep"));
+        }
     }
-    false
+    None
 }
 
 /// Normalises an email address (trimmed, lowercased) and checks its basic shape.

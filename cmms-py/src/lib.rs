@@ -8,6 +8,7 @@ mod errors;
 mod runtime;
 
 use cmms_core::{Actor, Cmms, CmmsError, OrgId, UserId};
+use cmms_store_postgres::PgStore;
 use cmms_store_sqlite::SqliteStore;
 use errors::to_py;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -18,6 +19,7 @@ use std::time::Duration;
 /// The concrete store behind a `Native`, for the operations outside the facade (migrations).
 enum Backend {
     Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
 }
 
 struct Open {
@@ -57,21 +59,28 @@ impl Native {
     /// Opens `sqlite:///path/to/file.db`, `sqlite::memory:` or `postgres://...`.
     #[staticmethod]
     fn open(py: Python<'_>, url: String) -> PyResult<Native> {
-        let Some(path) = sqlite_path(&url).map(str::to_string) else {
-            return Err(PyValueError::new_err(format!(
-                "unsupported database url '{url}': use sqlite:///path/file.db or sqlite::memory:"
-            )));
+        let open = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let store = runtime::run(py, move || async move {
+                PgStore::connect_default(&url).await.map_err(store_err)
+            })?;
+            let store = Arc::new(store);
+            Open { cmms: Cmms::new(store.clone()), backend: Backend::Postgres(store) }
+        } else {
+            let Some(path) = sqlite_path(&url).map(str::to_string) else {
+                return Err(PyValueError::new_err(format!(
+                    "unsupported database url '{url}': use sqlite:///path/file.db, \
+                     sqlite::memory: or postgres://user@host/db"
+                )));
+            };
+            if path.is_empty() {
+                return Err(PyValueError::new_err("the sqlite url names no file"));
+            }
+            let store = runtime::run(py, move || async move {
+                SqliteStore::open(&path).await.map_err(store_err)
+            })?;
+            let store = Arc::new(store);
+            Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) }
         };
-        if path.is_empty() {
-            return Err(PyValueError::new_err("the sqlite url names no file"));
-        }
-        let store =
-            runtime::run(
-                py,
-                move || async move { SqliteStore::open(&path).await.map_err(store_err) },
-            )?;
-        let store = Arc::new(store);
-        let open = Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) };
         Ok(Native { inner: Mutex::new(Some(Arc::new(open))) })
     }
 
@@ -81,6 +90,7 @@ impl Native {
         runtime::run(py, move || async move {
             match &db.backend {
                 Backend::Sqlite(s) => s.migrate().await.map_err(store_err),
+                Backend::Postgres(s) => s.migrate().await.map_err(store_err),
             }
         })
     }
@@ -93,9 +103,18 @@ impl Native {
         })
     }
 
-    /// Closes the database (further calls raise); idempotent.
-    fn close(&self) {
-        lock(&self.inner).take();
+    /// Closes the database (further calls raise); idempotent. A Postgres pool's connections
+    /// are closed right away rather than when the last reference goes.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = lock(&self.inner).take();
+        if let Some(Backend::Postgres(store)) = taken.as_ref().map(|db| &db.backend) {
+            let store = store.clone();
+            runtime::run(py, move || async move {
+                store.close().await;
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// Whether `close` was called.

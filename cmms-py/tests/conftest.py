@@ -1,5 +1,6 @@
 """Shared fixtures: a database per backend (SQLite files always; PostgreSQL when
-CMMS_TEST_DATABASE_URL is set, as scripts/test does), and a fresh organization per test."""
+CMMS_PY_TEST_DATABASE_URL names a database, as scripts/test arranges), and a fresh
+organization per test."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 
 import cmms
 
-BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CMMS_TEST_DATABASE_URL") else [])
+PG_URL = os.environ.get("CMMS_PY_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
 @pytest.fixture(params=BACKENDS)
@@ -20,7 +22,7 @@ def url(request: Any, tmp_path: Any) -> str:
     if request.param == "sqlite":
         return f"sqlite://{tmp_path / 'plant.db'}"
     # One shared, migrated database; every test works in organizations of its own.
-    return os.environ["CMMS_TEST_DATABASE_URL"]
+    return PG_URL
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@
 use crate::cols::*;
 use crate::error::map_sqlx;
 use cmms_core::StoreError;
+use cmms_core::domain::EntityKind;
 use cmms_core::domain::audit::AuditDraft;
 use cmms_core::domain::event::EventDraft;
 use cmms_core::ids::*;
@@ -40,7 +41,11 @@ fn owner(w: &Write) -> Option<OrgId> {
         InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
         InsertLabor(l) => l.org_id,
         InsertRequest(r) | UpdateRequest(r) => r.org_id,
-        DeleteGrant(_) | DeleteWorkOrder { .. } | AppendAudit(_) | AppendEvent(_) => return None,
+        DeleteGrant(_)
+        | DeleteWorkOrder { .. }
+        | AssertVersion { .. }
+        | AppendAudit(_)
+        | AppendEvent(_) => return None,
     })
 }
 
@@ -100,6 +105,7 @@ pub(crate) async fn apply(
         InsertLabor(l) => insert(c, "labor_entries", labor_cols(&l)).await,
         InsertRequest(r) => insert(c, "requests", request_cols(&r)?).await,
         UpdateRequest(r) => update(c, RequestId::ENTITY, "requests", request_cols(&r)?).await,
+        AssertVersion { entity, id, version } => assert_version(c, org, entity, id, version).await,
         AppendAudit(d) => {
             drafts.audit.push(d);
             Ok(())
@@ -141,11 +147,7 @@ async fn update(
     table: &'static str,
     cols: Cols,
 ) -> Result<(), StoreError> {
-    let value = |name: &str| {
-        cols.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| cols.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
     let org = value("org_id");
     let (Some(Value::Uuid(Some(id))), Some(Value::Int(Some(version)))) =
         (value("id"), value("version"))
@@ -172,12 +174,7 @@ async fn update(
         org.bind(&mut q);
     }
     q.push(" AND version = ").push_bind(version - 1);
-    let changed = q
-        .build()
-        .execute(&mut *c)
-        .await
-        .map_err(map_sqlx)?
-        .rows_affected();
+    let changed = q.build().execute(&mut *c).await.map_err(map_sqlx)?.rows_affected();
     if changed == 1 {
         return Ok(());
     }
@@ -187,12 +184,53 @@ async fn update(
         q.push(" AND org_id = ");
         org.bind(&mut q);
     }
-    let current: Option<i64> = q
-        .build_query_scalar()
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(map_sqlx)?;
+    let current: Option<i64> =
+        q.build_query_scalar().fetch_optional(&mut *c).await.map_err(map_sqlx)?;
     version_miss(current, entity, id, version - 1)
+}
+
+/// The table of a versioned entity, and whether its rows are keyed by (org_id, id).
+fn versioned_table(kind: EntityKind) -> Option<(&'static str, bool)> {
+    Some(match kind {
+        EntityKind::Org => ("orgs", false),
+        EntityKind::Site => ("sites", true),
+        EntityKind::Location => ("locations", true),
+        EntityKind::Team => ("teams", true),
+        EntityKind::User => ("users", true),
+        EntityKind::Role => ("custom_roles", true),
+        EntityKind::Asset => ("assets", true),
+        EntityKind::WorkOrder => ("work_orders", true),
+        EntityKind::Request => ("requests", true),
+        EntityKind::ChecklistItem => ("checklist_items", true),
+        _ => return None,
+    })
+}
+
+/// `Write::AssertVersion`: the row must still have `version`. `FOR UPDATE` holds it until the
+/// commit ends, so a concurrent change of the row waits (or deadlocks and is retried as Busy)
+/// instead of slipping past the decision this commit was made on.
+async fn assert_version(
+    c: &mut PgConnection,
+    org: OrgId,
+    kind: EntityKind,
+    id: Uuid,
+    version: i64,
+) -> Result<(), StoreError> {
+    let Some((table, org_keyed)) = versioned_table(kind) else {
+        return Err(StoreError::backend(format!("{kind} rows carry no version")));
+    };
+    let mut q = QueryBuilder::<Postgres>::new("SELECT version FROM ");
+    q.push(table).push(" WHERE id = ").push_bind(id);
+    if org_keyed {
+        q.push(" AND org_id = ").push_bind(org.0);
+    }
+    q.push(" FOR UPDATE");
+    let current: Option<i64> =
+        q.build_query_scalar().fetch_optional(&mut *c).await.map_err(map_sqlx)?;
+    if current == Some(version) {
+        return Ok(());
+    }
+    version_miss(current, kind.as_str(), id, version)
 }
 
 /// Explains why a versioned write matched no row: gone (`NotFound`) or changed (`Conflict`).
@@ -203,10 +241,7 @@ fn version_miss(
     expected: i64,
 ) -> Result<(), StoreError> {
     match current {
-        None => Err(StoreError::NotFound {
-            entity,
-            id: id.to_string(),
-        }),
+        None => Err(StoreError::NotFound { entity, id: id.to_string() }),
         Some(v) => Err(StoreError::Conflict {
             message: format!(
                 "{entity} {id} changed since it was read (expected version {expected}, found {v})"
@@ -226,12 +261,7 @@ async fn replace_list(
     parent: Uuid,
     users: &[UserId],
 ) -> Result<(), StoreError> {
-    sqlx::query(delete)
-        .bind(org.0)
-        .bind(parent)
-        .execute(&mut *c)
-        .await
-        .map_err(map_sqlx)?;
+    sqlx::query(delete).bind(org.0).bind(parent).execute(&mut *c).await.map_err(map_sqlx)?;
     if users.is_empty() {
         return Ok(());
     }
@@ -287,10 +317,7 @@ async fn delete_grant(c: &mut PgConnection, org: OrgId, id: GrantId) -> Result<(
         .map_err(map_sqlx)?
         .rows_affected();
     if n == 0 {
-        return Err(StoreError::NotFound {
-            entity: GrantId::ENTITY,
-            id: id.to_string(),
-        });
+        return Err(StoreError::NotFound { entity: GrantId::ENTITY, id: id.to_string() });
     }
     Ok(())
 }
@@ -323,12 +350,7 @@ async fn delete_work_order(
         "DELETE FROM labor_entries WHERE org_id = $1 AND work_order_id = $2",
         "DELETE FROM work_orders WHERE org_id = $1 AND id = $2",
     ] {
-        sqlx::query(sql)
-            .bind(org.0)
-            .bind(id.0)
-            .execute(&mut *c)
-            .await
-            .map_err(map_sqlx)?;
+        sqlx::query(sql).bind(org.0).bind(id.0).execute(&mut *c).await.map_err(map_sqlx)?;
     }
     Ok(())
 }

@@ -9,9 +9,10 @@ use cmms_core::domain::checklist::ChecklistItem;
 use cmms_core::domain::comment::Comment;
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
@@ -79,9 +80,7 @@ fn int(v: impl Into<i64>) -> Value {
 }
 
 fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<Value, StoreError> {
-    Ok(Value::Json(Some(
-        serde_json::to_value(v).map_err(map_json)?,
-    )))
+    Ok(Value::Json(Some(serde_json::to_value(v).map_err(map_json)?)))
 }
 
 /// orgs.
@@ -272,10 +271,7 @@ pub(crate) fn timeline_cols(t: &TimelineEntry) -> Cols {
         ("org_id", uid(t.org_id)),
         ("id", uid(t.id)),
         ("work_order_id", uid(t.work_order_id)),
-        (
-            "from_status",
-            Value::Text(t.from_status.map(|s| s.as_str().to_owned())),
-        ),
+        ("from_status", Value::Text(t.from_status.map(|s| s.as_str().to_owned()))),
         ("to_status", text(t.to_status.as_str())),
         ("actor_id", opt_uid(t.actor_id)),
         ("reason", opt_text(&t.reason)),
@@ -305,10 +301,7 @@ pub(crate) fn checklist_cols(c: &ChecklistItem) -> Cols {
         ("position", int(c.position)),
         ("label", text(&c.label)),
         ("mandatory", Value::Bool(c.mandatory)),
-        (
-            "result",
-            Value::Text(c.result.map(|r| r.as_str().to_owned())),
-        ),
+        ("result", Value::Text(c.result.map(|r| r.as_str().to_owned()))),
         ("notes", opt_text(&c.notes)),
         ("completed_by", opt_uid(c.completed_by)),
         ("completed_at", opt_ts(c.completed_at)),

@@ -23,12 +23,9 @@ pub(crate) async fn begin(
     org: OrgId,
     read_only: bool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-    let mut tx = if read_only {
-        pool.begin_with("BEGIN READ ONLY").await
-    } else {
-        pool.begin().await
-    }
-    .map_err(map_sqlx)?;
+    let mut tx =
+        if read_only { pool.begin_with("BEGIN READ ONLY").await } else { pool.begin().await }
+            .map_err(map_sqlx)?;
     sqlx::query("SELECT set_config('cmms.org_id', $1, true)")
         .bind(org.to_string())
         .execute(&mut *tx)
@@ -69,11 +66,7 @@ pub(crate) async fn commit(
     }
     // Deferred foreign keys are checked here.
     tx.commit().await.map_err(map_sqlx)?;
-    Ok(Receipt {
-        numbers,
-        audit_seq,
-        events,
-    })
+    Ok(Receipt { numbers, audit_seq, events })
 }
 
 /// Draws one value per counter key, returned in the order asked. The rows are locked in key
@@ -135,19 +128,13 @@ async fn read_head<T>(
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    sqlx::query_as::<_, T>(select)
-        .bind(org.0)
-        .fetch_optional(c)
-        .await
-        .map_err(map_sqlx)
+    sqlx::query_as::<_, T>(select).bind(org.0).fetch_optional(c).await.map_err(map_sqlx)
 }
 
 /// A document as JSON text, for the audit log's `json` columns (kept verbatim, see the
 /// migration).
 fn json_text(v: Option<&serde_json::Value>) -> Result<Option<String>, StoreError> {
-    v.map(serde_json::to_string)
-        .transpose()
-        .map_err(crate::error::map_json)
+    v.map(serde_json::to_string).transpose().map_err(crate::error::map_json)
 }
 
 /// Numbers and links the audit drafts after the chain head; returns the last seq (0 if none).
@@ -181,11 +168,8 @@ async fn append_audit(
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    let (mut requests, mut prevs, mut hashes) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let (mut requests, mut prevs, mut hashes) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for d in drafts {
         seq += 1;
         let hash = chain_hash(org, seq, &d, &prev);
@@ -274,11 +258,7 @@ async fn append_events(
         audiences.push(serde_json::to_value(&d.audience).map_err(crate::error::map_json)?);
         payloads.push(d.payload.clone());
         ats.push(d.at);
-        events.push(Event {
-            org_id: org,
-            seq,
-            draft: d,
-        });
+        events.push(Event { org_id: org, seq, draft: d });
     }
     let last = head + n as i64;
     sqlx::query(

@@ -30,9 +30,7 @@ fn classify(code: &str, constraint: Option<&str>) -> Kind {
         "40001" | "40P01" | "55P03" | "57014" => Kind::Busy,
         "23514" => constraint
             .and_then(|c| QUANTITY_CHECKS.iter().find(|(name, _)| *name == c))
-            .map_or(Kind::Backend, |(_, message)| {
-                Kind::Conflict((*message).to_string())
-            }),
+            .map_or(Kind::Backend, |(_, message)| Kind::Conflict((*message).to_string())),
         _ => Kind::Backend,
     }
 }
@@ -78,10 +76,7 @@ mod tests {
             classify("23505", None),
             Kind::Conflict("a unique constraint was violated".into())
         );
-        assert_eq!(
-            classify("23503", Some("work_orders_site_fk")),
-            Kind::InvalidReference
-        );
+        assert_eq!(classify("23503", Some("work_orders_site_fk")), Kind::InvalidReference);
         for busy in ["40001", "40P01", "55P03", "57014"] {
             assert_eq!(classify(busy, None), Kind::Busy, "{busy}");
         }
@@ -93,13 +88,7 @@ mod tests {
 
     #[test]
     fn pool_timeouts_are_busy() {
-        assert!(matches!(
-            map_sqlx(sqlx::Error::PoolTimedOut),
-            StoreError::Busy
-        ));
-        assert!(matches!(
-            map_sqlx(sqlx::Error::PoolClosed),
-            StoreError::Backend(_)
-        ));
+        assert!(matches!(map_sqlx(sqlx::Error::PoolTimedOut), StoreError::Busy));
+        assert!(matches!(map_sqlx(sqlx::Error::PoolClosed), StoreError::Backend(_)));
     }
 }

@@ -78,12 +78,7 @@ pub(crate) fn start(
 ) -> mpsc::UnboundedSender<Arc<CommittedBatch>> {
     let (local_tx, local_rx) = mpsc::unbounded_channel();
     let (signal_tx, signal_rx) = mpsc::unbounded_channel();
-    let dispatcher = Dispatcher {
-        pool,
-        out,
-        last_seen: HashMap::new(),
-        retry: HashSet::new(),
-    };
+    let dispatcher = Dispatcher { pool, out, last_seen: HashMap::new(), retry: HashSet::new() };
     tokio::spawn(dispatcher.run(local_rx, signal_rx));
     tokio::spawn(listen(listener, listener_pool, signal_tx));
     local_tx
@@ -240,10 +235,7 @@ impl Dispatcher {
             let full = events.len() >= PAGE as usize;
             seen = last;
             self.last_seen.insert(org, seen);
-            self.send(Arc::new(CommittedBatch {
-                org_id: org,
-                events,
-            }));
+            self.send(Arc::new(CommittedBatch { org_id: org, events }));
             if !full {
                 break;
             }

@@ -161,12 +161,7 @@ impl PgStore {
             .connect_lazy_with(owner.clone().application_name("cmms-listener"));
         let listener = events::connect_listener(&listener_pool).await?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let local = events::start(
-            pool.clone(),
-            listener_pool.clone(),
-            listener,
-            events.clone(),
-        );
+        let local = events::start(pool.clone(), listener_pool.clone(), listener, events.clone());
         Ok(Self {
             pool,
             listener_pool,

@@ -35,9 +35,7 @@ pub(crate) async fn work_orders(
     let mut q = Sql::new(WO_SELECT);
     q.push(" WHERE w.org_id = ").arg(org.0);
     if !f.status.is_empty() {
-        q.push(" AND w.status = ANY(")
-            .arg(texts(f.status.iter().map(|s| s.as_str())))
-            .push(")");
+        q.push(" AND w.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
     }
     if !f.priority.is_empty() {
         q.push(" AND w.priority = ANY(")
@@ -45,9 +43,7 @@ pub(crate) async fn work_orders(
             .push(")");
     }
     if !f.wo_type.is_empty() {
-        q.push(" AND w.wo_type = ANY(")
-            .arg(texts(f.wo_type.iter().map(|s| s.as_str())))
-            .push(")");
+        q.push(" AND w.wo_type = ANY(").arg(texts(f.wo_type.iter().map(|s| s.as_str()))).push(")");
     }
     if let Some(user) = f.assignee {
         q.push(" AND ").push(ASSIGNED_TO).arg(user.0).push(")");
@@ -94,26 +90,21 @@ pub(crate) async fn work_orders(
     if let Some(text) = &f.text {
         q.text_search(&["w.title", "w.description", "w.number"], text);
     }
-    visibility(
-        &mut q,
-        &query.visibility,
-        "w.site_id",
-        |q, cond| match cond {
-            ScopeCondition::Any => {
-                q.push("TRUE");
+    visibility(&mut q, &query.visibility, "w.site_id", |q, cond| match cond {
+        ScopeCondition::Any => {
+            q.push("TRUE");
+        }
+        ScopeCondition::Own(user) => {
+            q.push("w.requested_by = ").arg(user.0);
+        }
+        ScopeCondition::Assigned { user, teams } => {
+            q.push("(").push(ASSIGNED_TO).arg(user.0).push(")");
+            if !teams.is_empty() {
+                q.push(" OR w.team_id = ANY(").arg(ids(teams)).push(")");
             }
-            ScopeCondition::Own(user) => {
-                q.push("w.requested_by = ").arg(user.0);
-            }
-            ScopeCondition::Assigned { user, teams } => {
-                q.push("(").push(ASSIGNED_TO).arg(user.0).push(")");
-                if !teams.is_empty() {
-                    q.push(" OR w.team_id = ANY(").arg(ids(teams)).push(")");
-                }
-                q.push(")");
-            }
-        },
-    );
+            q.push(")");
+        }
+    });
     let dir = f.sort.direction;
     let col = match f.sort.field {
         WorkOrderSortField::Created => "w.created_at",
@@ -137,11 +128,7 @@ pub(crate) async fn work_orders(
                 q.after(col, "w.id", dir, time_key(v)?, key.id).push("))");
             }
             (None, true) => {
-                q.push(" AND ")
-                    .push(col)
-                    .push(" IS NULL AND w.id")
-                    .push(op(dir))
-                    .arg(key.id);
+                q.push(" AND ").push(col).push(" IS NULL AND w.id").push(op(dir)).arg(key.id);
             }
             (None, false) => return Err(bad_cursor()),
         }
@@ -168,9 +155,7 @@ pub(crate) async fn requests(
     let mut q = Sql::new("SELECT r.* FROM requests r WHERE r.org_id = ");
     q.arg(org.0);
     if !f.status.is_empty() {
-        q.push(" AND r.status = ANY(")
-            .arg(texts(f.status.iter().map(|s| s.as_str())))
-            .push(")");
+        q.push(" AND r.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
     }
     if let Some(site) = f.site {
         q.push(" AND r.site_id = ").arg(site.0);
@@ -181,35 +166,23 @@ pub(crate) async fn requests(
     if let Some(text) = &f.text {
         q.text_search(&["r.title", "r.description", "r.number"], text);
     }
-    visibility(
-        &mut q,
-        &query.visibility,
-        "r.site_id",
-        |q, cond| match cond {
-            ScopeCondition::Any => {
-                q.push("TRUE");
-            }
-            ScopeCondition::Own(user) => {
-                q.push("r.requested_by = ").arg(user.0);
-            }
-            // Requests are never assigned to anyone.
-            ScopeCondition::Assigned { .. } => {
-                q.push("FALSE");
-            }
-        },
-    );
+    visibility(&mut q, &query.visibility, "r.site_id", |q, cond| match cond {
+        ScopeCondition::Any => {
+            q.push("TRUE");
+        }
+        ScopeCondition::Own(user) => {
+            q.push("r.requested_by = ").arg(user.0);
+        }
+        // Requests are never assigned to anyone.
+        ScopeCondition::Assigned { .. } => {
+            q.push("FALSE");
+        }
+    });
     if let Some(key) = &query.after {
         let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after(
-            "r.created_at",
-            "r.id",
-            Direction::Desc,
-            time_key(v)?,
-            key.id,
-        );
+        q.after("r.created_at", "r.id", Direction::Desc, time_key(v)?, key.id);
     }
-    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows_work::request).await
 }
 
@@ -222,9 +195,7 @@ pub(crate) async fn assets(c: &mut PgConnection, org: OrgId, query: &AssetQuery)
     let mut q = Sql::new("SELECT a.* FROM assets a WHERE a.org_id = ");
     q.arg(org.0);
     if let Some(sites) = &query.sites {
-        q.push(" AND a.site_id = ANY(")
-            .arg(ids::<SiteId>(sites))
-            .push(")");
+        q.push(" AND a.site_id = ANY(").arg(ids::<SiteId>(sites)).push(")");
     }
     if let Some(site) = f.site {
         q.push(" AND a.site_id = ").arg(site.0);
@@ -250,8 +221,7 @@ pub(crate) async fn assets(c: &mut PgConnection, org: OrgId, query: &AssetQuery)
     if let Some(key) = &query.after {
         q.after("a.name", "a.id", Direction::Asc, text_key(key)?, key.id);
     }
-    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows::asset).await
 }
 
@@ -272,7 +242,6 @@ pub(crate) async fn users(c: &mut PgConnection, org: OrgId, query: &UserQuery) -
     if let Some(key) = &query.after {
         q.after("u.email", "u.id", Direction::Asc, text_key(key)?, key.id);
     }
-    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ")
-        .arg(i64::from(query.fetch));
+    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ").arg(i64::from(query.fetch));
     q.run(c, rows::user).await
 }

@@ -60,10 +60,7 @@ pub(crate) async fn up(owner: &PgConnectOptions) -> Result<u32, StoreError> {
 pub(crate) async fn down_to(owner: &PgConnectOptions, target: u32) -> Result<u32, StoreError> {
     let mut c = owner_connection(owner).await?;
     check_not_newer(applied_version(&mut c).await?)?;
-    MIGRATOR
-        .undo(&mut c, i64::from(target))
-        .await
-        .map_err(failed)?;
+    MIGRATOR.undo(&mut c, i64::from(target)).await.map_err(failed)?;
     let v = applied_version(&mut c).await?;
     close(c).await;
     tracing::info!(version = v, "database migrated down");

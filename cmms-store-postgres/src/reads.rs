@@ -17,9 +17,10 @@ use cmms_core::domain::comment::Comment;
 use cmms_core::domain::event::Event;
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
@@ -55,10 +56,7 @@ type Q = Query<'static, Postgres, PgArguments>;
 /// All rows of a query, mapped.
 async fn all<T>(c: &mut PgConnection, q: Q, f: fn(&PgRow) -> RowResult<T>) -> R<Vec<T>> {
     let rows = q.fetch_all(c).await.map_err(map_sqlx)?;
-    rows.iter()
-        .map(f)
-        .collect::<Result<_, _>>()
-        .map_err(map_sqlx)
+    rows.iter().map(f).collect::<Result<_, _>>().map_err(map_sqlx)
 }
 
 /// The first row of a query, if any, mapped.
@@ -88,11 +86,7 @@ pub(crate) async fn list_failure_codes(c: &mut PgConnection, org: OrgId) -> R<Ve
 }
 
 pub(crate) async fn get_site(c: &mut PgConnection, org: OrgId, id: SiteId) -> R<Option<Site>> {
-    let q = by_id(
-        "SELECT * FROM sites WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM sites WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::site).await
 }
 
@@ -106,11 +100,7 @@ pub(crate) async fn get_location(
     org: OrgId,
     id: LocationId,
 ) -> R<Option<Location>> {
-    let q = by_id(
-        "SELECT * FROM locations WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM locations WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::location).await
 }
 
@@ -168,11 +158,7 @@ pub(crate) async fn asset_path(c: &mut PgConnection, org: OrgId, id: AssetId) ->
 }
 
 pub(crate) async fn get_team(c: &mut PgConnection, org: OrgId, id: TeamId) -> R<Option<Team>> {
-    let q = by_id(
-        concat!(team_select!(), " WHERE t.org_id = $1 AND t.id = $2"),
-        org,
-        id.0,
-    );
+    let q = by_id(concat!(team_select!(), " WHERE t.org_id = $1 AND t.id = $2"), org, id.0);
     one(c, q, rows::team).await
 }
 
@@ -193,11 +179,7 @@ pub(crate) async fn teams_of_user(
 }
 
 pub(crate) async fn get_user(c: &mut PgConnection, org: OrgId, id: UserId) -> R<Option<User>> {
-    let q = by_id(
-        "SELECT * FROM users WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM users WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::user).await
 }
 
@@ -237,11 +219,7 @@ pub(crate) async fn get_grant(
     org: OrgId,
     id: GrantId,
 ) -> R<Option<RoleGrant>> {
-    let q = by_id(
-        "SELECT * FROM role_grants WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM role_grants WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::grant).await
 }
 
@@ -250,11 +228,7 @@ pub(crate) async fn get_role(
     org: OrgId,
     id: RoleId,
 ) -> R<Option<CustomRole>> {
-    let q = by_id(
-        "SELECT * FROM custom_roles WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM custom_roles WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::role).await
 }
 
@@ -265,11 +239,7 @@ pub(crate) async fn list_roles(c: &mut PgConnection, org: OrgId) -> R<Vec<Custom
 }
 
 pub(crate) async fn get_asset(c: &mut PgConnection, org: OrgId, id: AssetId) -> R<Option<Asset>> {
-    let q = by_id(
-        "SELECT * FROM assets WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM assets WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows::asset).await
 }
 
@@ -289,11 +259,7 @@ pub(crate) async fn get_work_order(
     org: OrgId,
     id: WorkOrderId,
 ) -> R<Option<WorkOrder>> {
-    let q = by_id(
-        concat!(wo_select!(), " WHERE w.org_id = $1 AND w.id = $2"),
-        org,
-        id.0,
-    );
+    let q = by_id(concat!(wo_select!(), " WHERE w.org_id = $1 AND w.id = $2"), org, id.0);
     one(c, q, rows_work::work_order).await
 }
 
@@ -355,11 +321,7 @@ pub(crate) async fn get_request(
     org: OrgId,
     id: RequestId,
 ) -> R<Option<Request>> {
-    let q = by_id(
-        "SELECT * FROM requests WHERE org_id = $1 AND id = $2",
-        org,
-        id.0,
-    );
+    let q = by_id("SELECT * FROM requests WHERE org_id = $1 AND id = $2", org, id.0);
     one(c, q, rows_work::request).await
 }
 

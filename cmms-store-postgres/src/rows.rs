@@ -7,8 +7,9 @@ use cmms_core::domain::asset::Asset;
 use cmms_core::domain::audit::{AuditDraft, AuditEntry};
 use cmms_core::domain::event::{Event, EventDraft};
 use cmms_core::domain::failure_code::FailureCode;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::rbac::RoleRef;
@@ -23,10 +24,7 @@ pub(crate) type RowResult<T> = Result<T, sqlx::Error>;
 
 fn decode_error(col: &str, e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
     tracing::error!(column = col, error = %e, "stored value does not convert");
-    sqlx::Error::ColumnDecode {
-        index: col.to_owned(),
-        source: Box::new(e),
-    }
+    sqlx::Error::ColumnDecode { index: col.to_owned(), source: Box::new(e) }
 }
 
 /// A timestamp column.
@@ -72,8 +70,7 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: Option<String> = row.try_get(col)?;
-    s.map(|s| s.parse().map_err(|e| decode_error(col, e)))
-        .transpose()
+    s.map(|s| s.parse().map_err(|e| decode_error(col, e))).transpose()
 }
 
 /// A jsonb column, deserialized.
@@ -85,18 +82,14 @@ pub(crate) fn json<T: DeserializeOwned>(row: &PgRow, col: &str) -> RowResult<T> 
 /// A nullable jsonb column, deserialized.
 pub(crate) fn opt_json<T: DeserializeOwned>(row: &PgRow, col: &str) -> RowResult<Option<T>> {
     let v: Option<serde_json::Value> = row.try_get(col)?;
-    v.map(|v| serde_json::from_value(v).map_err(|e| decode_error(col, e)))
-        .transpose()
+    v.map(|v| serde_json::from_value(v).map_err(|e| decode_error(col, e))).transpose()
 }
 
 /// A bigint column that holds a small number (criticality, level, position).
 pub(crate) fn small<T: TryFrom<i64>>(row: &PgRow, col: &str) -> RowResult<T> {
     let v: i64 = row.try_get(col)?;
     T::try_from(v).map_err(|_| {
-        decode_error(
-            col,
-            cmms_core::StoreError::backend(format!("{v} is out of range")),
-        )
+        decode_error(col, cmms_core::StoreError::backend(format!("{v} is out of range")))
     })
 }
 
@@ -257,10 +250,7 @@ pub(crate) fn audit_entry(row: &PgRow) -> RowResult<AuditEntry> {
             at: ts(row, "at")?,
             actor_id: opt_id(row, "actor_id")?,
             action: get(row, "action")?,
-            entity: EntityRef {
-                kind: enum_col(row, "entity_kind")?,
-                id: get(row, "entity_id")?,
-            },
+            entity: EntityRef { kind: enum_col(row, "entity_kind")?, id: get(row, "entity_id")? },
             before: get(row, "before_doc")?,
             after: get(row, "after_doc")?,
             request_id: get(row, "request_id")?,
@@ -277,10 +267,7 @@ pub(crate) fn event(row: &PgRow) -> RowResult<Event> {
         seq: get(row, "seq")?,
         draft: EventDraft {
             kind: enum_col(row, "kind")?,
-            entity: EntityRef {
-                kind: enum_col(row, "entity_kind")?,
-                id: get(row, "entity_id")?,
-            },
+            entity: EntityRef { kind: enum_col(row, "entity_kind")?, id: get(row, "entity_id")? },
             actor_id: opt_id(row, "actor_id")?,
             audience: json(row, "audience")?,
             payload: get(row, "payload")?,

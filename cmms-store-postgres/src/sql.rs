@@ -73,11 +73,7 @@ impl Sql {
     {
         let op = op(dir);
         self.push(" AND (").push(col).push(op).arg(v.clone());
-        self.push(" OR (")
-            .push(col)
-            .push(" = ")
-            .arg(v)
-            .push(" AND ");
+        self.push(" OR (").push(col).push(" = ").arg(v).push(" AND ");
         self.push(id_col).push(op).arg(id).push("))")
     }
 
@@ -88,10 +84,7 @@ impl Sql {
         f: fn(&PgRow) -> RowResult<T>,
     ) -> R<Vec<T>> {
         let rows = self.0.build().fetch_all(c).await.map_err(map_sqlx)?;
-        rows.iter()
-            .map(f)
-            .collect::<Result<_, _>>()
-            .map_err(map_sqlx)
+        rows.iter().map(f).collect::<Result<_, _>>().map_err(map_sqlx)
     }
 }
 
@@ -176,10 +169,7 @@ pub(crate) fn visibility(
                 q.push("FALSE AND ");
             }
             Some(sites) => {
-                q.push(site_col)
-                    .push(" = ANY(")
-                    .arg(ids(sites))
-                    .push(") AND ");
+                q.push(site_col).push(" = ANY(").arg(ids(sites)).push(") AND ");
             }
             None => {}
         }

@@ -12,9 +12,10 @@ use cmms_core::domain::comment::Comment;
 use cmms_core::domain::event::{CommittedBatch, Event};
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
+use cmms_core::domain::location::Location;
 use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::{Location, Site};
+use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
@@ -199,10 +200,7 @@ impl Store for PgStore {
         let receipt = commit::commit(&self.pool, org, changes).await?;
         // Straight to the dispatcher, so local subscribers need not wait for the NOTIFY.
         if !receipt.events.is_empty() {
-            let batch = CommittedBatch {
-                org_id: org,
-                events: receipt.events.clone(),
-            };
+            let batch = CommittedBatch { org_id: org, events: receipt.events.clone() };
             if self.local.send(Arc::new(batch)).is_err() {
                 tracing::error!("the event dispatcher has stopped; subscribers miss this batch");
             }

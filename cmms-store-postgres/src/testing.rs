@@ -75,11 +75,9 @@ impl TestServer {
         TEMPLATE_READY.get_or_init(|| server.make_template()).await;
         let name = format!("test_{}", uuid::Uuid::now_v7().simple());
         let mut c = owner_connection(&server.url).await;
-        c.execute(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} TEMPLATE {TEMPLATE}"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("creating test database {name} failed: {e}"));
+        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")))
+            .await
+            .unwrap_or_else(|e| panic!("creating test database {name} failed: {e}"));
         c.close().await.ok();
         server.database_url(&name)
     }
@@ -101,15 +99,11 @@ impl TestServer {
         // cleanly; one from other migration files is rebuilt.
         if !(exists && migrate_and_close(&url).await.is_ok()) {
             if exists {
-                c.execute(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE {TEMPLATE} WITH (FORCE)"
-                )))
-                .await
-                .unwrap();
+                c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {TEMPLATE} WITH (FORCE)")))
+                    .await
+                    .unwrap();
             }
-            c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
-                .await
-                .unwrap();
+            c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}"))).await.unwrap();
             migrate_and_close(&url)
                 .await
                 .unwrap_or_else(|e| panic!("migrating the template database failed: {e}"));
@@ -140,11 +134,7 @@ async fn drop_stale_databases(c: &mut PgConnection) {
             });
         if made.is_some_and(|made| made < hour_ago) {
             // Still in use, or dropped by another process meanwhile: leave it.
-            let _ = c
-                .execute(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name}"
-                )))
-                .await;
+            let _ = c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await;
         }
     }
 }
@@ -161,9 +151,7 @@ async fn migrate_and_close(url: &str) -> Result<(), cmms_core::StoreError> {
 /// A raw connection as the URL's user (the tables' owner), without `SET ROLE`: for tampering
 /// with rows and for row-level security tests.
 pub async fn owner_connection(url: &str) -> PgConnection {
-    PgConnection::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
+    PgConnection::connect(url).await.unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
 }
 
 /// Where the server binaries are: `pg_config --bindir`, else the newest
@@ -246,24 +234,12 @@ async fn start_cluster() -> String {
             .arg(&base)
             .status()
             .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "chown of {} to {user} failed; {HOW_TO_FIX}",
-            base.display()
-        );
+        assert!(ok, "chown of {} to {user} failed; {HOW_TO_FIX}", base.display());
     }
     let out = command(user, &bindir.join("initdb"))
         .arg("-D")
         .arg(&data)
-        .args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ])
+        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
         .output()
         .unwrap_or_else(|e| panic!("running initdb failed: {e}; {HOW_TO_FIX}"));
     if !out.status.success() {

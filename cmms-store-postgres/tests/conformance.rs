@@ -50,15 +50,9 @@ impl TestDb for PgTestDb {
 
 async fn make() -> Arc<dyn TestDb> {
     let url = TestServer::fresh_database().await;
-    let options = PgOptions {
-        max_connections: 5,
-        ..PgOptions::default()
-    };
+    let options = PgOptions { max_connections: 5, ..PgOptions::default() };
     let store = PgStore::connect(&url, options).await.unwrap();
-    Arc::new(PgTestDb {
-        store: Arc::new(store),
-        url,
-    })
+    Arc::new(PgTestDb { store: Arc::new(store), url })
 }
 
 cmms_core::conformance_suite!(make());

@@ -21,9 +21,7 @@ async fn an_unmigrated_database_asks_for_migrate() {
     let server = TestServer::get().await;
     let name = format!("test_{}", uuid::Uuid::now_v7().simple());
     let mut c = owner_connection(server.url()).await;
-    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
+    c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
     c.close().await.unwrap();
     let store = store(&server.database_url(&name), 2).await;
     assert_eq!(store.schema_version().await.unwrap(), 0);
@@ -38,10 +36,7 @@ async fn an_unmigrated_database_asks_for_migrate() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("call migrate()"), "{err}");
-    assert!(matches!(
-        store.list_org_ids().await,
-        Err(StoreError::Migration(_))
-    ));
+    assert!(matches!(store.list_org_ids().await, Err(StoreError::Migration(_))));
     store.migrate().await.unwrap();
     org(&cmms, "Late").await;
 }
@@ -66,10 +61,7 @@ async fn audit_documents_keep_their_exact_json() {
     };
     cmms.create_asset(&owner, asset).await.unwrap();
     let entries = cmms.audit_entries(&owner, 0, 1000).await.unwrap();
-    let created = entries
-        .iter()
-        .find(|e| e.draft.action == "asset.create")
-        .unwrap();
+    let created = entries.iter().find(|e| e.draft.action == "asset.create").unwrap();
     let stored = &created.draft.after.as_ref().unwrap()["specifications"];
     assert_eq!(stored.to_string(), specs.to_string());
     assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
@@ -102,21 +94,12 @@ async fn a_lock_wait_past_the_statement_timeout_is_busy() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let patch = WorkOrderPatch {
-        title: Some("Waited".into()),
-        ..WorkOrderPatch::default()
-    };
-    let err = cmms
-        .update_work_order(&owner, id, patch.clone(), None)
-        .await
-        .unwrap_err();
+    let patch = WorkOrderPatch { title: Some("Waited".into()), ..WorkOrderPatch::default() };
+    let err = cmms.update_work_order(&owner, id, patch.clone(), None).await.unwrap_err();
     assert!(matches!(err, CmmsError::Busy), "{err:?}");
     tx.rollback().await.unwrap();
     c.close().await.unwrap();
     // Once the lock is gone the same change goes through.
-    let updated = cmms
-        .update_work_order(&owner, id, patch, None)
-        .await
-        .unwrap();
+    let updated = cmms.update_work_order(&owner, id, patch, None).await.unwrap();
     assert_eq!(updated.title, "Waited");
 }

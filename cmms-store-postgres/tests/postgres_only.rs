@@ -48,21 +48,11 @@ async fn row_level_security_confines_the_app_role_to_one_org() {
     .unwrap();
     assert_eq!(who.get::<String, _>("name"), "cmms_app");
     assert!(!who.get::<bool, _>("rolsuper") && !who.get::<bool, _>("rolbypassrls"));
-    assert_ne!(
-        who.get::<String, _>("owner"),
-        "cmms_app",
-        "the app role owns no table"
-    );
+    assert_ne!(who.get::<String, _>("owner"), "cmms_app", "the app role owns no table");
 
     // Never set in this session: NULL, nothing visible.
     assert_eq!(count(&mut c, "SELECT count(*) FROM work_orders").await, 0);
-    assert!(
-        sqlx::query("SELECT * FROM work_orders")
-            .fetch_all(&mut c)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(sqlx::query("SELECT * FROM work_orders").fetch_all(&mut c).await.unwrap().is_empty());
 
     let mut tx = c.begin().await.unwrap();
     sqlx::query("SELECT set_config('cmms.org_id', $1, true)")
@@ -78,11 +68,8 @@ async fn row_level_security_confines_the_app_role_to_one_org() {
     assert_eq!(orgs, vec![a.org().0]);
     assert_eq!(count(&mut tx, "SELECT count(*) FROM orgs").await, 1);
     assert_eq!(
-        count(
-            &mut tx,
-            "SELECT count(*) FROM audit_log WHERE org_id <> (SELECT id FROM orgs)"
-        )
-        .await,
+        count(&mut tx, "SELECT count(*) FROM audit_log WHERE org_id <> (SELECT id FROM orgs)")
+            .await,
         0
     );
     // Another org's row cannot be changed either: it is not there.
@@ -119,10 +106,8 @@ async fn row_level_security_confines_the_app_role_to_one_org() {
     assert_eq!(setting.as_deref(), Some(""));
     assert_eq!(count(&mut c, "SELECT count(*) FROM work_orders").await, 0);
     // The cross-tenant id list goes through the SECURITY DEFINER function only.
-    let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT * FROM cmms_org_ids()")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
+    let ids: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT * FROM cmms_org_ids()").fetch_all(&mut c).await.unwrap();
     assert_eq!(ids.len(), 2);
     c.close().await.unwrap();
 
@@ -166,16 +151,9 @@ async fn migrations_go_down_and_up_again() {
     c.close().await.unwrap();
 
     assert_eq!(store.migrate().await.unwrap(), latest);
-    assert_eq!(
-        store.migrate().await.unwrap(),
-        latest,
-        "migrating is idempotent"
-    );
+    assert_eq!(store.migrate().await.unwrap(), latest, "migrating is idempotent");
     assert_eq!(store.schema_version().await.unwrap(), latest);
-    assert!(
-        store.get_org(owner.org()).await.unwrap().is_none(),
-        "data went with the schema"
-    );
+    assert!(store.get_org(owner.org()).await.unwrap().is_none(), "data went with the schema");
     let (owner, site) = org(&cmms, "Delta").await;
     let id = work_order(&cmms, &owner, site, "After").await;
     assert_eq!(
@@ -227,9 +205,7 @@ async fn events_cross_stores_and_survive_a_lost_listener() {
     // store connected second) and keep it out while the publisher commits.
     let mut admin = owner_connection(server.url()).await;
     admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "ALTER DATABASE {db_name} ALLOW_CONNECTIONS false"
-        )))
+        .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {db_name} ALLOW_CONNECTIONS false")))
         .await
         .unwrap();
     let killed: Option<bool> = sqlx::query_scalar(
@@ -240,25 +216,13 @@ async fn events_cross_stores_and_survive_a_lost_listener() {
     .fetch_one(&mut admin)
     .await
     .unwrap();
-    assert_eq!(
-        killed,
-        Some(true),
-        "the listener connection was found and terminated"
-    );
+    assert_eq!(killed, Some(true), "the listener connection was found and terminated");
     for i in 0..5 {
-        work_order(
-            &cmms1,
-            &owner,
-            site,
-            &format!("While the listener is down {i}"),
-        )
-        .await;
+        work_order(&cmms1, &owner, site, &format!("While the listener is down {i}")).await;
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
     admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "ALTER DATABASE {db_name} ALLOW_CONNECTIONS true"
-        )))
+        .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {db_name} ALLOW_CONNECTIONS true")))
         .await
         .unwrap();
     admin.close().await.unwrap();
@@ -287,10 +251,7 @@ async fn events_cross_stores_and_survive_a_lost_listener() {
             broadcast.extend(batch.events.iter().map(|e| e.seq));
         }
     }
-    assert_eq!(
-        broadcast, expected,
-        "the raw broadcast has every event once, in order"
-    );
+    assert_eq!(broadcast, expected, "the raw broadcast has every event once, in order");
     assert!(raw.try_recv().is_err(), "and nothing after it");
 }
 
@@ -313,13 +274,10 @@ async fn thirty_two_concurrent_transitions_one_winner() {
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let (cmms, owner) = (cmms.clone(), owner.clone());
-        let input = TransitionInput {
-            expected_version: Some(wo.version),
-            ..TransitionInput::default()
-        };
+        let input =
+            TransitionInput { expected_version: Some(wo.version), ..TransitionInput::default() };
         tasks.push(tokio::spawn(async move {
-            cmms.transition_work_order(&owner, wo.id, S::InProgress, input)
-                .await
+            cmms.transition_work_order(&owner, wo.id, S::InProgress, input).await
         }));
     }
     let (mut won, mut refused) = (0, 0);
@@ -335,17 +293,10 @@ async fn thirty_two_concurrent_transitions_one_winner() {
     }
     assert_eq!((won, refused), (1, 31));
     let stored = cmms.get_work_order(&owner, wo.id).await.unwrap();
-    assert_eq!(
-        (stored.status, stored.version),
-        (S::InProgress, wo.version + 1)
-    );
+    assert_eq!((stored.status, stored.version), (S::InProgress, wo.version + 1));
     let timeline = store.timeline(owner.org(), wo.id).await.unwrap();
     let to: Vec<S> = timeline.iter().map(|t| t.to_status).collect();
-    assert_eq!(
-        to,
-        vec![S::Assigned, S::InProgress],
-        "no lost or doubled entry"
-    );
+    assert_eq!(to, vec![S::Assigned, S::InProgress], "no lost or doubled entry");
     let events = store.events_since(owner.org(), 0, 10_000).await.unwrap();
     let changes = events
         .iter()
@@ -358,8 +309,5 @@ async fn thirty_two_concurrent_transitions_one_winner() {
     assert_eq!(seqs.len(), events.len());
     assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
     let (head, _) = store.audit_head(owner.org()).await.unwrap();
-    assert_eq!(
-        head as usize,
-        cmms.audit_entries(&owner, 0, 1000).await.unwrap().len()
-    );
+    assert_eq!(head as usize, cmms.audit_entries(&owner, 0, 1000).await.unwrap().len());
 }

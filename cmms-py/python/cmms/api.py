@@ -645,8 +645,9 @@ class Cmms:
 
 
 def open(url: str, *, migrate: bool = False) -> Cmms:
-    """Opens a database: ``sqlite:///path/plant.db``, ``sqlite::memory:``. The schema is
-    migrated only when asked (``migrate=True`` or :meth:`Cmms.migrate`)."""
+    """Opens a database: ``sqlite:///path/plant.db``, ``sqlite::memory:`` or
+    ``postgres://user:password@host/db``. The schema is migrated only when asked
+    (``migrate=True`` or :meth:`Cmms.migrate`)."""
     if not isinstance(url, str):
         raise TypeError(f"url: expected a string, got {type(url).__name__}")
     db = Cmms(_cmms.Native.open(url), url)

@@ -15,10 +15,7 @@ pub async fn store_with(url: &str, options: PgOptions) -> Arc<PgStore> {
 
 /// A store on `url` with a pool of `max_connections`.
 pub async fn store(url: &str, max_connections: u32) -> Arc<PgStore> {
-    let options = PgOptions {
-        max_connections,
-        ..PgOptions::default()
-    };
+    let options = PgOptions { max_connections, ..PgOptions::default() };
     Arc::new(PgStore::connect(url, options).await.unwrap())
 }
 
@@ -34,21 +31,14 @@ pub async fn org(cmms: &Cmms, name: &str) -> (Actor, SiteId) {
         .await
         .unwrap();
     let owner = cmms.actor(boot.org.id, boot.owner.id).await.unwrap();
-    let site = NewSite {
-        name: format!("{name} plant"),
-        code: "P1".into(),
-        ..NewSite::default()
-    };
+    let site = NewSite { name: format!("{name} plant"), code: "P1".into(), ..NewSite::default() };
     let site = cmms.create_site(&owner, site).await.unwrap();
     (owner, site.id)
 }
 
 /// A new work order at `site`.
 pub async fn work_order(cmms: &Cmms, actor: &Actor, site: SiteId, title: &str) -> WorkOrderId {
-    let input = NewWorkOrder {
-        title: title.into(),
-        site_id: Some(site),
-        ..NewWorkOrder::default()
-    };
+    let input =
+        NewWorkOrder { title: title.into(), site_id: Some(site), ..NewWorkOrder::default() };
     cmms.create_work_order(actor, input).await.unwrap().id
 }

@@ -136,6 +136,25 @@ pub async fn bad_input_is_refused_cleanly(db: Arc<dyn TestDb>) {
         "specifications",
     );
     assert_field(c.create_asset(&fx.owner.actor, mk("Dup", "L1", None)).await, "code");
+    let nul = serde_json::json!({ "note": "a\u{0}b" });
+    assert_field(
+        c.create_asset(&fx.owner.actor, NewAsset { specifications: nul, ..mk("Fan", "F1", None) })
+            .await,
+        "specifications",
+    );
+    let mut deep = serde_json::json!(1);
+    for _ in 0..40 {
+        deep = serde_json::json!({ "d": deep });
+    }
+    assert_field(
+        c.create_asset(&fx.owner.actor, NewAsset { custom_fields: deep, ..mk("Fan", "F1", None) })
+            .await,
+        "custom_fields",
+    );
+    assert_field(
+        c.create_work_order(m, NewWorkOrder { title: "nul\u{0}title".into(), ..new("x") }).await,
+        "title",
+    );
     fx.assert_unchanged(before, "bad asset input").await;
     // Moving within the tree without a cycle works.
     let moved = c
