@@ -72,6 +72,12 @@ pub enum CmmsError {
         /// The record's current version, when known (for HTTP 409/412 answers).
         current_version: Option<i64>,
     },
+    /// Too many attempts (failed logins); retry after the given number of seconds.
+    #[error("too many attempts: retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a new attempt may succeed.
+        retry_after_secs: u64,
+    },
     /// The store is temporarily busy; retrying later may succeed.
     #[error("busy: try again")]
     Busy,
@@ -100,6 +106,7 @@ impl CmmsError {
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::InsufficientStock { .. } => "insufficient_stock",
             Self::Conflict { .. } => "conflict",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Busy => "busy",
             Self::Store(_) => "store_error",
         }

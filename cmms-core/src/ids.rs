@@ -114,4 +114,8 @@ typed_id! {
     TimelineId => "timeline",
     /// An org-defined failure code (problem, cause or remedy).
     FailureCodeId => "failure_code",
+    /// An authentication token (refresh, password reset, email verification).
+    TokenId => "token",
+    /// An API key for integrations.
+    ApiKeyId => "api_key",
 }

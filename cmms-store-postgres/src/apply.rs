@@ -41,8 +41,12 @@ fn owner(w: &Write) -> Option<OrgId> {
         InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
         InsertLabor(l) => l.org_id,
         InsertRequest(r) | UpdateRequest(r) => r.org_id,
+        InsertCredential(c) | UpdateCredential(c) => c.org_id,
+        InsertAuthToken(t) | UpdateAuthToken(t) => t.org_id,
+        InsertApiKey(k) | UpdateApiKey(k) => k.org_id,
         DeleteGrant(_)
         | DeleteWorkOrder { .. }
+        | RevokeTokens { .. }
         | AssertVersion { .. }
         | AppendAudit(_)
         | AppendEvent(_) => return None,
@@ -105,6 +109,21 @@ pub(crate) async fn apply(
         InsertLabor(l) => insert(c, "labor_entries", labor_cols(&l)).await,
         InsertRequest(r) => insert(c, "requests", request_cols(&r)?).await,
         UpdateRequest(r) => update(c, RequestId::ENTITY, "requests", request_cols(&r)?).await,
+        InsertCredential(cr) => insert(c, "credentials", credential_cols(&cr)).await,
+        UpdateCredential(cr) => {
+            let expected = cr.version - 1;
+            match crate::auth::update_credential(c, credential_cols(&cr)).await? {
+                None => Ok(()),
+                Some(current) => version_miss(current, "credential", cr.user_id.0, expected),
+            }
+        }
+        InsertAuthToken(t) => insert(c, "auth_tokens", token_cols(&t)).await,
+        UpdateAuthToken(t) => update(c, TokenId::ENTITY, "auth_tokens", token_cols(&t)).await,
+        RevokeTokens { user, family, purpose, at } => {
+            crate::auth::revoke_tokens(c, org, user, family, purpose, at).await
+        }
+        InsertApiKey(k) => insert(c, "api_keys", api_key_cols(&k)?).await,
+        UpdateApiKey(k) => update(c, ApiKeyId::ENTITY, "api_keys", api_key_cols(&k)?).await,
         AssertVersion { entity, id, version } => assert_version(c, org, entity, id, version).await,
         AppendAudit(d) => {
             drafts.audit.push(d);

@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+mod auth;
 mod cols;
 mod commit;
 mod error;

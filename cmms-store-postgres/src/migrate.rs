@@ -12,7 +12,7 @@ use sqlx::{Connection, PgConnection};
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The schema version this library needs: the highest embedded migration.
-pub const LATEST: u32 = 1;
+pub const LATEST: u32 = 2;
 
 /// The highest successfully applied migration (0 when there is none, or no bookkeeping table).
 pub(crate) async fn applied_version(c: &mut PgConnection) -> Result<u32, StoreError> {
@@ -106,6 +106,11 @@ mod tests {
             .filter(|m| m.migration_type.is_up_migration())
             .map(|m| format!("{:04}_{}", m.version, m.description))
             .collect();
-        assert_eq!(names, ["0001_init"]);
+        // The same numbers and names as the SQLite store's migrations.
+        let sqlite: Vec<String> = cmms_store_sqlite::MIGRATIONS
+            .iter()
+            .map(|m| format!("{:04}_{}", m.version, m.name))
+            .collect();
+        assert_eq!(names, sqlite);
     }
 }

@@ -51,22 +51,26 @@ macro_rules! team_select {
 /// Work orders with their assignees; list queries append their WHERE clause.
 pub(crate) const WO_SELECT: &str = wo_select!();
 
-type Q = Query<'static, Postgres, PgArguments>;
+pub(crate) type Q = Query<'static, Postgres, PgArguments>;
 
 /// All rows of a query, mapped.
-async fn all<T>(c: &mut PgConnection, q: Q, f: fn(&PgRow) -> RowResult<T>) -> R<Vec<T>> {
+pub(crate) async fn all<T>(c: &mut PgConnection, q: Q, f: fn(&PgRow) -> RowResult<T>) -> R<Vec<T>> {
     let rows = q.fetch_all(c).await.map_err(map_sqlx)?;
     rows.iter().map(f).collect::<Result<_, _>>().map_err(map_sqlx)
 }
 
 /// The first row of a query, if any, mapped.
-async fn one<T>(c: &mut PgConnection, q: Q, f: fn(&PgRow) -> RowResult<T>) -> R<Option<T>> {
+pub(crate) async fn one<T>(
+    c: &mut PgConnection,
+    q: Q,
+    f: fn(&PgRow) -> RowResult<T>,
+) -> R<Option<T>> {
     let row = q.fetch_optional(c).await.map_err(map_sqlx)?;
     row.as_ref().map(f).transpose().map_err(map_sqlx)
 }
 
 /// `sql` with the org and one id bound as `$1` and `$2`.
-fn by_id(sql: &'static str, org: OrgId, id: Uuid) -> Q {
+pub(crate) fn by_id(sql: &'static str, org: OrgId, id: Uuid) -> Q {
     sqlx::query(sql).bind(org.0).bind(id)
 }
 

@@ -2,13 +2,15 @@
 //! transaction for the org (tenant setting first) and runs one function of `reads` or `list`.
 
 use crate::error::map_sqlx;
-use crate::{PgStore, commit, events, list, migrate, reads};
+use crate::{PgStore, auth, commit, events, list, migrate, reads};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use cmms_core::domain::api_key::ApiKey;
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::audit::AuditEntry;
 use cmms_core::domain::checklist::ChecklistItem;
 use cmms_core::domain::comment::Comment;
+use cmms_core::domain::credential::Credential;
 use cmms_core::domain::event::{CommittedBatch, Event};
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
@@ -18,6 +20,7 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
+use cmms_core::domain::token::AuthToken;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
@@ -223,5 +226,21 @@ impl Store for PgStore {
         }
         let mut c = self.pool.acquire().await.map_err(map_sqlx)?;
         migrate::applied_version(&mut c).await
+    }
+}
+
+#[async_trait]
+impl AuthReads for PgStore {
+    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>> {
+        read!(self, org, auth::get_credential, user)
+    }
+    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>> {
+        read!(self, org, auth::get_auth_token, id)
+    }
+    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
+        read!(self, org, auth::get_api_key, id)
+    }
+    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>> {
+        read!(self, org, auth::list_api_keys)
     }
 }

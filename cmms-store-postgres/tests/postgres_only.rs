@@ -311,3 +311,30 @@ async fn thirty_two_concurrent_transitions_one_winner() {
     let (head, _) = store.audit_head(owner.org()).await.unwrap();
     assert_eq!(head as usize, cmms.audit_entries(&owner, 0, 1000).await.unwrap().len());
 }
+
+/// Every table of the schema (but sqlx's bookkeeping) has row-level security enabled AND
+/// forced, and a tenant policy: a table added by a later migration cannot forget it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_table_has_forced_row_level_security() {
+    let url = TestServer::fresh_database().await;
+    let mut c = owner_connection(&url).await;
+    let rows = sqlx::query(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, \
+                (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname AND p.policyname = 'tenant') \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> '_sqlx_migrations' \
+         ORDER BY c.relname",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert!(rows.len() >= 25, "the schema's tables are all listed ({})", rows.len());
+    for row in rows {
+        let (name, enabled, forced, policies): (String, bool, bool, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        assert!(
+            enabled && forced && policies == 1,
+            "{name}: rls={enabled} forced={forced} tenant policies={policies}"
+        );
+    }
+}

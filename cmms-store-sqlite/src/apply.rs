@@ -43,8 +43,12 @@ fn owner(w: &Write) -> Option<OrgId> {
         InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
         InsertLabor(l) => l.org_id,
         InsertRequest(r) | UpdateRequest(r) => r.org_id,
+        InsertCredential(c) | UpdateCredential(c) => c.org_id,
+        InsertAuthToken(t) | UpdateAuthToken(t) => t.org_id,
+        InsertApiKey(k) | UpdateApiKey(k) => k.org_id,
         DeleteGrant(_)
         | DeleteWorkOrder { .. }
+        | RevokeTokens { .. }
         | AssertVersion { .. }
         | AppendAudit(_)
         | AppendEvent(_) => return None,
@@ -105,6 +109,15 @@ pub(crate) fn apply(
         InsertLabor(l) => insert(tx, "labor_entries", &labor_cols(&l)),
         InsertRequest(r) => insert(tx, "requests", &request_cols(&r)?),
         UpdateRequest(r) => update(tx, RequestId::ENTITY, "requests", &request_cols(&r)?),
+        InsertCredential(cr) => insert(tx, "credentials", &credential_cols(&cr)),
+        UpdateCredential(cr) => update_credential(tx, &cr),
+        InsertAuthToken(t) => insert(tx, "auth_tokens", &token_cols(&t)),
+        UpdateAuthToken(t) => update(tx, TokenId::ENTITY, "auth_tokens", &token_cols(&t)),
+        RevokeTokens { user, family, purpose, at } => {
+            crate::auth::revoke_tokens(tx, org, user, family, purpose, at)
+        }
+        InsertApiKey(k) => insert(tx, "api_keys", &api_key_cols(&k)?),
+        UpdateApiKey(k) => update(tx, ApiKeyId::ENTITY, "api_keys", &api_key_cols(&k)?),
         AssertVersion { entity, id, version } => assert_version(tx, org, entity, id, version),
         AppendAudit(d) => {
             drafts.audit.push(d);
@@ -125,6 +138,27 @@ fn insert(tx: &Connection, table: &'static str, cols: &Cols) -> Result<(), Store
     let mut stmt = tx.prepare_cached(&sql).map_err(map_rusqlite)?;
     stmt.execute(params_from_iter(cols.iter().map(|(_, v)| v))).map_err(map_rusqlite)?;
     Ok(())
+}
+
+/// Versioned update of a credential (keyed by user, not by an id of its own).
+fn update_credential(
+    tx: &Connection,
+    c: &cmms_core::domain::credential::Credential,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE credentials SET password_hash = ?3, email_verified_at = ?4, failed_logins = ?5, \
+               first_failed_at = ?6, locked_until = ?7, updated_at = ?8, version = ?9 \
+               WHERE org_id = ?1 AND user_id = ?2 AND version = ?9 - 1";
+    let cols = credential_cols(c);
+    let changed = tx
+        .prepare_cached(sql)
+        .and_then(|mut s| s.execute(params_from_iter(cols.iter().map(|(_, v)| v))))
+        .map_err(map_rusqlite)?;
+    if changed == 1 {
+        return Ok(());
+    }
+    let select = "SELECT version FROM credentials WHERE org_id = ?1 AND user_id = ?2";
+    let args = vec![uuid_value(c.org_id.0), uuid_value(c.user_id.0)];
+    version_miss(tx, select, args, "credential", c.user_id.to_string(), c.version - 1)
 }
 
 /// A versioned update: every column but the key, where the stored version is `version - 1`.

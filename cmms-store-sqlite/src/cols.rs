@@ -4,9 +4,11 @@
 use crate::rows::{json_text, micros, opt_micros};
 use chrono::{DateTime, Utc};
 use cmms_core::StoreError;
+use cmms_core::domain::api_key::ApiKey;
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::checklist::ChecklistItem;
 use cmms_core::domain::comment::Comment;
+use cmms_core::domain::credential::Credential;
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
 use cmms_core::domain::location::Location;
@@ -15,6 +17,7 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
+use cmms_core::domain::token::AuthToken;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::rbac::RoleRef;
@@ -318,5 +321,63 @@ pub(crate) fn request_cols(r: &Request) -> Result<Cols, StoreError> {
         ("created_at", ts(r.created_at)),
         ("updated_at", ts(r.updated_at)),
         ("version", Value::Integer(r.version)),
+    ])
+}
+
+/// credentials.
+pub(crate) fn credential_cols(c: &Credential) -> Cols {
+    vec![
+        ("org_id", uid(c.org_id)),
+        ("user_id", uid(c.user_id)),
+        ("password_hash", opt_text(&c.password_hash)),
+        ("email_verified_at", opt_ts(c.email_verified_at)),
+        ("failed_logins", Value::Integer(i64::from(c.failed_logins))),
+        ("first_failed_at", opt_ts(c.first_failed_at)),
+        ("locked_until", opt_ts(c.locked_until)),
+        ("updated_at", ts(c.updated_at)),
+        ("version", Value::Integer(c.version)),
+    ]
+}
+
+/// auth_tokens.
+pub(crate) fn token_cols(t: &AuthToken) -> Cols {
+    vec![
+        ("org_id", uid(t.org_id)),
+        ("id", uid(t.id)),
+        ("user_id", uid(t.user_id)),
+        ("purpose", text(t.purpose.as_str())),
+        ("family_id", uid(t.family_id)),
+        ("token_hash", text(&t.token_hash)),
+        ("issued_at", ts(t.issued_at)),
+        ("expires_at", ts(t.expires_at)),
+        ("used_at", opt_ts(t.used_at)),
+        ("revoked_at", opt_ts(t.revoked_at)),
+        ("version", Value::Integer(t.version)),
+    ]
+}
+
+/// api_keys.
+pub(crate) fn api_key_cols(k: &ApiKey) -> Result<Cols, StoreError> {
+    let (builtin, custom) = match k.role {
+        RoleRef::Builtin(b) => (text(b.as_str()), Value::Null),
+        RoleRef::Custom(id) => (Value::Null, uid(id)),
+    };
+    let sites = match &k.sites {
+        Some(s) => json(s)?,
+        None => Value::Null,
+    };
+    Ok(vec![
+        ("org_id", uid(k.org_id)),
+        ("id", uid(k.id)),
+        ("name", text(&k.name)),
+        ("role_builtin", builtin),
+        ("role_id", custom),
+        ("sites", sites),
+        ("key_hash", text(&k.key_hash)),
+        ("created_by", uid(k.created_by)),
+        ("created_at", ts(k.created_at)),
+        ("last_used_at", opt_ts(k.last_used_at)),
+        ("revoked_at", opt_ts(k.revoked_at)),
+        ("version", Value::Integer(k.version)),
     ])
 }

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+mod auth;
 mod cols;
 mod commit;
 mod conn;

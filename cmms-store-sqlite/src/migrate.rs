@@ -20,12 +20,20 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    up: include_str!("../migrations/0001_init.sql"),
-    down: include_str!("../migrations/0001_init.down.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        up: include_str!("../migrations/0001_init.sql"),
+        down: include_str!("../migrations/0001_init.down.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "auth",
+        up: include_str!("../migrations/0002_auth.sql"),
+        down: include_str!("../migrations/0002_auth.down.sql"),
+    },
+];
 
 /// The schema version this library needs.
 pub const LATEST: u32 = match MIGRATIONS.last() {

@@ -1,13 +1,15 @@
 //! The `Store` and read-trait implementations: each method checks the schema and hands one
 //! closure to a connection thread.
 
-use crate::{SqliteStore, commit, list, migrate, reads};
+use crate::{SqliteStore, auth, commit, list, migrate, reads};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use cmms_core::domain::api_key::ApiKey;
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::audit::AuditEntry;
 use cmms_core::domain::checklist::ChecklistItem;
 use cmms_core::domain::comment::Comment;
+use cmms_core::domain::credential::Credential;
 use cmms_core::domain::event::{CommittedBatch, Event};
 use cmms_core::domain::failure_code::FailureCode;
 use cmms_core::domain::labor::LaborEntry;
@@ -17,6 +19,7 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::timeline::TimelineEntry;
+use cmms_core::domain::token::AuthToken;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
@@ -208,5 +211,21 @@ impl Store for SqliteStore {
 
     async fn schema_version(&self) -> StoreResult<u32> {
         self.threads.read(|c| migrate::user_version(c)).await
+    }
+}
+
+#[async_trait]
+impl AuthReads for SqliteStore {
+    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>> {
+        self.read(move |c| auth::get_credential(c, org, user)).await
+    }
+    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>> {
+        self.read(move |c| auth::get_auth_token(c, org, id)).await
+    }
+    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
+        self.read(move |c| auth::get_api_key(c, org, id)).await
+    }
+    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>> {
+        self.read(move |c| auth::list_api_keys(c, org)).await
     }
 }

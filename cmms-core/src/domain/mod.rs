@@ -1,11 +1,13 @@
 //! The maintenance domain: one module per aggregate, each holding its data types and the pure
 //! rules that decide about them. Nothing here does I/O.
 
+pub mod api_key;
 pub mod asset;
 pub mod attachment;
 pub mod audit;
 pub mod checklist;
 pub mod comment;
+pub mod credential;
 pub mod event;
 pub mod failure_code;
 pub mod labor;
@@ -16,6 +18,7 @@ pub mod request;
 pub mod site;
 pub mod team;
 pub mod timeline;
+pub mod token;
 pub mod user;
 pub mod work_order;
 
@@ -57,6 +60,12 @@ string_enum! {
         Labor => "labor",
         /// Failure code.
         FailureCode => "failure_code",
+        /// Login credential.
+        Credential => "credential",
+        /// Authentication token.
+        Token => "token",
+        /// API key.
+        ApiKey => "api_key",
     }
 }
 

@@ -2,8 +2,10 @@
 //! One file per area; this one holds the facade and the helpers every use case shares.
 
 mod activity;
+mod api_key;
 mod asset;
 mod audit;
+mod auth;
 mod events;
 mod org;
 mod request;
@@ -12,6 +14,7 @@ mod trail;
 mod user;
 mod work_order;
 
+pub use auth::Session;
 pub use events::{EventPage, EventSubscription};
 pub use org::Bootstrapped;
 pub use request::AutoCloseReport;
@@ -22,6 +25,7 @@ pub(crate) use trail::{OrgChange, Stamp, json};
 use crate::actor::Actor;
 use crate::clock::{Clock, SystemClock};
 use crate::domain::EntityKind;
+use crate::domain::credential::AuthSettings;
 use crate::domain::location::Location;
 use crate::domain::numbering::NumberFormat;
 use crate::error::{CmmsError, Result};
@@ -53,6 +57,8 @@ use std::sync::Arc;
 pub struct Cmms {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    auth: Arc<AuthSettings>,
+    dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Cmms {
@@ -64,12 +70,26 @@ impl std::fmt::Debug for Cmms {
 impl Cmms {
     /// Wraps a store, using the system clock.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, clock: Arc::new(SystemClock) }
+        Self::with_clock(store, Arc::new(SystemClock))
     }
 
     /// Wraps a store with a custom clock (tests, simulations).
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        let auth = Arc::new(AuthSettings::default());
+        Self { store, clock, auth, dummy_hash: Arc::default() }
+    }
+
+    /// Uses these authentication settings (password policy, hashing cost, lockout, token
+    /// lifetimes) instead of the defaults.
+    pub fn with_auth_settings(mut self, settings: AuthSettings) -> Self {
+        self.auth = Arc::new(settings);
+        self.dummy_hash = Arc::default();
+        self
+    }
+
+    /// The authentication settings.
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.auth
     }
 
     /// The store.

@@ -85,6 +85,12 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Value {
 }
 
 impl Stamp {
+    /// A stamp naming `user` as the one who acted, for use cases that run as the system on a
+    /// user's behalf (login, token redemption).
+    pub(crate) fn for_user(actor: &Actor, user: Option<UserId>, at: DateTime<Utc>) -> Self {
+        Self { actor_id: user, request_id: actor.request_id().map(str::to_string), at }
+    }
+
     pub(crate) fn new(actor: &Actor, at: DateTime<Utc>) -> Self {
         Self { actor_id: actor.user_id(), request_id: actor.request_id().map(str::to_string), at }
     }

@@ -77,7 +77,11 @@ impl Cmms {
         }
     }
 
-    async fn check_sites_exist(&self, actor: &Actor, sites: Option<&[SiteId]>) -> Result<()> {
+    pub(crate) async fn check_sites_exist(
+        &self,
+        actor: &Actor,
+        sites: Option<&[SiteId]>,
+    ) -> Result<()> {
         for site in sites.unwrap_or(&[]) {
             if self.store.get_site(actor.org(), *site).await?.is_none() {
                 return Err(CmmsError::not_found("site", site));
@@ -92,7 +96,7 @@ impl Cmms {
         Ok(())
     }
 
-    async fn role_def(&self, actor: &Actor, role: RoleRef) -> Result<RoleDef> {
+    pub(crate) async fn role_def(&self, actor: &Actor, role: RoleRef) -> Result<RoleDef> {
         match role {
             RoleRef::Builtin(b) => Ok(RoleDef::builtin(b)),
             RoleRef::Custom(id) => self
@@ -105,7 +109,7 @@ impl Cmms {
     }
 
     /// The highest level among the target user's grants.
-    async fn user_level(&self, actor: &Actor, user: UserId) -> Result<u8> {
+    pub(crate) async fn user_level(&self, actor: &Actor, user: UserId) -> Result<u8> {
         let mut top = 0;
         for g in self.store.grants_of_user(actor.org(), user).await? {
             top = top.max(self.role_def(actor, g.role).await.map(|d| d.level).unwrap_or(0));

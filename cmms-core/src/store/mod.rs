@@ -12,10 +12,12 @@ pub use cursor::*;
 pub use query::*;
 pub use write::*;
 
+use crate::domain::api_key::ApiKey;
 use crate::domain::asset::Asset;
 use crate::domain::audit::AuditEntry;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::comment::Comment;
+use crate::domain::credential::Credential;
 use crate::domain::event::{CommittedBatch, Event};
 use crate::domain::failure_code::FailureCode;
 use crate::domain::labor::LaborEntry;
@@ -25,6 +27,7 @@ use crate::domain::request::Request;
 use crate::domain::site::Site;
 use crate::domain::team::Team;
 use crate::domain::timeline::TimelineEntry;
+use crate::domain::token::AuthToken;
 use crate::domain::user::{CustomRole, RoleGrant, User};
 use crate::domain::work_order::WorkOrder;
 use crate::error::StoreError;
@@ -159,6 +162,19 @@ pub trait AuditReads {
     async fn audit_head(&self, org: OrgId) -> StoreResult<(i64, String)>;
 }
 
+/// Credentials, authentication tokens and API keys.
+#[async_trait]
+pub trait AuthReads {
+    /// A user's credential.
+    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>>;
+    /// One authentication token.
+    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>>;
+    /// One API key.
+    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>>;
+    /// Every API key of the organization, newest first.
+    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>>;
+}
+
 /// A storage backend. See DESIGN §3.1.
 #[async_trait]
 pub trait Store:
@@ -169,6 +185,7 @@ pub trait Store:
     + WorkOrderReads
     + RequestReads
     + AuditReads
+    + AuthReads
     + Send
     + Sync
     + 'static

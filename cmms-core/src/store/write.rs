@@ -1,10 +1,12 @@
 //! Typed writes and the `Changeset` a use case hands to `Store::commit`.
 
 use crate::domain::EntityKind;
+use crate::domain::api_key::ApiKey;
 use crate::domain::asset::Asset;
 use crate::domain::audit::AuditDraft;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::comment::Comment;
+use crate::domain::credential::Credential;
 use crate::domain::event::{Event, EventDraft};
 use crate::domain::failure_code::FailureCode;
 use crate::domain::labor::LaborEntry;
@@ -14,9 +16,11 @@ use crate::domain::request::Request;
 use crate::domain::site::Site;
 use crate::domain::team::Team;
 use crate::domain::timeline::TimelineEntry;
+use crate::domain::token::{AuthToken, TokenPurpose};
 use crate::domain::user::{CustomRole, RoleGrant, User};
 use crate::domain::work_order::WorkOrder;
-use crate::ids::{GrantId, WorkOrderId};
+use crate::ids::{GrantId, TokenId, UserId, WorkOrderId};
+use chrono::{DateTime, Utc};
 
 /// One typed write. `Update*` variants carry the record's NEXT version: the store writes it
 /// only where the stored row still has `version - 1`, else returns `StoreError::Conflict`
@@ -59,6 +63,20 @@ pub enum Write {
     InsertLabor(LaborEntry),
     InsertRequest(Request),
     UpdateRequest(Request),
+    InsertCredential(Credential),
+    UpdateCredential(Credential),
+    InsertAuthToken(AuthToken),
+    UpdateAuthToken(AuthToken),
+    /// Revoke (set `revoked_at` on) the user's tokens that are not yet revoked: of one refresh
+    /// family when `family` is given, else of `purpose` when given, else all of them.
+    RevokeTokens {
+        user: UserId,
+        family: Option<TokenId>,
+        purpose: Option<TokenPurpose>,
+        at: DateTime<Utc>,
+    },
+    InsertApiKey(ApiKey),
+    UpdateApiKey(ApiKey),
     /// Refuse the whole commit unless the row still has `version` (`Conflict`, or `NotFound`
     /// when it is gone); stores with row locks also lock the row until the commit ends. Lets a
     /// decision that depends on OTHER rows commit safely — a tree move is checked against the

@@ -2,6 +2,7 @@
 //! and helpers to drive work orders through the status machine.
 
 use super::TestDb;
+use crate::domain::credential::AuthSettings;
 use crate::domain::org::{NewOrg, Org};
 use crate::domain::site::{NewSite, Site};
 use crate::domain::status::{TransitionInput, WorkOrderStatus as S};
@@ -53,7 +54,8 @@ impl Fx {
     }
 
     pub async fn with_clock(db: Arc<dyn TestDb>, clock: Arc<ManualClock>) -> Fx {
-        let cmms = Cmms::with_clock(db.store(), clock.clone());
+        let cmms = Cmms::with_clock(db.store(), clock.clone())
+            .with_auth_settings(AuthSettings::for_tests());
         let tag = crate::ids::OrgId::new().to_string()[24..].to_string();
         let boot = cmms
             .bootstrap_org(NewOrg {

@@ -62,6 +62,10 @@ macro_rules! conformance_suite {
             assets_stay_at_their_parents_site,
             staff_finish_their_own_requests,
             store_asserts_versions,
+            auth_login_and_lockout,
+            auth_refresh_rotation,
+            auth_reset_and_verification,
+            auth_api_keys,
         );
     };
 }

@@ -1,6 +1,7 @@
 //! The conformance cases, one async function per behaviour, grouped by area.
 
 mod audit_events;
+mod auth;
 mod concurrency;
 mod grants;
 mod input;
@@ -14,6 +15,7 @@ mod status;
 mod tenancy;
 
 pub use audit_events::*;
+pub use auth::*;
 pub use concurrency::*;
 pub use grants::*;
 pub use input::*;

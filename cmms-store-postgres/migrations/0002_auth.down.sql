@@ -1,0 +1,5 @@
+-- 0002_auth down: drops everything 0002_auth.up.sql created (indexes, policies and grants go
+-- with their tables).
+DROP TABLE api_keys;
+DROP TABLE auth_tokens;
+DROP TABLE credentials;
