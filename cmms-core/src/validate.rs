@@ -6,7 +6,7 @@ use crate::error::Problems;
 pub(crate) fn text(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) -> String {
     let trimmed = value.trim();
     let len = trimmed.chars().count();
-    if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if has_control(trimmed) {
         p.add(field, "must not contain control characters");
     }
     if len < min {
@@ -95,9 +95,15 @@ pub(crate) fn email(p: &mut Problems, field: &str, value: &str) -> String {
         && v.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         })
-        && !v.chars().any(char::is_whitespace);
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         p.add(field, "must be a valid email address");
     }
     v
+}
+
+/// Whether `s` holds control characters other than tab, newline and carriage return (NUL and
+/// friends: PostgreSQL cannot store NUL, and no field needs the others).
+pub(crate) fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }

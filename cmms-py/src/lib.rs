@@ -31,6 +31,36 @@ struct Open {
 #[pyclass(module = "cmms._cmms", frozen)]
 struct Native {
     inner: Mutex<Option<Arc<Open>>>,
+    /// The process that opened it: a forked child must not use its parent's connections
+    /// (SQLite threads that do not exist here, Postgres sockets shared with the parent).
+    pid: u32,
+    /// Flips to `true` on close, ending live subscriptions.
+    closed: tokio::sync::watch::Sender<bool>,
+}
+
+/// Refuses a handle inherited through `fork`.
+fn check_process(pid: u32) -> PyResult<()> {
+    if pid == std::process::id() {
+        Ok(())
+    } else {
+        Err(PyRuntimeError::new_err(
+            "this database was opened in another process (before a fork); open it again here",
+        ))
+    }
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -43,6 +73,7 @@ fn store_err(e: cmms_core::StoreError) -> PyErr {
 
 impl Native {
     fn open_db(&self) -> PyResult<Arc<Open>> {
+        check_process(self.pid)?;
         lock(&self.inner).clone().ok_or_else(|| PyRuntimeError::new_err("the database is closed"))
     }
 }
@@ -68,8 +99,9 @@ impl Native {
         } else {
             let Some(path) = sqlite_path(&url).map(str::to_string) else {
                 return Err(PyValueError::new_err(format!(
-                    "unsupported database url '{url}': use sqlite:///path/file.db, \
-                     sqlite::memory: or postgres://user@host/db"
+                    "unsupported database url '{}': use sqlite:///path/file.db, \
+                     sqlite::memory: or postgres://user@host/db",
+                    redacted(&url)
                 )));
             };
             if path.is_empty() {
@@ -81,7 +113,8 @@ impl Native {
             let store = Arc::new(store);
             Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) }
         };
-        Ok(Native { inner: Mutex::new(Some(Arc::new(open))) })
+        let (closed, _) = tokio::sync::watch::channel(false);
+        Ok(Native { inner: Mutex::new(Some(Arc::new(open))), pid: std::process::id(), closed })
     }
 
     /// Applies pending migrations; returns the schema version.
@@ -106,7 +139,9 @@ impl Native {
     /// Closes the database (further calls raise); idempotent. A Postgres pool's connections
     /// are closed right away rather than when the last reference goes.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        check_process(self.pid)?;
         let taken = lock(&self.inner).take();
+        self.closed.send_replace(true);
         if let Some(Backend::Postgres(store)) = taken.as_ref().map(|db| &db.backend) {
             let store = store.clone();
             runtime::run(py, move || async move {
@@ -157,7 +192,11 @@ impl Native {
     fn subscribe(&self, actor: &NativeActor, after: i64) -> PyResult<NativeSubscription> {
         let db = self.open_db()?;
         let sub = db.cmms.subscribe(&actor.actor, after).map_err(to_py)?;
-        Ok(NativeSubscription { sub: Arc::new(tokio::sync::Mutex::new(sub)) })
+        Ok(NativeSubscription {
+            sub: Arc::new(tokio::sync::Mutex::new(sub)),
+            closed: self.closed.subscribe(),
+            pid: self.pid,
+        })
     }
 }
 
@@ -186,6 +225,8 @@ impl NativeActor {
 #[pyclass(module = "cmms._cmms", frozen)]
 struct NativeSubscription {
     sub: Arc<tokio::sync::Mutex<cmms_core::service::EventSubscription>>,
+    closed: tokio::sync::watch::Receiver<bool>,
+    pid: u32,
 }
 
 #[pymethods]
@@ -193,24 +234,34 @@ impl NativeSubscription {
     /// The next event as JSON, or `None` when `timeout` seconds pass without one.
     #[pyo3(signature = (timeout=None))]
     fn next(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<String>> {
+        check_process(self.pid)?;
         let wait = match timeout {
-            Some(t) if !(t.is_finite() && t >= 0.0) => {
+            // A timeout too long for a Duration waits as long as `None` does.
+            Some(t) if t.is_finite() && t >= 0.0 => Duration::try_from_secs_f64(t).ok(),
+            Some(_) => {
                 return Err(PyValueError::new_err(
                     "timeout must be a non-negative number of seconds",
                 ));
             }
-            Some(t) => Some(Duration::from_secs_f64(t)),
             None => None,
         };
-        let sub = self.sub.clone();
+        let (sub, mut closed) = (self.sub.clone(), self.closed.clone());
         runtime::run(py, move || async move {
+            let ended = || PyRuntimeError::new_err("the database was closed");
+            if *closed.borrow() {
+                return Err(ended());
+            }
             let mut sub = sub.lock().await;
-            let next = match wait {
-                Some(w) => match tokio::time::timeout(w, sub.next()).await {
-                    Ok(ev) => ev,
-                    Err(_) => return Ok(None),
-                },
-                None => sub.next().await,
+            let next = tokio::select! {
+                biased;
+                ev = sub.next() => ev,
+                _ = closed.changed() => return Err(ended()),
+                () = async {
+                    match wait {
+                        Some(w) => tokio::time::sleep(w).await,
+                        None => std::future::pending().await,
+                    }
+                } => return Ok(None),
             };
             let ev = next.map_err(to_py)?;
             serde_json::to_string(&ev).map(Some).map_err(errors::encode_failed)

@@ -56,7 +56,11 @@ where
                 tokio::select! {
                     out = &mut fut => return out,
                     () = tokio::time::sleep(SIGNAL_POLL) => {
-                        Python::attach(|py| py.check_signals())?;
+                        // While the interpreter shuts down it cannot be attached to: keep waiting
+                        // quietly instead of failing (or aborting) a daemon thread.
+                        if let Some(checked) = Python::try_attach(|py| py.check_signals()) {
+                            checked?;
+                        }
                     }
                 }
             }

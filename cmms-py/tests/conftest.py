@@ -14,6 +14,12 @@ import pytest
 import cmms
 
 PG_URL = os.environ.get("CMMS_PY_TEST_DATABASE_URL", "")
+if not PG_URL and os.environ.get("CMMS_PY_TEST_SQLITE_ONLY") != "1":
+    # Never pass by leaving Postgres out silently.
+    raise RuntimeError(
+        "set CMMS_PY_TEST_DATABASE_URL to a PostgreSQL database for the Postgres half of the suite "
+        "(scripts/test does), or CMMS_PY_TEST_SQLITE_ONLY=1 to run the SQLite half alone"
+    )
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 

@@ -104,3 +104,20 @@ def test_closed_database_raises(url: str) -> None:
     assert db.closed
     with pytest.raises(RuntimeError, match="closed"):
         db.orgs.bootstrap(name="x", owner_name="y", owner_email="z@example.test")
+
+
+def test_urls_never_show_passwords() -> None:
+    with pytest.raises(ValueError) as err:
+        cmms.open("mysql://someone:s3cret@db.example.test/cmms")
+    assert "s3cret" not in str(err.value)
+    from cmms._base import _redacted
+
+    assert _redacted("postgres://u:pw@h/db") == "postgres://u:***@h/db"
+    assert _redacted("sqlite:///tmp/x.db") == "sqlite:///tmp/x.db"
+
+
+def test_huge_timeouts_do_not_panic(org: "Org") -> None:
+    page = org.db.events.since(org.owner, after=0, limit=1000)
+    sub = org.db._native.subscribe(org.owner._native, page.last_seq)
+    org.db.work_orders.create(org.manager, title="after", site_id=org.site.id)
+    assert sub.next(1e20) is not None

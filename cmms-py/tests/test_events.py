@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import List
 
 import cmms
 from conftest import Org
@@ -33,3 +34,26 @@ def test_since_and_follow(org: Org) -> None:
     mine = db.work_orders.create(org.manager, title="Mine", site_id=org.site.id, requested_by=org.users["requester"].id)
     seen = list(db.events.follow(org.requester, after=start, timeout=0.5))
     assert [e.entity.id for e in seen] == [mine.id]
+
+
+def test_close_ends_followers(url: str) -> None:
+    from conftest import make_org
+
+    db = cmms.open(url, migrate=True)
+    org = make_org(db)
+    start = db.events.since(org.owner, after=0, limit=1000).last_seq
+    outcome: List[str] = []
+
+    def follow() -> None:
+        try:
+            for _ in db.events.follow(org.owner, after=start, timeout=None):
+                pass
+        except RuntimeError as e:
+            outcome.append(str(e))
+
+    t = threading.Thread(target=follow)
+    t.start()
+    threading.Event().wait(0.3)
+    db.close()
+    t.join(30)
+    assert not t.is_alive() and outcome and "closed" in outcome[0]

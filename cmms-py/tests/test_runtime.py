@@ -28,6 +28,14 @@ def test_ctrl_c_interrupts_a_long_call(org: Org) -> None:
     assert org.db.orgs.get(org.owner).id == org.boot.org.id
 
 
+def _inherited(db: cmms.Cmms, queue: "multiprocessing.Queue[str]") -> None:
+    try:
+        db.orgs.bootstrap(name="Inherited", owner_name="Kid", owner_email="kid2@example.test")
+        queue.put("used the parent's handle")
+    except RuntimeError as e:
+        queue.put(f"refused: {e}")
+
+
 def _child(path: str, queue: "multiprocessing.Queue[str]") -> None:
     try:
         with cmms.open(f"sqlite://{path}", migrate=True) as db:
@@ -48,4 +56,10 @@ def test_forked_child_gets_a_fresh_runtime(tmp_path: object) -> None:
         result = queue.get(timeout=60)
         proc.join(60)
         assert result == "Child" and proc.exitcode == 0
+        # A handle opened before the fork is refused in the child, not silently shared.
+        inherited = ctx.Process(target=_inherited, args=(db, queue))
+        inherited.start()
+        refused = queue.get(timeout=60)
+        inherited.join(60)
+        assert refused.startswith("refused:") and "another process" in refused, refused
         assert db.orgs.bootstrap(name="Again", owner_name="P", owner_email="p2@example.test").org.name == "Again"

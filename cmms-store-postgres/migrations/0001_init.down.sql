@@ -3,7 +3,8 @@
 -- and work_orders, which reference each other.
 --
 -- The role cmms_app stays: roles belong to the whole server, and other databases on it may
--- use it. Its SELECT on _sqlx_migrations stays too (schema_version() still reads it).
+-- use it. So do the migrating user's membership in it, cmms_app's USAGE on schema public and
+-- its SELECT on _sqlx_migrations (schema_version() still reads it).
 DROP FUNCTION cmms_org_ids();
 DROP TABLE labor_entries;
 DROP TABLE checklist_items;

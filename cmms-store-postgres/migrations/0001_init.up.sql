@@ -464,12 +464,25 @@ BEGIN
         END;
     END IF;
     -- The user migrating (the tables' owner, who also logs in for the store) must be able to
-    -- SET ROLE cmms_app. Superusers always can.
-    IF NOT pg_has_role(current_user, 'cmms_app', 'MEMBER') THEN
+    -- SET ROLE cmms_app. Superusers always can. From PostgreSQL 16 membership has options, and a
+    -- CREATEROLE user's membership in a role it created has only ADMIN: ask for SET itself.
+    IF current_setting('server_version_num')::int >= 160000 THEN
+        IF NOT pg_has_role(current_user, 'cmms_app', 'SET') THEN
+            BEGIN
+                EXECUTE format('GRANT cmms_app TO %I WITH SET TRUE, INHERIT FALSE', current_user);
+            EXCEPTION WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'cmms: the migrating user % may not SET ROLE cmms_app', current_user
+                    USING HINT = format('as a superuser or the role''s creator run: GRANT cmms_app TO %I WITH SET TRUE', current_user);
+            END;
+        END IF;
+    ELSIF NOT pg_has_role(current_user, 'cmms_app', 'MEMBER') THEN
         BEGIN
             EXECUTE format('GRANT cmms_app TO %I', current_user);
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
             NULL;
+        WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'cmms: the migrating user % may not become a member of cmms_app', current_user
+                USING HINT = format('as a superuser run: GRANT cmms_app TO %I', current_user);
         END;
     END IF;
 END
@@ -477,11 +490,14 @@ $$;
 
 GRANT USAGE ON SCHEMA public TO cmms_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    orgs, org_counters, audit_heads, audit_log, event_heads, events, sites, locations, users,
-    teams, team_members, custom_roles, role_grants, failure_codes, assets, requests, work_orders,
-    work_order_assignees, work_order_timeline, work_order_comments, checklist_items,
-    labor_entries
+    org_counters, sites, locations, users, teams, team_members, custom_roles, role_grants,
+    failure_codes, assets, requests, work_orders, work_order_assignees, work_order_timeline,
+    work_order_comments, checklist_items, labor_entries
     TO cmms_app;
+-- The audit chain and the event outbox are append-only for the application: it may add entries
+-- and move the per-org heads, never change or delete an entry. Organizations are never deleted.
+GRANT SELECT, INSERT ON audit_log, events TO cmms_app;
+GRANT SELECT, INSERT, UPDATE ON orgs, audit_heads, event_heads TO cmms_app;
 -- schema_version() reads sqlx's bookkeeping table as cmms_app. (The down migration leaves this
 -- grant: the table outlives the schema.)
 GRANT SELECT ON _sqlx_migrations TO cmms_app;

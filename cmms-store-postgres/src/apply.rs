@@ -21,38 +21,6 @@ pub(crate) struct Drafts {
     pub events: Vec<EventDraft>,
 }
 
-/// The org every record of a write belongs to (`None` for deletes, which are scoped by the
-/// commit's org in their WHERE clause).
-fn owner(w: &Write) -> Option<OrgId> {
-    use Write::*;
-    Some(match w {
-        InsertOrg(o) | UpdateOrg(o) => o.id,
-        InsertSite(s) | UpdateSite(s) => s.org_id,
-        InsertLocation(l) | UpdateLocation(l) => l.org_id,
-        InsertTeam(t) | UpdateTeam(t) => t.org_id,
-        InsertUser(u) | UpdateUser(u) => u.org_id,
-        InsertGrant(g) => g.org_id,
-        InsertRole(r) | UpdateRole(r) => r.org_id,
-        InsertFailureCode(f) => f.org_id,
-        InsertAsset(a) | UpdateAsset(a) => a.org_id,
-        InsertWorkOrder(w) | UpdateWorkOrder(w) => w.org_id,
-        InsertTimeline(t) => t.org_id,
-        InsertComment(c) => c.org_id,
-        InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
-        InsertLabor(l) => l.org_id,
-        InsertRequest(r) | UpdateRequest(r) => r.org_id,
-        InsertCredential(c) | UpdateCredential(c) => c.org_id,
-        InsertAuthToken(t) | UpdateAuthToken(t) => t.org_id,
-        InsertApiKey(k) | UpdateApiKey(k) => k.org_id,
-        DeleteGrant(_)
-        | DeleteWorkOrder { .. }
-        | RevokeTokens { .. }
-        | AssertVersion { .. }
-        | AppendAudit(_)
-        | AppendEvent(_) => return None,
-    })
-}
-
 /// Applies one write of a commit for `org`.
 pub(crate) async fn apply(
     c: &mut PgConnection,
@@ -60,7 +28,7 @@ pub(crate) async fn apply(
     w: Write,
     drafts: &mut Drafts,
 ) -> Result<(), StoreError> {
-    if owner(&w).is_some_and(|o| o != org) {
+    if w.owner_org().is_some_and(|o| o != org) {
         tracing::error!(%org, "refused a write whose record belongs to another organization");
         return Err(StoreError::backend("cross-tenant write refused"));
     }

@@ -26,11 +26,16 @@ pub(crate) async fn begin(
     let mut tx =
         if read_only { pool.begin_with("BEGIN READ ONLY").await } else { pool.begin().await }
             .map_err(map_sqlx)?;
-    sqlx::query("SELECT set_config('cmms.org_id', $1, true)")
-        .bind(org.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(map_sqlx)?;
+    // Role and tenant are both transaction-local and set in one round trip. current_setting
+    // without `missing_ok` fails when the session lost cmms.app_role: fail closed.
+    sqlx::query(
+        "SELECT set_config('role', current_setting('cmms.app_role'), true), \
+                set_config('cmms.org_id', $1, true)",
+    )
+    .bind(org.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(map_sqlx)?;
     Ok(tx)
 }
 
@@ -54,6 +59,9 @@ pub(crate) async fn commit(
             apply(&mut tx, org, w, &mut drafts).await?;
         }
     }
+    // Check the deferred foreign keys now, before the per-org heads are locked, so that work
+    // is not done while other commits of the org wait on the heads (DESIGN §3.1).
+    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut *tx).await.map_err(map_sqlx)?;
     let audit_seq = append_audit(&mut tx, org, drafts.audit).await?;
     let events = append_events(&mut tx, org, drafts.events).await?;
     if let (Some(first), Some(last)) = (events.first(), events.last()) {
@@ -64,7 +72,6 @@ pub(crate) async fn commit(
             .await
             .map_err(map_sqlx)?;
     }
-    // Deferred foreign keys are checked here.
     tx.commit().await.map_err(map_sqlx)?;
     Ok(Receipt { numbers, audit_seq, events })
 }

@@ -27,7 +27,9 @@ fn classify(code: &str, constraint: Option<&str>) -> Kind {
             None => "a unique constraint was violated".into(),
         }),
         "23503" => Kind::InvalidReference,
-        "40001" | "40P01" | "55P03" | "57014" => Kind::Busy,
+        // ... and the server refusing connections for now (too many connections, starting up or
+        // shutting down) is worth retrying too.
+        "40001" | "40P01" | "55P03" | "57014" | "53300" | "57P03" => Kind::Busy,
         "23514" => constraint
             .and_then(|c| QUANTITY_CHECKS.iter().find(|(name, _)| *name == c))
             .map_or(Kind::Backend, |(_, message)| Kind::Conflict((*message).to_string())),
@@ -39,6 +41,7 @@ fn classify(code: &str, constraint: Option<&str>) -> Kind {
 pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
     let kind = match &e {
         sqlx::Error::PoolTimedOut => Kind::Busy,
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Kind::Busy,
         sqlx::Error::Database(db) => match db.code() {
             Some(code) => classify(&code, db.constraint()),
             None => Kind::Backend,

@@ -8,8 +8,12 @@
 //! * the **dispatcher** is the only sender on the broadcast channel subscribers read. It keeps
 //!   the last sequence broadcast per org. A local commit's batch that starts right after it is
 //!   broadcast as is (fast path); anything else (a gap, a notification, a catch-up) is read back
-//!   from the database with `events_since`. So per org the stream is gap-free and never repeats
-//!   an event. For an org not seen before, the stream starts at the first batch or notification.
+//!   from the database with `events_since`. So per org, once an org has been seen, the stream
+//!   is gap-free and never repeats an event. An org's stream starts at the first batch or
+//!   notification the dispatcher sees for it: two first commits racing in a new org may reach it
+//!   out of order, and the earlier is then skipped. Subscribers that must miss nothing follow
+//!   through `cmms_core::Cmms::subscribe`, which resumes from a sequence number and reads any
+//!   gap back from the outbox.
 //!
 //! Both tasks end when the store is dropped: it holds the only sender of the dispatcher's
 //! local channel, and the listener ends once the dispatcher has.
@@ -110,6 +114,10 @@ async fn listen(mut listener: PgListener, pool: PgPool, tx: mpsc::UnboundedSende
             Err(_) if pool.is_closed() => break,
             Err(e) => {
                 tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                // sqlx keeps its connection after errors other than a clean disconnect; the
+                // listener pool has one connection, so the old listener must go before a new
+                // one can be acquired.
+                drop(listener);
                 listener = loop {
                     if pool.is_closed() {
                         return;
@@ -159,8 +167,13 @@ impl Dispatcher {
         signals: mpsc::UnboundedReceiver<Signal>,
     ) {
         let mut signals = Some(signals);
+        // One deadline for retries, so steady traffic cannot keep pushing a retry back.
+        let mut retry_at = tokio::time::Instant::now() + RETRY;
         loop {
             let retry_due = !self.retry.is_empty();
+            if !retry_due {
+                retry_at = tokio::time::Instant::now() + RETRY;
+            }
             tokio::select! {
                 biased;
                 batch = local.recv() => match batch {
@@ -179,7 +192,8 @@ impl Dispatcher {
                     }
                     None => signals = None,
                 },
-                _ = tokio::time::sleep(RETRY), if retry_due => {
+                _ = tokio::time::sleep_until(retry_at), if retry_due => {
+                    retry_at = tokio::time::Instant::now() + RETRY;
                     let orgs: Vec<OrgId> = self.retry.iter().copied().collect();
                     for org in orgs {
                         self.catch_up(org).await;

@@ -136,8 +136,11 @@ impl PgStore {
             .after_connect(move |conn, _meta| {
                 let (role, timeout) = (role.clone(), timeout.clone());
                 Box::pin(async move {
-                    // = SET ROLE <role>; the value is bound, never spliced into SQL.
-                    sqlx::query("SELECT set_config('role', $1, false)")
+                    // = SET ROLE <role>; the value is bound, never spliced into SQL. The role name
+                    // is also kept in cmms.app_role: every transaction re-asserts the role from
+                    // it (see commit::begin), so a pooler or RESET ROLE that drops session state
+                    // makes transactions fail instead of silently running as the login user.
+                    sqlx::query("SELECT set_config('cmms.app_role', $1, false), set_config('role', $1, false)")
                         .bind(role)
                         .execute(&mut *conn)
                         .await?;

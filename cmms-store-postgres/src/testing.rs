@@ -75,9 +75,14 @@ impl TestServer {
         TEMPLATE_READY.get_or_init(|| server.make_template()).await;
         let name = format!("test_{}", uuid::Uuid::now_v7().simple());
         let mut c = owner_connection(&server.url).await;
-        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")))
-            .await
-            .unwrap_or_else(|e| panic!("creating test database {name} failed: {e}"));
+        // Shared with other cloners, exclusive with a process (re)making the template: a clone
+        // fails while anyone is connected to the template.
+        c.execute("SELECT pg_advisory_lock_shared(72616)").await.unwrap();
+        let made = c
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}")))
+            .await;
+        c.execute("SELECT pg_advisory_unlock_shared(72616)").await.unwrap();
+        made.unwrap_or_else(|e| panic!("creating test database {name} failed: {e}"));
         c.close().await.ok();
         server.database_url(&name)
     }

@@ -214,7 +214,7 @@ pub(crate) fn get_work_order(c: &Connection, org: OrgId, id: WorkOrderId) -> R<O
 pub(crate) fn timeline(c: &Connection, org: OrgId, wo: WorkOrderId) -> R<Vec<TimelineEntry>> {
     // `at`, then insertion order (rowid).
     let sql = "SELECT * FROM work_order_timeline WHERE org_id = ?1 AND work_order_id = ?2 \
-               ORDER BY at, rowid";
+               ORDER BY at, id";
     all(c, sql, params![org.0, wo.0], rows_work::timeline)
 }
 
@@ -225,19 +225,19 @@ pub(crate) fn comments(
     internal: bool,
 ) -> R<Vec<Comment>> {
     let sql = "SELECT * FROM work_order_comments WHERE org_id = ?1 AND work_order_id = ?2 \
-               AND (?3 OR internal = 0) ORDER BY created_at, rowid";
+               AND (?3 OR internal = 0) ORDER BY created_at, id";
     all(c, sql, params![org.0, wo.0, internal], rows_work::comment)
 }
 
 pub(crate) fn checklist(c: &Connection, org: OrgId, wo: WorkOrderId) -> R<Vec<ChecklistItem>> {
     let sql = "SELECT * FROM checklist_items WHERE org_id = ?1 AND work_order_id = ?2 \
-               ORDER BY position, rowid";
+               ORDER BY position, id";
     all(c, sql, params![org.0, wo.0], rows_work::checklist_item)
 }
 
 pub(crate) fn labor(c: &Connection, org: OrgId, wo: WorkOrderId) -> R<Vec<LaborEntry>> {
     let sql = "SELECT * FROM labor_entries WHERE org_id = ?1 AND work_order_id = ?2 \
-               ORDER BY started_at, rowid";
+               ORDER BY started_at, id";
     all(c, sql, params![org.0, wo.0], rows_work::labor)
 }
 

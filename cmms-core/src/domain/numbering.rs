@@ -38,6 +38,9 @@ impl NumberFormat {
         if format.is_empty() || format.chars().count() > 40 {
             return Err(bad("must be 1 to 40 characters"));
         }
+        if format.chars().any(char::is_control) {
+            return Err(bad("must not contain control characters"));
+        }
         let mut parts = Vec::new();
         let mut rest = format;
         while let Some(open) = rest.find('{') {

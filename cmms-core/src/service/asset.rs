@@ -1,6 +1,9 @@
 //! Asset use cases: create, change, move in the hierarchy (no cycles), read and list.
 
-use super::{Cmms, Stamp, check_version, json, page_cursor, require_held, require_readable};
+use super::{
+    Cmms, Stamp, check_text_filter, check_version, json, page_cursor, require_held,
+    require_readable,
+};
 use crate::actor::Actor;
 use crate::domain::asset::{Asset, AssetPatch, NewAsset};
 use crate::domain::check_no_cycle;
@@ -145,6 +148,7 @@ impl Cmms {
     pub async fn list_assets(&self, actor: &Actor, filter: AssetFilter) -> Result<Page<Asset>> {
         require_held(actor, Permission::AssetRead)?;
         let limit = check_limit(filter.limit)?;
+        check_text_filter(filter.text.as_deref())?;
         let after = filter
             .cursor
             .as_deref()

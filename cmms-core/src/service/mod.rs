@@ -222,10 +222,15 @@ pub(crate) enum Numbering {
 
 /// Free-text list filters are bounded, like every other input.
 pub(crate) fn check_text_filter(text: Option<&str>) -> Result<()> {
-    if text.is_some_and(|t| t.chars().count() > 200) {
-        return Err(CmmsError::invalid("text", "must be at most 200 characters"));
+    match text {
+        Some(t) if t.chars().count() > 200 => {
+            Err(CmmsError::invalid("text", "must be at most 200 characters"))
+        }
+        Some(t) if crate::validate::has_control(t) => {
+            Err(CmmsError::invalid("text", "must not contain control characters"))
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Trims a fetched page (`limit + 1` rows) to `limit` and returns the key of the last row kept

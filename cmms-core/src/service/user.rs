@@ -1,6 +1,6 @@
 //! User, role-grant and custom-role use cases, including the grant-below rule.
 
-use super::{Cmms, OrgChange, check_version, json, page_cursor, require_held};
+use super::{Cmms, OrgChange, check_text_filter, check_version, json, page_cursor, require_held};
 use crate::actor::Actor;
 use crate::domain::event::EventKind;
 use crate::domain::user::{CustomRole, NewRole, NewUser, RoleGrant, RolePatch, User, UserPatch};
@@ -163,6 +163,7 @@ impl Cmms {
     pub async fn list_users(&self, actor: &Actor, filter: UserFilter) -> Result<Page<User>> {
         require_held(actor, Permission::UserRead)?;
         let limit = check_limit(filter.limit)?;
+        check_text_filter(filter.text.as_deref())?;
         let after = filter
             .cursor
             .as_deref()

@@ -58,8 +58,12 @@ pub fn encode_cursor(sort: &str, key: &SortKey) -> String {
 pub enum KeyType {
     /// Integers, never null.
     Int,
-    /// Integers or null (due dates).
+    /// Integers or null.
     NullableInt,
+    /// Timestamps in microseconds, never null.
+    Time,
+    /// Timestamps in microseconds, or null (due dates).
+    NullableTime,
     /// Text, never null.
     Text,
 }
@@ -72,12 +76,17 @@ pub fn decode_cursor(sort: &str, cursor: &str, key: KeyType) -> Result<SortKey> 
         .decode(cursor.trim())
         .map_err(|_| bad())?;
     let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    let kind_ok = matches!(
-        (&wire.k, key),
-        (None, KeyType::NullableInt)
-            | (Some(KeyValue::Text(_)), KeyType::Text)
-            | (Some(KeyValue::Int(_)), KeyType::Int | KeyType::NullableInt)
-    );
+    // Years 1 to 9999: what every store can hold, so a forged key is refused here rather than
+    // by a database.
+    const TIME_RANGE: std::ops::RangeInclusive<i64> =
+        -62_135_596_800_000_000..=253_402_300_799_999_999;
+    let kind_ok = match (&wire.k, key) {
+        (None, KeyType::NullableInt | KeyType::NullableTime) => true,
+        (Some(KeyValue::Text(_)), KeyType::Text) => true,
+        (Some(KeyValue::Int(_)), KeyType::Int | KeyType::NullableInt) => true,
+        (Some(KeyValue::Int(v)), KeyType::Time | KeyType::NullableTime) => TIME_RANGE.contains(v),
+        _ => false,
+    };
     if wire.s != sort || !kind_ok {
         return Err(bad());
     }
@@ -127,5 +136,10 @@ mod tests {
         let null = SortKey { value: None, id: Uuid::now_v7() };
         let c = encode_cursor("created:desc", &null);
         assert!(decode_cursor("created:desc", &c, KeyType::Int).is_err());
+        assert!(decode_cursor("created:desc", &c, KeyType::Time).is_err());
+        let far = SortKey { value: Some(KeyValue::Int(i64::MAX)), id: Uuid::now_v7() };
+        let c = encode_cursor("created:desc", &far);
+        assert!(decode_cursor("created:desc", &c, KeyType::Time).is_err());
+        assert!(decode_cursor("created:desc", &c, KeyType::Int).is_ok());
     }
 }

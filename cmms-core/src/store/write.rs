@@ -96,6 +96,41 @@ pub enum Write {
     AppendEvent(EventDraft),
 }
 
+impl Write {
+    /// The organization of the record this write carries; `None` for writes addressed by id
+    /// (deletes, revocations, guards) and for audit entries and events, which the commit's org
+    /// scopes. Stores refuse a commit whose records name another org than the commit's.
+    pub fn owner_org(&self) -> Option<crate::ids::OrgId> {
+        use Write::*;
+        Some(match self {
+            InsertOrg(o) | UpdateOrg(o) => o.id,
+            InsertSite(s) | UpdateSite(s) => s.org_id,
+            InsertLocation(l) | UpdateLocation(l) => l.org_id,
+            InsertTeam(t) | UpdateTeam(t) => t.org_id,
+            InsertUser(u) | UpdateUser(u) => u.org_id,
+            InsertGrant(g) => g.org_id,
+            InsertRole(r) | UpdateRole(r) => r.org_id,
+            InsertFailureCode(f) => f.org_id,
+            InsertAsset(a) | UpdateAsset(a) => a.org_id,
+            InsertWorkOrder(w) | UpdateWorkOrder(w) => w.org_id,
+            InsertTimeline(t) => t.org_id,
+            InsertComment(c) => c.org_id,
+            InsertChecklistItem(c) | UpdateChecklistItem(c) => c.org_id,
+            InsertLabor(l) => l.org_id,
+            InsertRequest(r) | UpdateRequest(r) => r.org_id,
+            InsertCredential(c) | UpdateCredential(c) => c.org_id,
+            InsertAuthToken(t) | UpdateAuthToken(t) => t.org_id,
+            InsertApiKey(k) | UpdateApiKey(k) => k.org_id,
+            DeleteGrant(_)
+            | DeleteWorkOrder { .. }
+            | RevokeTokens { .. }
+            | AssertVersion { .. }
+            | AppendAudit(_)
+            | AppendEvent(_) => return None,
+        })
+    }
+}
+
 /// Builds the writes that depend on human numbers, given the counter values the store drew.
 pub type NumberedBuild = Box<dyn FnOnce(&[i64]) -> Vec<Write> + Send>;
 

@@ -29,8 +29,14 @@ class Record:
         out: Dict[str, Any] = to_dict(self)
         return out
 
+    def __hash__(self) -> int:
+        # Records with an id hash by it (their list fields are not hashable); equality still
+        # compares every field.
+        ident = getattr(self, "id", None)
+        return hash((type(self).__name__, ident)) if ident is not None else hash(repr(self))
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=True)
 class OrgSettings(Record):
     work_order_number_format: str = "WO-{YYYY}-{SEQ:5}"
     request_number_format: str = "REQ-{YYYY}-{SEQ:5}"
@@ -39,7 +45,7 @@ class OrgSettings(Record):
     time_zone: str = "UTC"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Org(Record):
     id: uuid.UUID
     name: str
@@ -49,7 +55,7 @@ class Org(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Site(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -64,7 +70,7 @@ class Site(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Location(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -77,7 +83,7 @@ class Location(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Team(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -89,7 +95,7 @@ class Team(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class User(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -111,7 +117,7 @@ def _role_ref(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class RoleGrant(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -128,7 +134,7 @@ class RoleGrant(Record):
         return {**data, "role": _role_ref(data.get("role"))}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class CustomRole(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -142,7 +148,7 @@ class CustomRole(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class FailureCode(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -152,7 +158,7 @@ class FailureCode(Record):
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Asset(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -174,7 +180,7 @@ class Asset(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Attachment(Record):
     name: str
     content_type: str
@@ -182,14 +188,14 @@ class Attachment(Record):
     storage_key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class FailureReport(Record):
     problem: Optional[str] = None
     cause: Optional[str] = None
     remedy: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class WorkOrder(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -223,7 +229,7 @@ class WorkOrder(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class ChecklistItem(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -238,7 +244,7 @@ class ChecklistItem(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Comment(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -249,7 +255,7 @@ class Comment(Record):
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class LaborEntry(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -264,7 +270,7 @@ class LaborEntry(Record):
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class TimelineEntry(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -276,7 +282,7 @@ class TimelineEntry(Record):
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Request(Record):
     id: uuid.UUID
     org_id: uuid.UUID
@@ -300,13 +306,13 @@ class Request(Record):
     version: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class EntityRef(Record):
     kind: str
     id: uuid.UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class AuditEntry(Record):
     org_id: uuid.UUID
     seq: int
@@ -321,7 +327,7 @@ class AuditEntry(Record):
     hash: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class EventAudience(Record):
     permission: Optional[str]
     site_id: Optional[uuid.UUID]
@@ -330,7 +336,7 @@ class EventAudience(Record):
     team_id: Optional[uuid.UUID]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Event(Record):
     org_id: uuid.UUID
     seq: int
@@ -342,32 +348,32 @@ class Event(Record):
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class EventPage(Record):
     events: List[Event]
     #: The last sequence number scanned; pass it as ``after`` next time.
     last_seq: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class BrokenLink(Record):
     seq: int
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class AutoCloseReport(Record):
     closed: List[uuid.UUID]
     skipped: List[uuid.UUID]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Bootstrapped(Record):
     org: Org
     owner: User
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=True)
 class Page(Record, Generic[T]):
     """One page of a list: iterate it, and pass ``next_cursor`` as ``cursor`` for the next."""
 

@@ -140,7 +140,7 @@ impl Cmms {
         let after = filter
             .cursor
             .as_deref()
-            .map(|c| decode_cursor(REQUEST_SORT, c, KeyType::Int))
+            .map(|c| decode_cursor(REQUEST_SORT, c, KeyType::Time))
             .transpose()?;
         let visibility = rbac::visibility(actor, Permission::RequestRead);
         let query = RequestQuery { filter, visibility, after, fetch: limit + 1 };

@@ -63,8 +63,9 @@ impl Cmms {
 
 fn key_type(sort: WorkOrderSort) -> KeyType {
     match sort.field {
-        WorkOrderSortField::Due => KeyType::NullableInt,
-        _ => KeyType::Int,
+        WorkOrderSortField::Created | WorkOrderSortField::Updated => KeyType::Time,
+        WorkOrderSortField::Due => KeyType::NullableTime,
+        WorkOrderSortField::Priority => KeyType::Int,
     }
 }
 
