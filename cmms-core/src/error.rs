@@ -8,6 +8,7 @@ use std::fmt;
 
 /// One problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FieldError {
     /// The field, as named in the public API (`title`, `reason`, `checklist[2].label`, ...).
     pub field: String,

@@ -128,6 +128,20 @@ impl SqliteStore {
         result
     }
 
+    /// Writes a consistent copy of the database to `path` (SQLite's online backup, read from a
+    /// snapshot, so writers are not blocked). The copy is a complete database file.
+    pub async fn backup_to(&self, path: impl AsRef<Path>) -> Result<(), StoreError> {
+        let path = path.as_ref().to_path_buf();
+        self.read(move |c| {
+            let mut dst = rusqlite::Connection::open(&path).map_err(error::map_rusqlite)?;
+            let backup = rusqlite::backup::Backup::new(c, &mut dst).map_err(error::map_rusqlite)?;
+            backup
+                .run_to_completion(256, Duration::from_millis(5), None)
+                .map_err(error::map_rusqlite)
+        })
+        .await
+    }
+
     async fn refresh_version(&self) -> Result<(), StoreError> {
         let v = self.threads.write(|c| migrate::user_version(c)).await?;
         self.version.store(v, Ordering::Release);

@@ -14,6 +14,7 @@ pub const KEY_PREFIX: &str = "cmms_";
 
 /// An API key (without its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ApiKey {
     /// Id.
     pub id: ApiKeyId,
@@ -42,6 +43,7 @@ pub struct ApiKey {
 
 /// Input to create an API key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct NewApiKey {
     /// What it is for.
     pub name: String,

@@ -29,6 +29,7 @@ string_enum! {
 
 /// An asset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Asset {
     /// Id.
     pub id: AssetId,
@@ -70,6 +71,7 @@ pub struct Asset {
 
 /// Input to create an asset.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewAsset {
     /// Site (required unless a location or parent gives it).
@@ -102,22 +104,35 @@ pub struct NewAsset {
 
 /// Changes to an asset; nullable fields take `Some(None)` to clear.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
 pub struct AssetPatch {
     pub name: Option<String>,
     pub code: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
+
     pub location_id: Option<Option<LocationId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<AssetId>"))]
+
     pub parent_id: Option<Option<AssetId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub category: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub manufacturer: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub model: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub serial_number: Option<Option<String>>,
     pub criticality: Option<u8>,
     pub state: Option<AssetState>,

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// An audit entry before the store numbers and links it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AuditDraft {
     /// When.
     pub at: DateTime<Utc>,
@@ -30,6 +31,7 @@ pub struct AuditDraft {
 
 /// A committed audit entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// Organization.
     pub org_id: OrgId,
@@ -114,6 +116,7 @@ pub fn chain_hash(org: OrgId, seq: i64, draft: &AuditDraft, prev_hash: &str) -> 
 
 /// The first link of a chain that does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BrokenLink {
     /// Sequence number of the bad entry.
     pub seq: i64,

@@ -21,6 +21,7 @@ string_enum! {
 
 /// One checklist item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ChecklistItem {
     /// Id.
     pub id: ChecklistItemId,
@@ -48,6 +49,7 @@ pub struct ChecklistItem {
 
 /// Input for one new checklist item.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewChecklistItem {
     /// What to do.

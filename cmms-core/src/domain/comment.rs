@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Comment {
     /// Id.
     pub id: CommentId,

@@ -33,6 +33,7 @@ pub struct Credential {
 
 /// Authentication settings, the same for every organization of a `Cmms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct AuthSettings {
     /// Shortest accepted password, in characters.

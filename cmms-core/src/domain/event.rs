@@ -83,6 +83,7 @@ string_enum! {
 
 /// Who may see an event: the permission and the resource it is checked against.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EventAudience {
     /// Permission a reader needs (`None`: org-level event, needs `org.read`).
     pub permission: Option<Permission>,
@@ -115,6 +116,7 @@ impl EventAudience {
 
 /// An event before the store numbers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EventDraft {
     /// What happened.
     pub kind: EventKind,
@@ -132,6 +134,7 @@ pub struct EventDraft {
 
 /// A committed event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Event {
     /// Organization.
     pub org_id: OrgId,
@@ -144,6 +147,7 @@ pub struct Event {
 
 /// The events of one commit, as broadcast to in-process subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CommittedBatch {
     /// Organization.
     pub org_id: OrgId,

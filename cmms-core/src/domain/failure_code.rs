@@ -21,6 +21,7 @@ string_enum! {
 
 /// One failure code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FailureCode {
     /// Id.
     pub id: FailureCodeId,

@@ -24,6 +24,7 @@ string_enum! {
 
 /// One labor entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct LaborEntry {
     /// Id.
     pub id: LaborId,
@@ -52,6 +53,7 @@ pub struct LaborEntry {
 /// Input for a labor entry: `ended_at` or `minutes` (minutes win when both are given and must
 /// then agree within a minute).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewLabor {
     /// Who worked (default: the actor).

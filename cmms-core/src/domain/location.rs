@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A location: a node in a site's location tree (building > floor > room).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Location {
     /// Id.
     pub id: LocationId,
@@ -31,6 +32,7 @@ pub struct Location {
 
 /// Input to create a location.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct NewLocation {
     /// Site.
     pub site_id: SiteId,
@@ -46,15 +48,20 @@ pub struct NewLocation {
 
 /// Changes to a location.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct LocationPatch {
     /// New name.
     pub name: Option<String>,
     /// New code (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub code: Option<Option<String>>,
     /// New parent (`Some(None)` makes it a root).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
+
     pub parent_id: Option<Option<LocationId>>,
 }
 

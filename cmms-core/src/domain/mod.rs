@@ -71,6 +71,7 @@ string_enum! {
 
 /// A pointer to one entity: its kind and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EntityRef {
     /// What it is.
     pub kind: EntityKind,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// An organization: the tenant. Every other row belongs to exactly one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Org {
     /// Id.
     pub id: OrgId,
@@ -27,6 +28,7 @@ pub struct Org {
 
 /// Per-organization settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct OrgSettings {
     /// Format of work order numbers (see `NumberFormat`).
@@ -86,6 +88,7 @@ pub fn parse_time_zone(name: &str, field: &str) -> Result<Tz> {
 
 /// Input for `Cmms::bootstrap_org`: the organization and its first owner.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct NewOrg {
     /// Organization name.
     pub name: String,

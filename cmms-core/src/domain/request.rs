@@ -85,6 +85,7 @@ pub fn request_edge(from: RequestStatus, to: RequestStatus) -> Result<&'static R
 
 /// A request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Request {
     /// Id.
     pub id: RequestId,
@@ -142,6 +143,7 @@ impl Request {
 
 /// Input to file a request.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewRequest {
     /// Title.
@@ -164,11 +166,14 @@ pub struct NewRequest {
 
 /// Changes to a draft request.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
 pub struct RequestPatch {
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub description: Option<Option<String>>,
     pub priority: Option<Priority>,
     pub attachments: Option<Vec<Attachment>>,
@@ -176,6 +181,7 @@ pub struct RequestPatch {
 
 /// Options when approving a request: how the work order is set up.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct ApproveRequest {
     /// Work type (default corrective).

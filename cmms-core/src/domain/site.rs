@@ -27,6 +27,7 @@ string_enum! {
 
 /// A site: a scope inside an organization with its own time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Site {
     /// Id.
     pub id: SiteId,
@@ -54,6 +55,7 @@ pub struct Site {
 
 /// Input to create a site.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewSite {
     /// Name.
@@ -82,6 +84,7 @@ impl Default for NewSite {
 
 /// Changes to a site; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct SitePatch {
     /// New name.
@@ -94,6 +97,8 @@ pub struct SitePatch {
     pub time_zone: Option<String>,
     /// New address (`Some(None)` clears it).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub address: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Team {
     /// Id.
     pub id: TeamId,
@@ -29,6 +30,7 @@ pub struct Team {
 
 /// Input to create a team.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewTeam {
     /// Name.
@@ -41,12 +43,15 @@ pub struct NewTeam {
 
 /// Changes to a team.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct TeamPatch {
     /// New name.
     pub name: Option<String>,
     /// New home site (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<SiteId>"))]
+
     pub site_id: Option<Option<SiteId>>,
     /// New member list (replaces the old one).
     pub members: Option<Vec<UserId>>,

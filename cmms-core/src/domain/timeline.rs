@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TimelineEntry {
     /// Id.
     pub id: TimelineId,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// A user of one organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct User {
     /// Id.
     pub id: UserId,
@@ -31,6 +32,7 @@ pub struct User {
 
 /// Input to create a user, optionally with a first role grant.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewUser {
     /// Name.
@@ -45,6 +47,7 @@ pub struct NewUser {
 
 /// Changes to a user.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct UserPatch {
     /// New name.
@@ -96,6 +99,7 @@ impl User {
 
 /// A role held by a user at org scope (`sites == None`) or for listed sites.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct RoleGrant {
     /// Id.
     pub id: GrantId,
@@ -115,6 +119,7 @@ pub struct RoleGrant {
 
 /// A custom role defined by an organization from the same permissions as the built-ins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CustomRole {
     /// Id.
     pub id: RoleId,
@@ -138,6 +143,7 @@ pub struct CustomRole {
 
 /// Input to define a custom role.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewRole {
     /// Name.
@@ -152,12 +158,15 @@ pub struct NewRole {
 
 /// Changes to a custom role (its holders' powers change with it).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct RolePatch {
     /// New name.
     pub name: Option<String>,
     /// New description (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub description: Option<Option<String>>,
     /// New level.
     pub level: Option<u8>,

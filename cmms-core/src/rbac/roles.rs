@@ -206,6 +206,7 @@ impl RoleDef {
 
 /// A reference to a role: built-in by name, or an org's custom role by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoleRef {
     /// A built-in role.

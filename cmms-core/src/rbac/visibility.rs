@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which condition a visibility clause applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum ScopeCondition {
     /// Every row in the clause's sites.
     Any,
@@ -24,6 +25,7 @@ pub enum ScopeCondition {
 
 /// One way a row may be visible: in these sites (or all, when `None`) under a condition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct VisibilityClause {
     /// Sites the clause covers; `None` covers every site.
     pub sites: Option<Vec<SiteId>>,
@@ -34,6 +36,7 @@ pub struct VisibilityClause {
 /// The rows a list may contain: a row is visible when any clause matches. Stores turn this
 /// into a WHERE clause so lists never hold rows the actor may not read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Visibility {
     /// Alternative clauses (OR). Empty means nothing is visible.
     pub clauses: Vec<VisibilityClause>,

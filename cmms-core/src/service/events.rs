@@ -14,6 +14,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 /// A page of events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EventPage {
     /// The events the actor may see, in sequence order.
     pub events: Vec<Event>,

@@ -14,6 +14,7 @@ use crate::store::Write;
 
 /// What `bootstrap_org` created.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Bootstrapped {
     /// The new organization.
     pub org: Org,

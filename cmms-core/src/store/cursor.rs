@@ -13,6 +13,7 @@ pub const MAX_LIMIT: u32 = 500;
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Page<T> {
     /// The rows.
     pub items: Vec<T>,
@@ -22,6 +23,7 @@ pub struct Page<T> {
 
 /// A position in a sorted list: the last row's sort key and id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SortKey {
     /// The key value (`None` for a NULL due date).
     pub value: Option<KeyValue>,
@@ -31,6 +33,7 @@ pub struct SortKey {
 
 /// A sort key value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum KeyValue {
     /// Integers: timestamps in microseconds, priority ranks.
@@ -40,6 +43,7 @@ pub enum KeyValue {
 }
 
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct CursorWire {
     s: String,
     k: Option<KeyValue>,

@@ -46,6 +46,7 @@ string_enum! {
 /// A work order sort: field and direction. Parses from `created`, `-created`, `due:asc`, ...
 /// and deserializes from that text or from `{"field": ..., "direction": ...}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(try_from = "SortWire")]
 pub struct WorkOrderSort {
     /// Field.
@@ -55,6 +56,7 @@ pub struct WorkOrderSort {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum SortWire {
     Text(String),
@@ -98,6 +100,7 @@ impl std::str::FromStr for WorkOrderSort {
 
 /// Filters for listing work orders (all optional; combined with AND).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct WorkOrderFilter {
     /// Any of these statuses.
@@ -154,6 +157,7 @@ pub struct WorkOrderQuery {
 
 /// Filters for listing assets; sorted by name, then id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct AssetFilter {
     /// At this site.
@@ -191,6 +195,7 @@ pub struct AssetQuery {
 
 /// Filters for listing requests; newest first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct RequestFilter {
     /// Any of these statuses.
@@ -222,6 +227,7 @@ pub struct RequestQuery {
 
 /// Filters for listing users; sorted by email.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct UserFilter {
     /// Only active (true) or inactive (false) users.

@@ -61,6 +61,7 @@ impl Priority {
 /// Failure codes recorded on completion (ISO 14224: failure mode, cause, remedy action), as
 /// org-defined code values.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct FailureReport {
     /// Problem (failure mode) code.
@@ -80,6 +81,7 @@ impl FailureReport {
 
 /// A work order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct WorkOrder {
     /// Id.
     pub id: WorkOrderId,
@@ -158,6 +160,7 @@ impl WorkOrder {
 
 /// Input to create a work order. `site_id` may be left out when the asset or location gives it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct NewWorkOrder {
     /// Title.
@@ -196,24 +199,37 @@ pub struct NewWorkOrder {
 /// Changes to a work order's fields. Status, people (assignees and team) and completion have
 /// their own use cases, so a field edit can never bypass assignment rules.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
 pub struct WorkOrderPatch {
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub description: Option<Option<String>>,
     #[serde(rename = "type")]
     pub wo_type: Option<WorkOrderType>,
     pub priority: Option<Priority>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
+
     pub category: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
+
     pub location_id: Option<Option<LocationId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<AssetId>"))]
+
     pub asset_id: Option<Option<AssetId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<DateTime<Utc>>"))]
+
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
+
     pub estimated_hours: Option<Option<f64>>,
 }
 

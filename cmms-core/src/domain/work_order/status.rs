@@ -125,6 +125,7 @@ pub fn require_edge(from: WorkOrderStatus, to: WorkOrderStatus) -> Result<&'stat
 
 /// What a transition comes with, beyond the target status.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct TransitionInput {
     /// Reason (required for hold, cancel and reopen).

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// What `auto_close_confirmations` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AutoCloseReport {
     /// Work orders closed.
     pub closed: Vec<WorkOrderId>,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// New assignees and team for `assign_work_order` (replacing the old ones).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct Assignment {
     /// Users.
