@@ -112,27 +112,21 @@ pub struct AssetPatch {
     pub code: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
-
     pub location_id: Option<Option<LocationId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<AssetId>"))]
-
     pub parent_id: Option<Option<AssetId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub category: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub manufacturer: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub model: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub serial_number: Option<Option<String>>,
     pub criticality: Option<u8>,
     pub state: Option<AssetState>,

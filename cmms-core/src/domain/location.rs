@@ -56,12 +56,10 @@ pub struct LocationPatch {
     /// New code (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub code: Option<Option<String>>,
     /// New parent (`Some(None)` makes it a root).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
-
     pub parent_id: Option<Option<LocationId>>,
 }
 

@@ -173,7 +173,6 @@ pub struct RequestPatch {
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub description: Option<Option<String>>,
     pub priority: Option<Priority>,
     pub attachments: Option<Vec<Attachment>>,

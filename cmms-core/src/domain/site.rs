@@ -98,7 +98,6 @@ pub struct SitePatch {
     /// New address (`Some(None)` clears it).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub address: Option<Option<String>>,
     /// Activate or deactivate.
     pub active: Option<bool>,

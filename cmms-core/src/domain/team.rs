@@ -51,7 +51,6 @@ pub struct TeamPatch {
     /// New home site (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<SiteId>"))]
-
     pub site_id: Option<Option<SiteId>>,
     /// New member list (replaces the old one).
     pub members: Option<Vec<UserId>>,

@@ -166,7 +166,6 @@ pub struct RolePatch {
     /// New description (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub description: Option<Option<String>>,
     /// New level.
     pub level: Option<u8>,

@@ -206,30 +206,24 @@ pub struct WorkOrderPatch {
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub description: Option<Option<String>>,
     #[serde(rename = "type")]
     pub wo_type: Option<WorkOrderType>,
     pub priority: Option<Priority>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
-
     pub category: Option<Option<String>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
-
     pub location_id: Option<Option<LocationId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<AssetId>"))]
-
     pub asset_id: Option<Option<AssetId>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<DateTime<Utc>>"))]
-
     pub due_at: Option<Option<DateTime<Utc>>>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
-
     pub estimated_hours: Option<Option<f64>>,
 }
 
