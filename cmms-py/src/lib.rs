@@ -49,20 +49,6 @@ fn check_process(pid: u32) -> PyResult<()> {
     }
 }
 
-/// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -101,7 +87,7 @@ impl Native {
                 return Err(PyValueError::new_err(format!(
                     "unsupported database url '{}': use sqlite:///path/file.db, \
                      sqlite::memory: or postgres://user@host/db",
-                    redacted(&url)
+                    cmms_store_postgres::redacted_url(&url)
                 )));
             };
             if path.is_empty() {

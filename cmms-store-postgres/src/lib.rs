@@ -52,6 +52,28 @@ use tokio::sync::{broadcast, mpsc};
 
 pub use migrate::LATEST as LATEST_SCHEMA_VERSION;
 
+/// A connection URL without its password (`postgres://user:***@host/db`), for logs and error
+/// messages. URLs without credentials come back unchanged.
+///
+/// ```
+/// assert_eq!(
+///     cmms_store_postgres::redacted_url("postgres://app:s3cret@db:5432/cmms"),
+///     "postgres://app:***@db:5432/cmms"
+/// );
+/// ```
+pub fn redacted_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 /// Capacity of the committed-batch broadcast channel; slower subscribers see `Lagged` and
 /// resume from `events_since`.
 const BROADCAST_CAPACITY: usize = 1024;
@@ -174,6 +196,11 @@ impl PgStore {
             events,
             local,
         })
+    }
+
+    /// Pooled connections: `(open, idle)` (for metrics).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
     }
 
     /// Closes every connection (the pool's and the event listener's) and waits until they are

@@ -14,6 +14,7 @@ pub const MAX_LIMIT: u32 = 500;
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     /// The rows.
     pub items: Vec<T>,

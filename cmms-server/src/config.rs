@@ -1,0 +1,155 @@
+//! Configuration: command-line flags with `CMMS_*` environment variables behind them, and
+//! defaults that work out of the box (SQLite file `./cmms.db`, `127.0.0.1:8080`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The `cmms` command.
+#[derive(Debug, Parser)]
+#[command(name = "cmms", version, about = "cmms — maintenance management server")]
+pub struct Cli {
+    /// Database: `sqlite://PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(long, env = "CMMS_DATABASE_URL", default_value = "sqlite://./cmms.db", global = true)]
+    pub database_url: String,
+    /// Log format.
+    #[arg(long, env = "CMMS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve(ServeArgs),
+    /// Apply pending schema migrations and exit.
+    Migrate,
+    /// Create an organization (a tenant) with its owner.
+    CreateAdmin(AdminArgs),
+    /// Back up the database: an online copy of a SQLite file, or the pg_dump command for Postgres.
+    Backup(BackupArgs),
+    /// Create a demo organization with sites, assets, users of every role and some work.
+    SeedDemo(SeedArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CMMS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Secret for signing access tokens (at least 32 characters). Without one a random secret
+    /// is made at start: tokens then do not survive a restart and replicas do not share them.
+    #[arg(long, env = "CMMS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "CMMS_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: i64,
+    /// Password of the first owner created on an empty database (generated and printed once
+    /// when not given).
+    #[arg(long, env = "CMMS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Email of the first owner created on an empty database.
+    #[arg(long, env = "CMMS_ADMIN_EMAIL", default_value = "admin@example.com")]
+    pub admin_email: String,
+    /// Name of the first organization created on an empty database.
+    #[arg(long, env = "CMMS_ORG_NAME", default_value = "My organization")]
+    pub org_name: String,
+    /// Origins allowed by CORS (comma-separated; none by default).
+    #[arg(long, env = "CMMS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "CMMS_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+    /// Bearer token that opens `/metrics` (without one, `/metrics` is only served on
+    /// `--metrics-listen`).
+    #[arg(long, env = "CMMS_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Separate address serving only `/metrics`, without authentication.
+    #[arg(long, env = "CMMS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Login attempts allowed per client IP per minute.
+    #[arg(long, env = "CMMS_LOGIN_RATE", default_value_t = 30)]
+    pub login_rate_per_minute: u32,
+    /// Requests per second allowed per token (bursts up to twice this).
+    #[arg(long, env = "CMMS_TOKEN_RATE", default_value_t = 200)]
+    pub token_rate_per_second: u32,
+    /// Seconds between background job runs (auto-closing unconfirmed completions).
+    #[arg(long, env = "CMMS_JOB_INTERVAL", default_value_t = 60)]
+    pub job_interval_secs: u64,
+    /// Do not migrate the database on start (then run `cmms migrate` yourself).
+    #[arg(long, env = "CMMS_NO_MIGRATE", default_value_t = false)]
+    pub no_migrate: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        // The same defaults as the command line, for embedding and tests.
+        match Cli::try_parse_from(["cmms", "serve"]) {
+            Ok(Cli { command: Some(Command::Serve(args)), .. }) => args,
+            _ => Self {
+                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                jwt_secret: None,
+                access_token_ttl: 900,
+                admin_password: None,
+                admin_email: "admin@example.com".into(),
+                org_name: "My organization".into(),
+                cors_origins: Vec::new(),
+                body_limit: 1024 * 1024,
+                metrics_token: None,
+                metrics_listen: None,
+                login_rate_per_minute: 30,
+                token_rate_per_second: 200,
+                job_interval_secs: 60,
+                no_migrate: false,
+            },
+        }
+    }
+}
+
+/// Options of `create-admin`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Email of the owner.
+    #[arg(long)]
+    pub email: String,
+    /// Name of the owner.
+    #[arg(long, default_value = "Administrator")]
+    pub name: String,
+    /// Password (generated and printed when not given).
+    #[arg(long, env = "CMMS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Name of the new organization.
+    #[arg(long, default_value = "My organization")]
+    pub org_name: String,
+}
+
+/// Options of `backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy.
+    #[arg(long, short)]
+    pub output: PathBuf,
+}
+
+/// Options of `seed-demo`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Password of every demo user (generated and printed when not given).
+    #[arg(long, env = "CMMS_DEMO_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}

@@ -1,0 +1,161 @@
+//! Request extractors that answer in problem+json: the authenticated `Caller` (JWT or API key),
+//! JSON bodies (400 malformed, 413 too large, 415 wrong type, 422 wrong shape), list queries
+//! and `If-Match`.
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use cmms_core::{Actor, CmmsError};
+use serde::de::DeserializeOwned;
+
+/// The header carrying the request id (set by the request-id layer).
+pub const REQUEST_ID: &str = "x-request-id";
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The authenticated caller: a user (access token) or an integration (API key).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or(CmmsError::Unauthenticated)?;
+        let (actor, limit_key) = if token.starts_with(cmms_core::domain::api_key::KEY_PREFIX) {
+            let actor = state.cmms().authenticate_api_key(token).await?;
+            let key = token.rsplit_once('_').map_or(token, |(id, _)| id).to_string();
+            (actor, key)
+        } else {
+            let claims =
+                state.jwt().verify(token, state.cmms().now()).ok_or(CmmsError::Unauthenticated)?;
+            let actor = state.cmms().actor(claims.org, claims.sub).await?;
+            (actor, format!("user:{}", claims.sub))
+        };
+        state.token_limit().check(&limit_key).map_err(|secs| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests for this token",
+            )
+            .retry_after(secs)
+        })?;
+        Ok(Caller(match request_id(&parts.headers) {
+            Some(id) => actor.with_request_id(id),
+            None => actor,
+        }))
+    }
+}
+
+/// A JSON request body decoded into `T`.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                |ct| {
+                    ct.split(';')
+                        .next()
+                        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+                },
+            );
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let limit = state.body_limit();
+        let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body exceeds {limit} bytes"),
+            )
+        })?;
+        decode(&bytes).map(JsonBody)
+    }
+}
+
+/// Decodes JSON, telling a syntax problem (400) from a shape problem (422 naming the field).
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::malformed(format!("the body is not valid JSON: {inner}"));
+        }
+        let message = inner.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        // Core's vocabularies say "validation failed: <field>: <problem>"; the path names it.
+        let message = match message.strip_prefix("validation failed: ") {
+            Some(rest) => rest.split_once(": ").map_or(rest, |(_, p)| p).to_string(),
+            None => message,
+        };
+        ApiError::invalid(if path == "." { "body" } else { &path }, message)
+    })
+}
+
+/// List query parameters decoded into `T` (repeat a key for several values: `status=a&status=b`).
+#[derive(Debug, Clone)]
+pub struct ListQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ListQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_html_form::from_str(query).map(ListQuery).map_err(|e| {
+            let message = e.to_string();
+            let message = match message.strip_prefix("validation failed: ") {
+                Some(rest) => rest.to_string(),
+                None => message,
+            };
+            let (field, problem) = message.split_once(": ").unwrap_or(("query", message.as_str()));
+            ApiError::invalid(field, problem)
+        })
+    }
+}
+
+/// The version named by `If-Match` (`"3"` or `W/"3"`), if the header is there.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let text = value.to_str().unwrap_or_default().trim();
+        let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+        text.parse::<i64>().map(|v| IfMatch(Some(v))).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                "If-Match must be an ETag from this API",
+            )
+        })
+    }
+}
+
+/// The ETag of a record version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}

@@ -1,0 +1,47 @@
+//! Background jobs run inside `serve`: every `job_interval`, auto-close completions nobody
+//! confirmed. Each job is idempotent by construction (core skips work that changed meanwhile),
+//! so any number of replicas may run them at once. Later issues add PM generation and
+//! escalations here.
+
+use crate::state::AppState;
+use std::time::Instant;
+
+/// Runs the jobs until the server stops.
+pub(crate) async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(state.job_interval());
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stopping = state.stopping();
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            () = &mut stopping => break,
+            _ = tick.tick() => {}
+        }
+        // A run is not interrupted half-way: each of its commits is atomic anyway, and
+        // stopping between two of them loses nothing.
+        run_once(&state).await;
+    }
+    tracing::debug!("background jobs stopped");
+}
+
+/// One pass of every job.
+pub(crate) async fn run_once(state: &AppState) {
+    let started = Instant::now();
+    let now = state.cmms().now();
+    match state.cmms().auto_close_confirmations(now).await {
+        Ok(report) => {
+            metrics::counter!("job_runs_total", "job" => "auto_close").increment(1);
+            let closed = report.closed.len() as u64;
+            metrics::counter!("job_items_total", "job" => "auto_close").increment(closed);
+            if closed > 0 {
+                tracing::info!(closed, "auto-closed unconfirmed completions");
+            }
+        }
+        Err(e) => {
+            metrics::counter!("job_errors_total", "job" => "auto_close").increment(1);
+            tracing::warn!(error = %e, "auto-close job failed");
+        }
+    }
+    metrics::histogram!("job_duration_seconds", "job" => "auto_close")
+        .record(started.elapsed().as_secs_f64());
+}

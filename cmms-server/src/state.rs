@@ -1,0 +1,155 @@
+//! What every handler shares: the `Cmms` facade, the database, token keys, rate limits, the
+//! mailer and the metrics recorder.
+
+use crate::config::ServeArgs;
+use crate::db::Database;
+use crate::jwt::JwtKeys;
+use crate::limit::Limiter;
+use crate::mailer::{LogMailer, Mailer};
+use cmms_core::Cmms;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+/// The server's shared state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cmms: Cmms,
+    db: Database,
+    jwt: JwtKeys,
+    login_limit: Limiter,
+    token_limit: Limiter,
+    mailer: Arc<dyn Mailer>,
+    metrics: Option<PrometheusHandle>,
+    metrics_token: Option<String>,
+    body_limit: usize,
+    job_interval: std::time::Duration,
+    cors_origins: Vec<String>,
+    /// Flips to `true` when the server begins to shut down: streams end, jobs stop.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("db", &self.inner.db).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over an open database, configured by `args`.
+    pub fn new(db: Database, args: &ServeArgs) -> Result<Self, String> {
+        let jwt = match &args.jwt_secret {
+            Some(secret) => JwtKeys::new(secret.as_bytes(), args.access_token_ttl)?,
+            None => {
+                tracing::warn!(
+                    "no CMMS_JWT_SECRET: using a random one (tokens end at restart, replicas do not share them)"
+                );
+                JwtKeys::random(args.access_token_ttl)?
+            }
+        };
+        let token_rate = f64::from(args.token_rate_per_second.max(1));
+        let inner = Inner {
+            cmms: Cmms::new(db.store()),
+            db,
+            jwt,
+            login_limit: Limiter::new(
+                f64::from(args.login_rate_per_minute.max(1)) / 60.0,
+                f64::from(args.login_rate_per_minute.max(1)),
+            ),
+            token_limit: Limiter::new(token_rate, token_rate * 2.0),
+            mailer: Arc::new(LogMailer),
+            metrics: None,
+            metrics_token: args.metrics_token.clone(),
+            body_limit: args.body_limit,
+            job_interval: std::time::Duration::from_secs(args.job_interval_secs.max(1)),
+            stopping: tokio::sync::watch::Sender::new(false),
+            cors_origins: args.cors_origins.clone(),
+        };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            f(inner);
+        }
+        self
+    }
+
+    /// Uses another `Cmms` (for example one with a test clock or other auth settings).
+    pub fn with_cmms(self, cmms: Cmms) -> Self {
+        self.edit(|i| i.cmms = cmms)
+    }
+
+    /// Delivers mail through `mailer` instead of the log.
+    pub fn with_mailer(self, mailer: Arc<dyn Mailer>) -> Self {
+        self.edit(|i| i.mailer = mailer)
+    }
+
+    /// Serves `/metrics` from this recorder.
+    pub fn with_metrics(self, handle: PrometheusHandle) -> Self {
+        self.edit(|i| i.metrics = Some(handle))
+    }
+
+    /// The facade.
+    pub fn cmms(&self) -> &Cmms {
+        &self.inner.cmms
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    pub(crate) fn jwt(&self) -> &JwtKeys {
+        &self.inner.jwt
+    }
+
+    pub(crate) fn login_limit(&self) -> &Limiter {
+        &self.inner.login_limit
+    }
+
+    pub(crate) fn token_limit(&self) -> &Limiter {
+        &self.inner.token_limit
+    }
+
+    pub(crate) fn mailer(&self) -> &dyn Mailer {
+        self.inner.mailer.as_ref()
+    }
+
+    pub(crate) fn metrics(&self) -> Option<&PrometheusHandle> {
+        self.inner.metrics.as_ref()
+    }
+
+    pub(crate) fn metrics_token(&self) -> Option<&str> {
+        self.inner.metrics_token.as_deref()
+    }
+
+    pub(crate) fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    pub(crate) fn cors_origins(&self) -> &[String] {
+        &self.inner.cors_origins
+    }
+
+    pub(crate) fn job_interval(&self) -> std::time::Duration {
+        self.inner.job_interval
+    }
+
+    /// Resolves once the server has begun to shut down.
+    pub(crate) fn stopping(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.stopping.subscribe();
+        async move {
+            // An error means the sender is gone: the state is being dropped, so stop too.
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+
+    /// Tells streams and background jobs to end (called by `serve` on shutdown).
+    pub fn begin_shutdown(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+}
