@@ -18,6 +18,11 @@ pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options of `serve` when no subcommand is given (`cmms --listen ...` is `cmms serve
+    /// --listen ...`). Parsed like any other options: a malformed value or `CMMS_*` variable
+    /// is an error, never silently replaced by a default.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// Log output.
@@ -94,29 +99,31 @@ pub struct ServeArgs {
     /// Do not migrate the database on start (then run `cmms migrate` yourself).
     #[arg(long, env = "CMMS_NO_MIGRATE", default_value_t = false)]
     pub no_migrate: bool,
+    /// Write password-reset and invitation tokens into the log (the reference server has no
+    /// mail transport; without this flag the log says a mail was due but not its token).
+    #[arg(long, env = "CMMS_LOG_MAIL_TOKENS", default_value_t = false)]
+    pub log_mail_tokens: bool,
 }
 
 impl Default for ServeArgs {
+    /// The command line's defaults, without reading the environment (for embedding and tests).
     fn default() -> Self {
-        // The same defaults as the command line, for embedding and tests.
-        match Cli::try_parse_from(["cmms", "serve"]) {
-            Ok(Cli { command: Some(Command::Serve(args)), .. }) => args,
-            _ => Self {
-                listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-                jwt_secret: None,
-                access_token_ttl: 900,
-                admin_password: None,
-                admin_email: "admin@example.com".into(),
-                org_name: "My organization".into(),
-                cors_origins: Vec::new(),
-                body_limit: 1024 * 1024,
-                metrics_token: None,
-                metrics_listen: None,
-                login_rate_per_minute: 30,
-                token_rate_per_second: 200,
-                job_interval_secs: 60,
-                no_migrate: false,
-            },
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            jwt_secret: None,
+            access_token_ttl: 900,
+            admin_password: None,
+            admin_email: "admin@example.com".into(),
+            org_name: "My organization".into(),
+            cors_origins: Vec::new(),
+            body_limit: 1024 * 1024,
+            metrics_token: None,
+            metrics_listen: None,
+            login_rate_per_minute: 30,
+            token_rate_per_second: 200,
+            job_interval_secs: 60,
+            no_migrate: false,
+            log_mail_tokens: false,
         }
     }
 }

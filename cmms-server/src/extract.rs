@@ -5,14 +5,24 @@
 use crate::problem::ApiError;
 use crate::state::AppState;
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
+use chrono::{DateTime, TimeDelta, Utc};
 use cmms_core::{Actor, CmmsError};
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 
 /// The header carrying the request id (set by the request-id layer).
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// Whether a client-supplied request id is acceptable (it reaches logs and the audit trail):
+/// 1 to 64 characters of `A-Z a-z 0-9 - _ .`.
+pub(crate) fn valid_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
 
 pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string)
@@ -28,33 +38,87 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 #[derive(Debug, Clone)]
 pub struct Caller(pub Actor);
 
+/// The caller of a stream, and when its credentials must be checked again: a stream ends when
+/// the access token expires (API keys: after `API_KEY_STREAM_SECS`), so a revoked user or key
+/// stops receiving events; the client reconnects with `Last-Event-ID` and misses nothing.
+#[derive(Debug, Clone)]
+pub struct StreamCaller {
+    pub actor: Actor,
+    pub until: DateTime<Utc>,
+}
+
+/// How long a stream opened with an API key runs before the key is checked again.
+pub const API_KEY_STREAM_SECS: i64 = 300;
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Actor, DateTime<Utc>), ApiError> {
+    let now = state.cmms().now();
+    let token = bearer(&parts.headers);
+    let is_key = token.is_some_and(|t| t.starts_with(cmms_core::domain::api_key::KEY_PREFIX));
+    let verified = match token {
+        None => Err(CmmsError::Unauthenticated),
+        Some(token) if token.starts_with(cmms_core::domain::api_key::KEY_PREFIX) => {
+            let key = token.rsplit_once('_').map_or(token, |(id, _)| id).to_string();
+            let until = now + TimeDelta::seconds(API_KEY_STREAM_SECS);
+            state.cmms().authenticate_api_key(token).await.map(|a| (a, key, until))
+        }
+        Some(token) => match state.jwt().verify(token, now) {
+            Some(claims) => {
+                let until = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
+                let key = format!("user:{}", claims.sub);
+                state.cmms().actor(claims.org, claims.sub).await.map(|a| (a, key, until))
+            }
+            None => Err(CmmsError::Unauthenticated),
+        },
+    };
+    let (actor, limit_key, until) = match verified {
+        Ok(v) => v,
+        Err(CmmsError::Unauthenticated) if is_key => {
+            // A wrong API key costs a database lookup: those share the per-IP login budget.
+            let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+            let key = format!("auth:{}", ip.map_or_else(|| "unknown".into(), crate::limit::ip_key));
+            state.login_limit().check(&key).map_err(|secs| {
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many failed authentications from this address",
+                )
+                .retry_after(secs)
+            })?;
+            return Err(CmmsError::Unauthenticated.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.token_limit().check(&limit_key).map_err(|secs| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests for this token",
+        )
+        .retry_after(secs)
+    })?;
+    // The request id goes into audit entries; an API key's own marker (`api_key:<id>`) stays
+    // in front so the audit still tells a key's actions from its creator's.
+    let actor = match (actor.request_id().map(str::to_string), request_id(&parts.headers)) {
+        (Some(marker), Some(id)) => actor.with_request_id(format!("{marker}/{id}")),
+        (None, Some(id)) => actor.with_request_id(id),
+        (_, None) => actor,
+    };
+    Ok((actor, until))
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).ok_or(CmmsError::Unauthenticated)?;
-        let (actor, limit_key) = if token.starts_with(cmms_core::domain::api_key::KEY_PREFIX) {
-            let actor = state.cmms().authenticate_api_key(token).await?;
-            let key = token.rsplit_once('_').map_or(token, |(id, _)| id).to_string();
-            (actor, key)
-        } else {
-            let claims =
-                state.jwt().verify(token, state.cmms().now()).ok_or(CmmsError::Unauthenticated)?;
-            let actor = state.cmms().actor(claims.org, claims.sub).await?;
-            (actor, format!("user:{}", claims.sub))
-        };
-        state.token_limit().check(&limit_key).map_err(|secs| {
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests for this token",
-            )
-            .retry_after(secs)
-        })?;
-        Ok(Caller(match request_id(&parts.headers) {
-            Some(id) => actor.with_request_id(id),
-            None => actor,
-        }))
+        authenticate(parts, state).await.map(|(actor, _)| Caller(actor))
+    }
+}
+
+impl FromRequestParts<AppState> for StreamCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state).await.map(|(actor, until)| StreamCaller { actor, until })
     }
 }
 
@@ -144,6 +208,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
         let text = value.to_str().unwrap_or_default().trim();
+        if text == "*" {
+            // "Any current version": the same as no precondition for a record that exists.
+            return Ok(IfMatch(None));
+        }
         let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
         text.parse::<i64>().map(|v| IfMatch(Some(v))).map_err(|_| {
             ApiError::new(

@@ -25,6 +25,10 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// Longest access token lifetime accepted (one day): access tokens cannot be revoked, so they
+/// must be short; refresh tokens carry long sessions.
+pub const MAX_TTL_SECS: i64 = 86_400;
+
 /// The signing key.
 #[derive(Clone)]
 pub struct JwtKeys {
@@ -43,6 +47,11 @@ impl JwtKeys {
     pub fn new(secret: &[u8], ttl_secs: i64) -> Result<Self, String> {
         if secret.len() < 32 {
             return Err("the JWT secret must be at least 32 characters".into());
+        }
+        if !(1..=MAX_TTL_SECS).contains(&ttl_secs) {
+            return Err(format!(
+                "the access token lifetime must be 1 to {MAX_TTL_SECS} seconds, not {ttl_secs}"
+            ));
         }
         Ok(Self { secret: secret.to_vec(), ttl_secs })
     }
@@ -107,9 +116,14 @@ mod tests {
         assert!(keys.verify(&token, now + chrono::TimeDelta::seconds(61)).is_none());
         let other = JwtKeys::new(&[8u8; 32], 60).unwrap();
         assert!(other.verify(&token, now).is_none());
-        let mut forged = token.clone();
-        forged.replace_range(forged.len() - 2.., "AA");
+        // Flip one bit of the decoded signature: always a different signature.
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut raw = B64.decode(sig).unwrap();
+        raw[0] ^= 1;
+        let forged = format!("{input}.{}", B64.encode(raw));
         assert!(keys.verify(&forged, now).is_none());
+        assert!(JwtKeys::new(&[7u8; 32], 0).is_err());
+        assert!(JwtKeys::new(&[7u8; 32], i64::MAX).is_err());
         let none_alg =
             format!("{}.{}.", B64.encode(r#"{"alg":"none"}"#), token.split('.').nth(1).unwrap());
         assert!(keys.verify(&none_alg, now).is_none());

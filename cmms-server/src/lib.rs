@@ -48,7 +48,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -65,14 +65,11 @@ pub fn router(state: AppState) -> Router {
         api = api.route(op.path, op.handler);
     }
     let cors = cors_layer(state.cors_origins());
-    Router::new()
-        .nest(openapi::API_PREFIX, api)
-        .route("/health", get(ops::health))
-        .route("/ready", get(ops::ready))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi_json))
-        .route("/docs", get(ops::docs))
-        .fallback(middleware::not_found)
+    let mut app = Router::new().nest(openapi::API_PREFIX, api);
+    for op in ops::outside_ops() {
+        app = app.route(op.path, op.handler);
+    }
+    app.fallback(middleware::not_found)
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(axum::middleware::from_fn(middleware::method_not_allowed))
         .layer(axum::middleware::from_fn(middleware::problem_request_id))
@@ -82,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(middleware::request_id_header()))
         .layer(TraceLayer::new_for_http().make_span_with(middleware::span))
         .layer(SetRequestIdLayer::new(middleware::request_id_header(), MakeRequestUuid))
+        .layer(axum::middleware::from_fn(middleware::sanitize_request_id))
         .with_state(state)
 }
 
@@ -127,19 +125,37 @@ pub async fn serve(
     let jobs = tokio::spawn(jobs::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            stopper.begin_shutdown();
-        })
-        .await;
+    let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        stopper.begin_shutdown();
+        let _ = signalled.send(());
+    });
+    // In-flight requests get SHUTDOWN_GRACE to finish; a client that stopped reading cannot
+    // hold the process up longer than that.
+    let served = tokio::select! {
+        r = served.into_future() => r,
+        () = async {
+            if grace.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}: stopping anyway");
+            Ok(())
+        }
+    };
     state.begin_shutdown();
     if let Err(e) = jobs.await {
         tracing::error!(error = %e, "background jobs ended abnormally");
     }
     served
 }
+
+/// How long in-flight requests may take to finish once shutdown begins.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// A router serving only `GET /metrics` without authentication, for a separate (private)
 /// listen address.

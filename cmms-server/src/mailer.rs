@@ -21,13 +21,26 @@ pub trait Mailer: Send + Sync + 'static {
     fn send(&self, mail: Mail);
 }
 
-/// Writes each message to the log at INFO level.
+/// Writes each message to the log at INFO level. Tokens work like passwords, so they are
+/// written only when `reveal_tokens` is set (`--log-mail-tokens`); otherwise the log says a
+/// mail was due and that no transport is configured.
 #[derive(Debug, Default)]
-pub struct LogMailer;
+pub struct LogMailer {
+    /// Whether to write the token itself.
+    pub reveal_tokens: bool,
+}
 
 impl Mailer for LogMailer {
     fn send(&self, mail: Mail) {
-        tracing::info!(to = %mail.to, kind = mail.kind, token = %mail.token, "mail to deliver");
+        if self.reveal_tokens {
+            tracing::info!(to = %mail.to, kind = mail.kind, token = %mail.token, "mail to deliver");
+        } else {
+            tracing::warn!(
+                to = %mail.to,
+                kind = mail.kind,
+                "mail not delivered: no mail transport (embed a Mailer, or run with --log-mail-tokens)"
+            );
+        }
     }
 }
 

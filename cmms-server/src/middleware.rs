@@ -97,6 +97,19 @@ pub async fn method_not_allowed(req: Request, next: Next) -> Response {
     res
 }
 
+/// Drops a client's `X-Request-Id` that is too long or has odd characters, so the request-id
+/// layer generates one instead (ids reach logs and the audit trail).
+pub async fn sanitize_request_id(mut req: Request, next: Next) -> Response {
+    let bad = req
+        .headers()
+        .get(REQUEST_ID)
+        .is_some_and(|v| !crate::extract::valid_request_id(v.as_bytes()));
+    if bad {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(req).await
+}
+
 /// The header name for request ids, for the layers that set and propagate it.
 pub fn request_id_header() -> axum::http::HeaderName {
     axum::http::HeaderName::from_static(REQUEST_ID)

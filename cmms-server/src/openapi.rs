@@ -3,8 +3,8 @@
 
 use crate::problem::Problem;
 use crate::routes::{Op, api_ops};
+use schemars::SchemaGenerator;
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 /// The prefix every API path is served under.
@@ -45,7 +45,7 @@ fn query_params(op: &Op) -> Vec<Value> {
 fn problem_response(g: &mut SchemaGenerator, description: &str) -> Value {
     json!({
         "description": description,
-        "content": { "application/problem+json": { "schema": <Problem as JsonSchema>::json_schema(g).to_value() } },
+        "content": { "application/problem+json": { "schema": g.subschema_for::<Problem>().to_value() } },
     })
 }
 
@@ -63,6 +63,35 @@ fn operation(op: &Op, g: &mut SchemaGenerator) -> Value {
         None => json!({ "description": "success, no content" }),
     };
     responses.insert(op.status.to_string(), success);
+    // The statuses every operation may answer, then the ones by kind of operation.
+    let mut errors: Vec<(u16, &str)> = vec![
+        (400, "malformed request (not JSON, bad If-Match)"),
+        (404, "unknown id, or another organization's"),
+        (422, "validation failed: `errors` lists the fields"),
+        (429, "rate limited: see Retry-After"),
+        (503, "busy: see Retry-After"),
+    ];
+    if op.auth {
+        errors.extend([(401, "missing, invalid or expired credentials"), (403, "forbidden")]);
+    }
+    if op.body.is_some() {
+        errors.extend([
+            (409, "conflict: stale version (`current_version`) or invalid transition"),
+            (413, "body too large"),
+            (415, "body not application/json"),
+        ]);
+    }
+    if op.method == axum::http::Method::PATCH {
+        errors.push((412, "If-Match names an older version (`current_version`)"));
+        params.push(json!({
+            "name": "If-Match", "in": "header", "required": false,
+            "description": "The ETag (version) the change was made on; `*` for any.",
+            "schema": { "type": "string" },
+        }));
+    }
+    for (status, description) in errors {
+        responses.insert(status.to_string(), problem_response(g, description));
+    }
     responses
         .insert("default".into(), problem_response(g, "an error, as RFC 9457 problem details"));
     let mut o = json!({
@@ -79,27 +108,6 @@ fn operation(op: &Op, g: &mut SchemaGenerator) -> Value {
     o
 }
 
-/// Operations served outside `/api/v1`: health, readiness, metrics, the document and docs.
-pub(crate) fn outside_ops() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
-    vec![
-        ("/health", "health", "Liveness: the process answers", "text/plain"),
-        (
-            "/ready",
-            "ready",
-            "Readiness: the database answers and its schema is current",
-            "application/json",
-        ),
-        (
-            "/metrics",
-            "metrics",
-            "Prometheus metrics (admin token or separate listener)",
-            "text/plain",
-        ),
-        ("/openapi.json", "openapi", "This document", "application/json"),
-        ("/docs", "docs", "The API reference as a web page", "text/html"),
-    ]
-}
-
 /// The whole document.
 pub fn document() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
@@ -112,15 +120,21 @@ pub fn document() -> Value {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[op.method.as_str().to_lowercase()] = operation(&op, &mut g);
     }
-    for (path, id, summary, media) in outside_ops() {
-        let op = json!({
-            "operationId": id,
-            "summary": summary,
+    for op in crate::ops::outside_ops() {
+        let security = if op.auth { json!([{ "metricsToken": [] }]) } else { json!([]) };
+        let mut responses =
+            json!({ "200": { "description": "success", "content": { op.media: {} } } });
+        if op.auth {
+            responses["401"] = problem_response(&mut g, "the metrics token is missing or wrong");
+        }
+        let item = json!({
+            "operationId": op.id,
+            "summary": op.summary,
             "tags": ["operations"],
-            "security": [],
-            "responses": { "200": { "description": "success", "content": { media: {} } } },
+            "security": security,
+            "responses": responses,
         });
-        paths.insert(path.to_string(), json!({ "get": op }));
+        paths.insert(op.path.to_string(), json!({ "get": item }));
     }
     let schemas = g.take_definitions(true);
     json!({
@@ -136,6 +150,7 @@ pub fn document() -> Value {
             "schemas": schemas,
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "description": "An access token from /api/v1/auth/login, or an API key (cmms_...)." },
+                "metricsToken": { "type": "http", "scheme": "bearer", "description": "The server's CMMS_METRICS_TOKEN." },
             },
         },
     })

@@ -21,10 +21,15 @@ pub async fn ready(State(s): State<AppState>) -> Response {
     match s.db().ready().await {
         Ok(version) => Json(json!({ "ready": true, "schema_version": version })).into_response(),
         Err(reason) => {
+            // The reason may name hosts, files or credentials: it goes to the log only.
             tracing::warn!(%reason, "not ready");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", reason)
-                .retry_after(5)
-                .into_response()
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "the database is unreachable or its schema is not current (see the server log)",
+            )
+            .retry_after(5)
+            .into_response()
         }
     }
 }
@@ -88,4 +93,56 @@ pub async fn openapi_json() -> Json<serde_json::Value> {
 pub async fn docs() -> Html<String> {
     static PAGE: OnceLock<String> = OnceLock::new();
     Html(PAGE.get_or_init(|| openapi::docs_html(document())).clone())
+}
+
+/// One operation served outside `/api/v1`.
+pub(crate) struct OutsideOp {
+    pub path: &'static str,
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub media: &'static str,
+    /// Needs the metrics token.
+    pub auth: bool,
+    pub handler: axum::routing::MethodRouter<AppState>,
+}
+
+/// The operations outside `/api/v1`, for both the router and the OpenAPI document.
+pub(crate) fn outside_ops() -> Vec<OutsideOp> {
+    use axum::routing::get;
+    let op = |path, id, summary, media, auth, handler| OutsideOp {
+        path,
+        id,
+        summary,
+        media,
+        auth,
+        handler,
+    };
+    vec![
+        op("/health", "health", "Liveness: the process answers", "text/plain", false, get(health)),
+        op(
+            "/ready",
+            "ready",
+            "Readiness: the database answers and its schema is current",
+            "application/json",
+            false,
+            get(ready),
+        ),
+        op(
+            "/metrics",
+            "metrics",
+            "Prometheus metrics (metrics token, or the separate metrics listener)",
+            "text/plain",
+            true,
+            get(metrics),
+        ),
+        op(
+            "/openapi.json",
+            "openapi",
+            "This document",
+            "application/json",
+            false,
+            get(openapi_json),
+        ),
+        op("/docs", "docs", "The API reference as a web page", "text/html", false, get(docs)),
+    ]
 }

@@ -10,18 +10,24 @@ use cmms_core::Cmms;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
+/// Failed logins allowed per account within `ACCOUNT_WINDOW_SECS` (core's default lockout).
+const ACCOUNT_FAILURES: u32 = 5;
+const ACCOUNT_WINDOW_SECS: f64 = 900.0;
+
 /// The server's shared state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     cmms: Cmms,
     db: Database,
     jwt: JwtKeys,
-    login_limit: Limiter,
-    token_limit: Limiter,
+    login_limit: Arc<Limiter>,
+    token_limit: Arc<Limiter>,
+    account_limit: Arc<Limiter>,
     mailer: Arc<dyn Mailer>,
     metrics: Option<PrometheusHandle>,
     metrics_token: Option<String>,
@@ -29,7 +35,7 @@ struct Inner {
     job_interval: std::time::Duration,
     cors_origins: Vec<String>,
     /// Flips to `true` when the server begins to shut down: streams end, jobs stop.
-    stopping: tokio::sync::watch::Sender<bool>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,27 +61,34 @@ impl AppState {
             cmms: Cmms::new(db.store()),
             db,
             jwt,
-            login_limit: Limiter::new(
+            login_limit: Arc::new(Limiter::new(
                 f64::from(args.login_rate_per_minute.max(1)) / 60.0,
                 f64::from(args.login_rate_per_minute.max(1)),
-            ),
-            token_limit: Limiter::new(token_rate, token_rate * 2.0),
-            mailer: Arc::new(LogMailer),
+            )),
+            token_limit: Arc::new(Limiter::new(token_rate, token_rate * 2.0)),
+            // Failed logins per (org, email), whether or not the account exists, so the answer
+            // to a sixth failure (429) tells nothing about existence; core's persistent lockout
+            // of real accounts matches it.
+            account_limit: Arc::new(Limiter::new(
+                f64::from(ACCOUNT_FAILURES) / ACCOUNT_WINDOW_SECS,
+                f64::from(ACCOUNT_FAILURES),
+            )),
+            mailer: Arc::new(LogMailer { reveal_tokens: args.log_mail_tokens }),
             metrics: None,
             metrics_token: args.metrics_token.clone(),
             body_limit: args.body_limit,
             job_interval: std::time::Duration::from_secs(args.job_interval_secs.max(1)),
-            stopping: tokio::sync::watch::Sender::new(false),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             cors_origins: args.cors_origins.clone(),
         };
         Ok(Self { inner: Arc::new(inner) })
     }
 
-    fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            f(inner);
-        }
-        self
+    /// A state with one part replaced (clones made earlier keep the old part).
+    fn edit(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        f(&mut inner);
+        Self { inner: Arc::new(inner) }
     }
 
     /// Uses another `Cmms` (for example one with a test clock or other auth settings).
@@ -109,6 +122,10 @@ impl AppState {
 
     pub(crate) fn login_limit(&self) -> &Limiter {
         &self.inner.login_limit
+    }
+
+    pub(crate) fn account_limit(&self) -> &Limiter {
+        &self.inner.account_limit
     }
 
     pub(crate) fn token_limit(&self) -> &Limiter {

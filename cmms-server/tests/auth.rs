@@ -64,6 +64,10 @@ async fn login_refresh_rotation_reuse_and_logout(kind: Kind) {
         .problem(401, "unauthenticated");
     assert_eq!(wrong_pw["detail"], no_user["detail"]);
     s.get("/api/v1/auth/me", "not-a-token").await.problem(401, "unauthenticated");
+    // A token signed with another secret, or edited, is refused.
+    let mut parts: Vec<String> = access.split('.').map(str::to_string).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    s.get("/api/v1/auth/me", &parts.join(".")).await.problem(401, "unauthenticated");
     let bare = s.call(reqwest::Method::GET, "/api/v1/work-orders", None, None).await;
     assert_eq!(bare.header("www-authenticate"), Some("Bearer"));
     bare.problem(401, "unauthenticated");
@@ -84,6 +88,15 @@ async fn lockout_answers_429_with_retry_after(kind: Kind) {
     // Even the right password waits out the lock.
     let right = json!({ "org": org.id, "email": org.email, "password": PW });
     s.post_open("/api/v1/auth/login", right).await.problem(429, "rate_limited");
+    // An email nobody has answers the same way: the lock tells nothing about existence.
+    let ghost =
+        json!({ "org": org.id, "email": "nobody@lock.test", "password": "wrong password!" });
+    for _ in 0..5 {
+        s.post_open("/api/v1/auth/login", ghost.clone()).await.problem(401, "unauthenticated");
+    }
+    let r = s.post_open("/api/v1/auth/login", ghost).await;
+    assert!(r.header("retry-after").is_some());
+    r.problem(429, "rate_limited");
     s.shutdown().await;
 }
 
@@ -213,6 +226,41 @@ async fn api_keys_authenticate_and_revoke(kind: Kind) {
     assert_eq!(listed.len(), 1);
     assert!(listed[0]["last_used_at"].is_string(), "last use is recorded: {}", listed[0]);
     assert!(!listed[0].to_string().contains(&key), "the key text is never listed");
+    // The key's actions are audited as the key's, with the request id after its marker.
+    let site =
+        s.post("/api/v1/sites", &org.owner, json!({ "name": "K", "code": "K" })).await.expect(201);
+    let admin_key = s
+        .post(
+            "/api/v1/api-keys",
+            &org.owner,
+            json!({ "name": "writer", "role": { "builtin": "manager" } }),
+        )
+        .await
+        .expect(201);
+    let wkey = admin_key["token"].as_str().unwrap();
+    let r = s
+        .http
+        .post(s.url("/api/v1/work-orders"))
+        .bearer_auth(wkey)
+        .header("x-request-id", "erp-42")
+        .json(&json!({ "title": "From the ERP", "site_id": site["id"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let audit = s.get("/api/v1/audit?limit=1000", &org.owner).await.expect(200);
+    let marker = format!("api_key:{}/erp-42", admin_key["key"]["id"].as_str().unwrap());
+    assert!(audit.to_string().contains(&marker), "audit names the key and the request: {audit}");
+    // A request id that is too long or odd is replaced, never stored.
+    let odd = s
+        .http
+        .get(s.url("/api/v1/sites"))
+        .bearer_auth(&org.owner)
+        .header("x-request-id", "x".repeat(200))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.headers().get("x-request-id").unwrap().len(), 36);
     s.delete(&format!("/api/v1/api-keys/{key_id}"), &org.owner).await.expect(204);
     s.get("/api/v1/work-orders", &key).await.problem(401, "unauthenticated");
     s.shutdown().await;

@@ -186,6 +186,26 @@ async fn headers_request_ids_cors_and_metrics(kind: Kind) {
     s.shutdown().await;
 }
 
+/// With the database gone (PostgreSQL pool closed), answers are 5xx problems that say nothing
+/// about the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_failures_leak_nothing() {
+    let s = common::start(Kind::Postgres).await;
+    let org = s.org("Down").await;
+    if let cmms_server::Database::Postgres(store, _) = s.state.db() {
+        store.close().await;
+    }
+    for path in ["/api/v1/sites", "/ready"] {
+        let r = s.get(path, &org.owner).await;
+        assert!(r.status.is_server_error(), "{path}: {}", r.text);
+        let text = r.text.to_lowercase();
+        for leak in ["pool", "sqlx", "postgres", "closed", "127.0.0.1", "connection"] {
+            assert!(!text.contains(leak), "{path} leaks '{leak}': {text}");
+        }
+    }
+    s.shutdown().await;
+}
+
 #[test]
 fn core_errors_map_to_statuses() {
     use axum::response::IntoResponse;

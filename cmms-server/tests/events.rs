@@ -163,8 +163,59 @@ async fn websocket_stream_with_after(kind: Kind) {
     s.shutdown().await;
 }
 
+async fn streams_end_when_the_token_expires(kind: Kind) {
+    let s = common::start_with(kind, |a| a.access_token_ttl = 2).await;
+    let org = s.org("Expiry").await;
+    let mut stream = open_sse(&s, &org.owner, None).await;
+    let started = std::time::Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends once its access token expires");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    s.shutdown().await;
+}
+
+async fn streams_filter_per_caller_over_sse(kind: Kind) {
+    let s = start(kind).await;
+    let org = s.org("Sieve").await;
+    let site = s.site(&org, "S").await;
+    let (_, alice) = s.user(&org, "requester", None).await;
+    let (_, bob) = s.user(&org, "requester", None).await;
+    let theirs = s
+        .post(
+            "/api/v1/requests",
+            &bob,
+            json!({ "title": "Bob's", "site_id": site, "submit": true }),
+        )
+        .await
+        .expect(201);
+    let mine = s
+        .post(
+            "/api/v1/requests",
+            &alice,
+            json!({ "title": "Alice's", "site_id": site, "submit": true }),
+        )
+        .await
+        .expect(201);
+    let mut stream = open_sse(&s, &alice, None).await;
+    let mut buf = String::new();
+    let mut seen: Vec<Value> = Vec::new();
+    while !seen.iter().any(|e| e["entity"]["id"] == mine["id"]) {
+        seen.extend(read_events(&mut stream, &mut buf, 1).await.into_iter().map(|(_, e)| e));
+    }
+    assert!(
+        !seen.iter().any(|e| e["entity"]["id"] == theirs["id"]),
+        "Bob's request is not streamed to Alice"
+    );
+    s.shutdown().await;
+}
+
 both_stores!(
     sse_resumes_after_disconnect,
     streams_only_what_the_caller_may_read,
-    websocket_stream_with_after
+    websocket_stream_with_after,
+    streams_end_when_the_token_expires,
+    streams_filter_per_caller_over_sse,
 );

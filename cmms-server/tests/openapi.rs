@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{Kind, start};
+use common::{Kind, start_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -64,7 +64,7 @@ fn the_document_is_well_formed() {
 }
 
 async fn every_documented_operation_is_served(kind: Kind) {
-    let s = start(kind).await;
+    let s = start_with(kind, |a| a.metrics_token = Some("metrics-token".into())).await;
     let org = s.org("Docs").await;
     let doc: Value = s.call(Method::GET, "/openapi.json", None, None).await.expect(200);
     assert_eq!(doc, cmms_server::openapi::document(), "served document is the generated one");
@@ -79,7 +79,8 @@ async fn every_documented_operation_is_served(kind: Kind) {
             let body =
                 matches!(method, Method::POST | Method::PATCH | Method::PUT).then(|| json!({}));
             let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
-            let token = if path == "/metrics" { None } else { Some(org.owner.as_str()) };
+            let token =
+                if path == "/metrics" { Some("metrics-token") } else { Some(org.owner.as_str()) };
             let req = |token: Option<&str>| {
                 let mut rb = s.http.request(method.clone(), s.url(&concrete));
                 if let Some(t) = token {
@@ -100,6 +101,10 @@ async fn every_documented_operation_is_served(kind: Kind) {
                 r.text().await.unwrap()
             };
             assert_ne!(status, 405, "{method} {path} is documented but not served: {text}");
+            assert_ne!(
+                status, 401,
+                "{method} {path}: the documented credentials are accepted: {text}"
+            );
             assert!(
                 !text.contains("route_not_found"),
                 "{method} {path} is documented but not served"

@@ -176,6 +176,26 @@ impl Cmms {
         Ok(Page { items, next_cursor })
     }
 
+    /// The asset's maintenance history: work orders on it and on its sub-assets, newest
+    /// first, in pages (the same visibility as the work-order list).
+    pub async fn asset_history(
+        &self,
+        actor: &Actor,
+        id: AssetId,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<Page<crate::domain::work_order::WorkOrder>> {
+        self.get_asset(actor, id).await?;
+        let filter = crate::store::WorkOrderFilter {
+            asset: Some(id),
+            include_sub_assets: true,
+            limit,
+            cursor,
+            ..Default::default()
+        };
+        self.list_work_orders(actor, filter).await
+    }
+
     /// The direct children of an asset.
     pub async fn asset_children(
         &self,

@@ -15,6 +15,15 @@ use crate::rbac;
 use crate::store::{Changeset, Write};
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// A single-use token to deliver by mail, and the address it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenMail {
+    /// The user's email address.
+    pub to: String,
+    /// The token (shown to nobody else; stored only as a hash).
+    pub token: String,
+}
+
 /// A logged-in user: who they are, the actor to call use cases with, and a refresh token.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -232,17 +241,23 @@ impl Cmms {
         Ok(())
     }
 
-    /// Starts a password reset: returns the single-use token to send to the user, or `None`
-    /// when no active user has this email. Callers must answer the same in both cases.
-    pub async fn request_password_reset(&self, org: OrgId, email: &str) -> Result<Option<String>> {
+    /// Starts a password reset: returns the single-use token and the address to send it to,
+    /// or `None` when no active user has this email. Callers must answer the same in both
+    /// cases.
+    pub async fn request_password_reset(
+        &self,
+        org: OrgId,
+        email: &str,
+    ) -> Result<Option<TokenMail>> {
         let email = email.trim().to_lowercase();
         let Some(user) = self.store.find_user_by_email(org, &email).await?.filter(|u| u.active)
         else {
             return Ok(None);
         };
-        self.issue_token(org, user.id, TokenPurpose::PasswordReset, self.auth.reset_ttl_secs)
-            .await
-            .map(Some)
+        let token = self
+            .issue_token(org, user.id, TokenPurpose::PasswordReset, self.auth.reset_ttl_secs)
+            .await?;
+        Ok(Some(TokenMail { to: user.email, token }))
     }
 
     async fn issue_token(
@@ -329,16 +344,28 @@ impl Cmms {
     }
 
     /// Issues an email-verification (invitation) token for a user: for themselves, or for a
-    /// user the actor may manage. The caller delivers it.
-    pub async fn request_email_verification(&self, actor: &Actor, user: UserId) -> Result<String> {
+    /// user the actor may manage. The caller delivers it to the returned address.
+    pub async fn request_email_verification(
+        &self,
+        actor: &Actor,
+        user: UserId,
+    ) -> Result<TokenMail> {
         self.check_may_manage_credentials(actor, user).await?;
-        self.issue_token(
-            actor.org(),
-            user,
-            TokenPurpose::EmailVerification,
-            self.auth.verification_ttl_secs,
-        )
-        .await
+        let to = self
+            .store
+            .get_user(actor.org(), user)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("user", user))?
+            .email;
+        let token = self
+            .issue_token(
+                actor.org(),
+                user,
+                TokenPurpose::EmailVerification,
+                self.auth.verification_ttl_secs,
+            )
+            .await?;
+        Ok(TokenMail { to, token })
     }
 
     async fn check_may_manage_credentials(&self, actor: &Actor, user: UserId) -> Result<()> {

@@ -14,7 +14,7 @@ mod trail;
 mod user;
 mod work_order;
 
-pub use auth::Session;
+pub use auth::{Session, TokenMail};
 pub use events::{EventPage, EventSubscription};
 pub use org::Bootstrapped;
 pub use request::AutoCloseReport;

@@ -13,7 +13,7 @@ use axum::routing::{get, patch, post};
 use cmms_core::AssetId;
 use cmms_core::domain::asset::{Asset, AssetPatch, NewAsset};
 use cmms_core::domain::work_order::WorkOrder;
-use cmms_core::store::{AssetFilter, Page, WorkOrderFilter};
+use cmms_core::store::{AssetFilter, Page};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -79,15 +79,7 @@ async fn history(
     Ids(id): Ids<AssetId>,
     ListQuery(q): ListQuery<PageQuery>,
 ) -> ApiResult<Json<Page<WorkOrder>>> {
-    s.cmms().get_asset(&a, id).await?;
-    let filter = WorkOrderFilter {
-        asset: Some(id),
-        include_sub_assets: true,
-        limit: q.limit,
-        cursor: q.cursor,
-        ..Default::default()
-    };
-    Ok(Json(s.cmms().list_work_orders(&a, filter).await?))
+    Ok(Json(s.cmms().asset_history(&a, id, q.limit, q.cursor).await?))
 }
 
 pub(super) fn ops() -> Vec<Op> {

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use cmms_core::domain::user::{RoleGrant, User};
 use cmms_core::service::Session;
-use cmms_core::{OrgId, UserId};
+use cmms_core::{CmmsError, OrgId, UserId};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
@@ -123,7 +123,7 @@ fn tokens(state: &AppState, session: Session) -> Json<Tokens> {
 }
 
 fn per_ip(state: &AppState, ip: Option<IpAddr>) -> ApiResult<()> {
-    let key = format!("login:{}", ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()));
+    let key = format!("login:{}", ip.map_or_else(|| "unknown".to_string(), crate::limit::ip_key));
     state.login_limit().check(&key).map_err(|secs| {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -140,8 +140,19 @@ async fn login(
     JsonBody(b): JsonBody<LoginBody>,
 ) -> ApiResult<Json<Tokens>> {
     per_ip(&state, ip.0)?;
-    let session = state.cmms().login(b.org, &b.email, &b.password).await?;
-    Ok(tokens(&state, session))
+    // Keyed by what was typed (case-folded), existing account or not: see `account_limit`.
+    let account = format!("{}:{}", b.org, b.email.trim().to_lowercase());
+    if let Some(secs) = state.account_limit().blocked(&account) {
+        return Err(CmmsError::RateLimited { retry_after_secs: secs }.into());
+    }
+    match state.cmms().login(b.org, &b.email, &b.password).await {
+        Ok(session) => Ok(tokens(&state, session)),
+        Err(CmmsError::Unauthenticated) => {
+            let _ = state.account_limit().check(&account);
+            Err(CmmsError::Unauthenticated.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn refresh(
@@ -171,11 +182,9 @@ async fn reset_request(
     let worker = state.clone();
     tokio::spawn(async move {
         match worker.cmms().request_password_reset(b.org, &b.email).await {
-            Ok(Some(token)) => worker.mailer().send(Mail {
-                to: b.email.trim().to_lowercase(),
-                kind: "password_reset",
-                token,
-            }),
+            Ok(Some(m)) => {
+                worker.mailer().send(Mail { to: m.to, kind: "password_reset", token: m.token })
+            }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "password reset request failed"),
         }
@@ -204,9 +213,8 @@ async fn invite(
     Caller(a): Caller,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> ApiResult<Response> {
-    let user = state.cmms().get_user(&a, b.user_id).await?;
-    let token = state.cmms().request_email_verification(&a, b.user_id).await?;
-    state.mailer().send(Mail { to: user.email, kind: "invitation", token });
+    let m = state.cmms().request_email_verification(&a, b.user_id).await?;
+    state.mailer().send(Mail { to: m.to, kind: "invitation", token: m.token });
     Ok((StatusCode::ACCEPTED, Json(Accepted { accepted: true })).into_response())
 }
 

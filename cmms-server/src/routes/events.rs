@@ -5,7 +5,7 @@
 //! WebSocket a client that does not take a message within 10 s is disconnected.
 
 use super::Op;
-use crate::extract::{Caller, ListQuery};
+use crate::extract::{Caller, ListQuery, StreamCaller};
 use crate::problem::ApiError;
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -47,13 +47,30 @@ fn resume_point(headers: &HeaderMap, q: &After) -> i64 {
         .max(0)
 }
 
+/// Resolves when a stream must end: the server stops, or the caller's credentials expire
+/// (the client then reconnects with fresh ones and `Last-Event-ID`, missing nothing).
+fn stream_end(
+    s: &AppState,
+    caller: &StreamCaller,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let left = (caller.until - s.cmms().now()).to_std().unwrap_or_default();
+    let expired = tokio::time::sleep(left);
+    let stopping = s.stopping();
+    async move {
+        tokio::select! {
+            () = stopping => {}
+            () = expired => {}
+        }
+    }
+}
+
 async fn sse(
     State(s): State<AppState>,
-    Caller(a): Caller,
+    caller: StreamCaller,
     headers: HeaderMap,
     ListQuery(q): ListQuery<After>,
 ) -> ApiResult<Response> {
-    let sub = s.cmms().subscribe(&a, resume_point(&headers, &q))?;
+    let sub = s.cmms().subscribe(&caller.actor, resume_point(&headers, &q))?;
     let stream = futures_util::stream::unfold(sub, |mut sub: EventSubscription| async move {
         let ev = sub.next().await.ok()?;
         let data = serde_json::to_string(&ev).ok()?;
@@ -62,14 +79,15 @@ async fn sse(
         metrics::counter!("events_streamed_total", "transport" => "sse").increment(1);
         Some((Ok::<_, Infallible>(item), sub))
     });
-    // Streams end when the server stops, so graceful shutdown is not held up by open streams.
-    let stream = futures_util::StreamExt::take_until(stream, s.stopping());
+    // Streams end when the server stops (so graceful shutdown is not held up by them) and when
+    // the caller's credentials expire (so a revoked user or key stops receiving events).
+    let stream = futures_util::StreamExt::take_until(stream, stream_end(&s, &caller));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT)).into_response())
 }
 
 async fn ws(
     State(s): State<AppState>,
-    Caller(a): Caller,
+    caller: StreamCaller,
     headers: HeaderMap,
     ListQuery(q): ListQuery<After>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -81,22 +99,22 @@ async fn ws(
             format!("open this route as a WebSocket: {e}"),
         )
     })?;
-    let sub = s.cmms().subscribe(&a, resume_point(&headers, &q))?;
-    let stopping = s.stopping();
-    Ok(upgrade.on_upgrade(move |socket| pump(socket, sub, stopping)))
+    let sub = s.cmms().subscribe(&caller.actor, resume_point(&headers, &q))?;
+    let end = stream_end(&s, &caller);
+    Ok(upgrade.on_upgrade(move |socket| pump(socket, sub, end)))
 }
 
 async fn pump(
     mut socket: WebSocket,
     mut sub: EventSubscription,
-    stopping: impl std::future::Future<Output = ()>,
+    end: impl std::future::Future<Output = ()>,
 ) {
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    tokio::pin!(stopping);
+    tokio::pin!(end);
     loop {
         tokio::select! {
-            () = &mut stopping => {
-                let _ = socket.send(Message::Close(None)).await;
+            () = &mut end => {
+                let _ = tokio::time::timeout(SLOW_CONSUMER, socket.send(Message::Close(None))).await;
                 break;
             }
             ev = sub.next() => {
@@ -112,7 +130,8 @@ async fn pump(
                 Some(Ok(_)) => {}
             },
             _ = heartbeat.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                let ping = socket.send(Message::Ping(Vec::new().into()));
+                if !matches!(tokio::time::timeout(SLOW_CONSUMER, ping).await, Ok(Ok(()))) {
                     break;
                 }
             }

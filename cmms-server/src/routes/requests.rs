@@ -8,7 +8,7 @@ use crate::reply::{Ids, created, versioned};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use cmms_core::RequestId;
 use cmms_core::domain::request::{ApproveRequest, NewRequest, Request, RequestPatch};
@@ -111,8 +111,9 @@ async fn confirm(
     Caller(a): Caller,
     Ids(id): Ids<RequestId>,
 ) -> ApiResult<Response> {
+    // The answer is the work order, not the request: no ETag, which would name the wrong record.
     let wo = s.cmms().confirm_completion(&a, id).await?;
-    Ok(versioned(wo.version, &wo))
+    Ok(Json(wo).into_response())
 }
 
 async fn reject_completion(
@@ -122,7 +123,7 @@ async fn reject_completion(
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Response> {
     let wo = s.cmms().reject_completion(&a, id, &b.reason).await?;
-    Ok(versioned(wo.version, &wo))
+    Ok(Json(wo).into_response())
 }
 
 async fn work_order(

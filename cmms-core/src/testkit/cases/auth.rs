@@ -123,13 +123,16 @@ pub async fn auth_reset_and_verification(db: Arc<dyn TestDb>) {
     assert!(c.request_password_reset(fx.org.id, "nobody@example.test").await.unwrap().is_none());
     let token =
         c.request_password_reset(fx.org.id, &fx.tech.user.email).await.unwrap().expect("a token");
+    assert_eq!(token.to, fx.tech.user.email);
+    let token = token.token;
     assert_field(c.reset_password(&token, "short").await, "password");
     c.reset_password(&token, "a brand new password").await.unwrap();
     assert_field(c.reset_password(&token, "another new password").await, "token");
     unauthenticated(c.refresh(&session.refresh_token).await, "sessions end on reset");
     unauthenticated(c.login(fx.org.id, &fx.tech.user.email, PASSWORD).await, "old password");
     c.login(fx.org.id, &fx.tech.user.email, "a brand new password").await.unwrap();
-    let stale = c.request_password_reset(fx.org.id, &fx.tech.user.email).await.unwrap().unwrap();
+    let stale =
+        c.request_password_reset(fx.org.id, &fx.tech.user.email).await.unwrap().unwrap().token;
     fx.clock.advance(TimeDelta::hours(2));
     assert_field(c.reset_password(&stale, "too late password").await, "token");
     // Invitations: a manager invites the viewer, who sets a first password.
@@ -138,6 +141,8 @@ pub async fn auth_reset_and_verification(db: Arc<dyn TestDb>) {
         "viewer inviting",
     );
     let invite = c.request_email_verification(&fx.manager.actor, fx.viewer.user.id).await.unwrap();
+    assert_eq!(invite.to, fx.viewer.user.email);
+    let invite = invite.token;
     c.verify_email(&invite, Some("viewer first password")).await.unwrap();
     assert_field(c.verify_email(&invite, None).await, "token");
     c.login(fx.org.id, &fx.viewer.user.email, "viewer first password").await.unwrap();
