@@ -99,6 +99,10 @@ pub struct ServeArgs {
     /// Do not migrate the database on start (then run `cmms migrate` yourself).
     #[arg(long, env = "CMMS_NO_MIGRATE", default_value_t = false)]
     pub no_migrate: bool,
+    /// How long a caller's roles and teams are reused across requests, in milliseconds (role
+    /// changes and deactivation reach access tokens within this time; 0 turns it off).
+    #[arg(long, env = "CMMS_ACTOR_CACHE_MS", default_value_t = 2000)]
+    pub actor_cache_ms: u64,
     /// Write password-reset and invitation tokens into the log (the reference server has no
     /// mail transport; without this flag the log says a mail was due but not its token).
     #[arg(long, env = "CMMS_LOG_MAIL_TOKENS", default_value_t = false)]
@@ -124,6 +128,7 @@ impl Default for ServeArgs {
             job_interval_secs: 60,
             no_migrate: false,
             log_mail_tokens: false,
+            actor_cache_ms: 2000,
         }
     }
 }

@@ -65,7 +65,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Actor, DateTim
             Some(claims) => {
                 let until = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
                 let key = format!("user:{}", claims.sub);
-                state.cmms().actor(claims.org, claims.sub).await.map(|a| (a, key, until))
+                state.actor(claims.org, claims.sub).await.map(|a| (a, key, until))
             }
             None => Err(CmmsError::Unauthenticated),
         },

@@ -22,6 +22,7 @@
 //!
 //! Or let [`serve`] run it with the background jobs and graceful shutdown.
 
+mod actor_cache;
 pub mod bootstrap;
 pub mod config;
 pub mod db;

@@ -28,6 +28,7 @@ struct Inner {
     login_limit: Arc<Limiter>,
     token_limit: Arc<Limiter>,
     account_limit: Arc<Limiter>,
+    actors: Arc<crate::actor_cache::ActorCache>,
     mailer: Arc<dyn Mailer>,
     metrics: Option<PrometheusHandle>,
     metrics_token: Option<String>,
@@ -69,6 +70,9 @@ impl AppState {
             // Failed logins per (org, email), whether or not the account exists, so the answer
             // to a sixth failure (429) tells nothing about existence; core's persistent lockout
             // of real accounts matches it.
+            actors: Arc::new(crate::actor_cache::ActorCache::new(
+                std::time::Duration::from_millis(args.actor_cache_ms),
+            )),
             account_limit: Arc::new(Limiter::new(
                 f64::from(ACCOUNT_FAILURES) / ACCOUNT_WINDOW_SECS,
                 f64::from(ACCOUNT_FAILURES),
@@ -122,6 +126,20 @@ impl AppState {
 
     pub(crate) fn login_limit(&self) -> &Limiter {
         &self.inner.login_limit
+    }
+
+    /// The caller behind an access token: from the short-lived cache, or built by core.
+    pub(crate) async fn actor(
+        &self,
+        org: cmms_core::OrgId,
+        user: cmms_core::UserId,
+    ) -> cmms_core::Result<cmms_core::Actor> {
+        if let Some(actor) = self.inner.actors.get(org, user) {
+            return Ok(actor);
+        }
+        let actor = self.inner.cmms.actor(org, user).await?;
+        self.inner.actors.put(org, user, &actor);
+        Ok(actor)
     }
 
     pub(crate) fn account_limit(&self) -> &Limiter {

@@ -199,6 +199,26 @@ async fn invitation_sets_first_password(kind: Kind) {
     s.post("/api/v1/auth/invitations", &token, json!({ "user_id": org.owner_id }))
         .await
         .problem(403, "forbidden");
+    // Someone who may manage a user sets their password; the user cannot set the owner's.
+    let path = format!("/api/v1/users/{id}/password");
+    s.call(
+        reqwest::Method::PUT,
+        &path,
+        Some(&org.owner),
+        Some(json!({ "password": "set by the owner" })),
+    )
+    .await
+    .expect(204);
+    s.login(&org.id, me["user"]["email"].as_str().unwrap(), "set by the owner").await;
+    let owner_pw = format!("/api/v1/users/{}/password", org.owner_id);
+    s.call(
+        reqwest::Method::PUT,
+        &owner_pw,
+        Some(&token),
+        Some(json!({ "password": "hijacked password" })),
+    )
+    .await
+    .problem(403, "forbidden");
     s.shutdown().await;
 }
 

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use cmms_core::domain::api_key::{ApiKey, NewApiKey};
 use cmms_core::domain::user::{
     CustomRole, NewRole, NewUser, RoleGrant, RolePatch, User, UserPatch,
@@ -80,6 +80,22 @@ async fn update_user(
     let expected = b.expected(m);
     let user = precondition(s.cmms().update_user(&a, id, b.patch, expected).await, m)?;
     Ok(versioned(user.version, &user))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct PasswordBody {
+    /// The new password (the length policy applies); the user's sessions end.
+    password: String,
+}
+
+async fn set_password(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Ids(id): Ids<UserId>,
+    JsonBody(b): JsonBody<PasswordBody>,
+) -> ApiResult<Response> {
+    s.cmms().set_password(&a, id, &b.password).await?;
+    Ok(no_content())
 }
 
 async fn list_grants(
@@ -176,6 +192,14 @@ pub(super) fn ops() -> Vec<Op> {
         Op::patch("/users/{id}", "updateUser", "Change or deactivate a user", patch(update_user))
             .body::<Versioned<UserPatch>>()
             .returns::<User>(200),
+        Op::put(
+            "/users/{id}/password",
+            "setUserPassword",
+            "Set a user's password (someone who may manage them); their sessions end",
+            put(set_password),
+        )
+        .body::<PasswordBody>()
+        .empty(),
         Op::get("/users/{id}/grants", "listGrants", "A user's role grants", get(list_grants))
             .returns::<Vec<RoleGrant>>(200),
         Op::post(

@@ -128,6 +128,8 @@ pub async fn start_with(kind: Kind, configure: impl FnOnce(&mut ServeArgs)) -> S
     let mut args = ServeArgs {
         jwt_secret: Some("a test secret that is at least 32 bytes long".into()),
         job_interval_secs: 3600,
+        // Tests check that role changes apply at once; the cache has its own unit test.
+        actor_cache_ms: 0,
         ..ServeArgs::default()
     };
     configure(&mut args);
