@@ -14,7 +14,7 @@ use cmms_core::domain::status::WorkOrderStatus;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::rbac::Visibility;
 use cmms_core::store::{WorkOrderFilter, WorkOrderQuery};
-use cmms_store_sqlite::SqliteStore;
+use cmms_store_sqlite::{SqliteOptions, SqliteStore};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +34,12 @@ fn setup() -> Setup {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (path, org) = rt.block_on(sqlite_seed::seeded_copy(SEEDED, dir.path()));
-    let store = Arc::new(rt.block_on(SqliteStore::open(&path)).unwrap());
+    // CMMS_BENCH_SQLITE_READERS changes the reader pool (default: the store's default).
+    let mut options = SqliteOptions::default();
+    if let Ok(n) = std::env::var("CMMS_BENCH_SQLITE_READERS") {
+        options.readers = n.parse().expect("CMMS_BENCH_SQLITE_READERS is a number");
+    }
+    let store = Arc::new(rt.block_on(SqliteStore::open_with(&path, options)).unwrap());
     let raw = sqlite_raw::open(&path);
     eprintln!("machine: {}", cmms_benches::machine::describe());
     Setup { rt, store, raw, org, _dir: dir }
@@ -63,6 +68,57 @@ fn benches(c: &mut Criterion) {
     let org = s.org.clone();
     let owner = org.owner_id();
     let store: Arc<dyn Store> = s.store.clone();
+
+    // Reads first, on the seeded data as generated (the write benches add work orders).
+    let first =
+        s.rt.block_on(store.list_work_orders(org.id, &list_query(&org, None)))
+            .unwrap()
+            .into_iter()
+            .next()
+            .expect("a seeded work order");
+    // The cross-thread hand-off alone: `schema_version` runs one pragma on a reader thread.
+    let mut g = c.benchmark_group("sqlite/handoff");
+    g.bench_function("store_schema_version", |b| {
+        b.to_async(&s.rt).iter(|| {
+            let store = store.clone();
+            async move { store.schema_version().await.unwrap() }
+        })
+    });
+    g.bench_function("raw_user_version", |b| {
+        b.iter(|| s.raw.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("sqlite/get");
+    let id = first.id;
+    g.bench_function("store", |b| {
+        b.to_async(&s.rt).iter(|| {
+            let store = store.clone();
+            async move { store.get_work_order(org.id, id).await.unwrap().unwrap() }
+        })
+    });
+    g.bench_function("raw", |b| b.iter(|| sqlite_raw::get(&s.raw, org.id, id).unwrap()));
+    g.finish();
+
+    for (name, text) in [("list_site_status", None), ("list_text", Some(seedgen::COMMON_WORD))] {
+        let mut g = c.benchmark_group(format!("sqlite/{name}"));
+        let q = list_query(&org, text);
+        let n = s.rt.block_on(store.list_work_orders(org.id, &q)).unwrap().len();
+        let raw_n = sqlite_raw::list(&s.raw, org.id, org.sites[0], "in_progress", text).len();
+        assert_eq!(n, raw_n, "store and raw lists differ");
+        eprintln!("{name}: {n} rows per page of {SEEDED} work orders");
+        g.bench_function("store", |b| {
+            b.to_async(&s.rt).iter(|| {
+                let store = store.clone();
+                let q = q.clone();
+                async move { store.list_work_orders(org.id, &q).await.unwrap() }
+            })
+        });
+        g.bench_function("raw", |b| {
+            b.iter(|| sqlite_raw::list(&s.raw, org.id, org.sites[0], "in_progress", text))
+        });
+        g.finish();
+    }
 
     let mut g = c.benchmark_group("sqlite/create");
     let mut i = 0;
@@ -104,37 +160,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
-
-    let mut g = c.benchmark_group("sqlite/get");
-    let id = wo.id;
-    g.bench_function("store", |b| {
-        b.to_async(&s.rt).iter(|| {
-            let store = store.clone();
-            async move { store.get_work_order(org.id, id).await.unwrap().unwrap() }
-        })
-    });
-    g.bench_function("raw", |b| b.iter(|| sqlite_raw::get(&s.raw, org.id, id).unwrap()));
-    g.finish();
-
-    for (name, text) in [("list_site_status", None), ("list_text", Some(seedgen::COMMON_WORD))] {
-        let mut g = c.benchmark_group(format!("sqlite/{name}"));
-        let q = list_query(&org, text);
-        let n = s.rt.block_on(store.list_work_orders(org.id, &q)).unwrap().len();
-        let raw_n = sqlite_raw::list(&s.raw, org.id, org.sites[0], "in_progress", text).len();
-        assert_eq!(n, raw_n, "store and raw lists differ");
-        eprintln!("{name}: {n} rows per page of {SEEDED} work orders");
-        g.bench_function("store", |b| {
-            b.to_async(&s.rt).iter(|| {
-                let store = store.clone();
-                let q = q.clone();
-                async move { store.list_work_orders(org.id, &q).await.unwrap() }
-            })
-        });
-        g.bench_function("raw", |b| {
-            b.iter(|| sqlite_raw::list(&s.raw, org.id, org.sites[0], "in_progress", text))
-        });
-        g.finish();
-    }
 
     let mut g = c.benchmark_group("sqlite/create_1000");
     g.sample_size(10);
