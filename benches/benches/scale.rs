@@ -107,7 +107,7 @@ fn main() {
                 run(store.clone(), &org, "PostgreSQL", n).await;
                 store.close().await;
                 let mut c = cmms_store_postgres::testing::owner_connection(
-                    &cmms_store_postgres::testing::TestServer::get().await.url().to_string(),
+                    cmms_store_postgres::testing::TestServer::get().await.url(),
                 )
                 .await;
                 let db = url.rsplit('/').next().unwrap_or_default().to_string();

@@ -6,7 +6,7 @@
 //! This is benchmark support, not library code: setup failures panic with a message.
 // Benchmark support: a failed setup should stop the run loudly, so unwrap/expect are the
 // contract here (the workspace denies them in library crates).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fixture;
 pub mod machine;

@@ -199,34 +199,31 @@ async fn append_audit(c: &mut PgConnection, org: OrgId, drafts: Vec<AuditDraft>)
             .expect("audit head");
     let (mut seq, mut prev) = head.expect("the fixture made the audit head");
     let n = drafts.len();
-    let mut cols: (Vec<i64>, Vec<DateTime<Utc>>, Vec<Option<Uuid>>, Vec<String>) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut more: (Vec<String>, Vec<Uuid>, Vec<Option<String>>, Vec<Option<String>>) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut rest: (Vec<Option<String>>, Vec<String>, Vec<String>) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut seqs: Vec<i64> = Vec::with_capacity(n);
+    let mut ats: Vec<DateTime<Utc>> = Vec::with_capacity(n);
+    let mut actors: Vec<Option<Uuid>> = Vec::with_capacity(n);
+    let mut actions: Vec<String> = Vec::with_capacity(n);
+    let mut kinds: Vec<String> = Vec::with_capacity(n);
+    let mut ids: Vec<Uuid> = Vec::with_capacity(n);
+    let mut befores: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut afters: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut requests: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut prevs: Vec<String> = Vec::with_capacity(n);
+    let mut hashes: Vec<String> = Vec::with_capacity(n);
     for d in drafts {
         seq += 1;
         let hash = chain_hash(org, seq, &d, &prev);
-        cols.0.push(seq);
-        cols.1.push(d.at);
-        cols.2.push(d.actor_id.map(|a| a.0));
-        cols.3.push(d.action);
-        more.0.push(d.entity.kind.as_str().to_owned());
-        more.1.push(d.entity.id);
-        more.2.push(d.before.as_ref().map(|v| serde_json::to_string(v).expect("json")));
-        more.3.push(d.after.as_ref().map(|v| serde_json::to_string(v).expect("json")));
-        rest.0.push(d.request_id);
-        rest.1.push(std::mem::replace(&mut prev, hash.clone()));
-        rest.2.push(hash);
+        seqs.push(seq);
+        ats.push(d.at);
+        actors.push(d.actor_id.map(|a| a.0));
+        actions.push(d.action);
+        kinds.push(d.entity.kind.as_str().to_owned());
+        ids.push(d.entity.id);
+        befores.push(d.before.as_ref().map(|v| serde_json::to_string(v).expect("json")));
+        afters.push(d.after.as_ref().map(|v| serde_json::to_string(v).expect("json")));
+        requests.push(d.request_id);
+        prevs.push(std::mem::replace(&mut prev, hash.clone()));
+        hashes.push(hash);
     }
     sqlx::query(
         "INSERT INTO audit_log (org_id, seq, at, actor_id, action, entity_kind, entity_id, \
@@ -236,17 +233,17 @@ async fn append_audit(c: &mut PgConnection, org: OrgId, drafts: Vec<AuditDraft>)
          $12::text[])",
     )
     .bind(org.0)
-    .bind(cols.0)
-    .bind(cols.1)
-    .bind(cols.2)
-    .bind(cols.3)
-    .bind(more.0)
-    .bind(more.1)
-    .bind(more.2)
-    .bind(more.3)
-    .bind(rest.0)
-    .bind(rest.1)
-    .bind(rest.2)
+    .bind(seqs)
+    .bind(ats)
+    .bind(actors)
+    .bind(actions)
+    .bind(kinds)
+    .bind(ids)
+    .bind(befores)
+    .bind(afters)
+    .bind(requests)
+    .bind(prevs)
+    .bind(hashes)
     .execute(&mut *c)
     .await
     .expect("audit rows");
