@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("../migrations/0002_auth.sql"),
         down: include_str!("../migrations/0002_auth.down.sql"),
     },
+    Migration {
+        version: 3,
+        name: "indexes",
+        up: include_str!("../migrations/0003_indexes.sql"),
+        down: include_str!("../migrations/0003_indexes.down.sql"),
+    },
 ];
 
 /// The schema version this library needs.

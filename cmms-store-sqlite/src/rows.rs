@@ -13,8 +13,8 @@ use cmms_core::domain::site::Site;
 use cmms_core::domain::team::Team;
 use cmms_core::domain::user::{CustomRole, RoleGrant, User};
 use cmms_core::rbac::RoleRef;
-use rusqlite::Row;
 use rusqlite::types::{Type, Value};
+use rusqlite::{Row, RowIndex};
 use serde::de::DeserializeOwned;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -41,45 +41,71 @@ pub(crate) fn json_text<T: serde::Serialize + ?Sized>(
     serde_json::to_string(v).map_err(crate::error::map_json)
 }
 
+/// A column named or numbered: the mappers read hot records (work orders) by position and the
+/// rest by name.
+pub(crate) trait Col: RowIndex + Copy + std::fmt::Debug {}
+impl<T: RowIndex + Copy + std::fmt::Debug> Col for T {}
+
+/// Where `name` is in `cols`, evaluated at compile time by the `at!` macros of the mappers.
+/// A missing name gives `usize::MAX`, which reads fail on with an invalid-column error (never a
+/// panic); the tests check every column list against its statement.
+pub(crate) const fn position(cols: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < cols.len() {
+        let (a, b) = (cols[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    usize::MAX
+}
+
 fn conversion(
-    idx: &str,
+    idx: impl std::fmt::Debug,
     ty: Type,
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> rusqlite::Error {
-    tracing::error!(column = idx, error = %e, "stored value does not convert");
+    tracing::error!(column = ?idx, error = %e, "stored value does not convert");
     rusqlite::Error::FromSqlConversionFailure(0, ty, Box::new(e))
 }
 
 /// A timestamp column.
-pub(crate) fn ts(row: &Row<'_>, col: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(crate) fn ts(row: &Row<'_>, col: impl Col) -> rusqlite::Result<DateTime<Utc>> {
     let v: i64 = row.get(col)?;
     from_micros(col, v)
 }
 
 /// A nullable timestamp column.
-pub(crate) fn opt_ts(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
+pub(crate) fn opt_ts(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<DateTime<Utc>>> {
     let v: Option<i64> = row.get(col)?;
     v.map(|v| from_micros(col, v)).transpose()
 }
 
-fn from_micros(col: &str, v: i64) -> rusqlite::Result<DateTime<Utc>> {
+fn from_micros(col: impl Col, v: i64) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::from_timestamp_micros(v).ok_or_else(|| {
         conversion(col, Type::Integer, cmms_core::StoreError::backend("timestamp out of range"))
     })
 }
 
 /// An id column, as any typed id.
-pub(crate) fn id<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
+pub(crate) fn id<T: From<Uuid>>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T> {
     Ok(T::from(row.get::<_, Uuid>(col)?))
 }
 
 /// A nullable id column.
-pub(crate) fn opt_id<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<T>> {
+pub(crate) fn opt_id<T: From<Uuid>>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<T>> {
     Ok(row.get::<_, Option<Uuid>>(col)?.map(T::from))
 }
 
 /// A TEXT column holding a wire name.
-pub(crate) fn enum_col<T>(row: &Row<'_>, col: &str) -> rusqlite::Result<T>
+pub(crate) fn enum_col<T>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T>
 where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,
@@ -89,7 +115,7 @@ where
 }
 
 /// A nullable TEXT column holding a wire name.
-pub(crate) fn opt_enum<T>(row: &Row<'_>, col: &str) -> rusqlite::Result<Option<T>>
+pub(crate) fn opt_enum<T>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Option<T>>
 where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,
@@ -99,7 +125,7 @@ where
 }
 
 /// A TEXT column holding JSON.
-pub(crate) fn json<T: DeserializeOwned>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
+pub(crate) fn json<T: DeserializeOwned>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T> {
     let s: String = row.get(col)?;
     serde_json::from_str(&s).map_err(|e| conversion(col, Type::Text, e))
 }
@@ -107,19 +133,19 @@ pub(crate) fn json<T: DeserializeOwned>(row: &Row<'_>, col: &str) -> rusqlite::R
 /// A nullable TEXT column holding JSON.
 pub(crate) fn opt_json<T: DeserializeOwned>(
     row: &Row<'_>,
-    col: &str,
+    col: impl Col,
 ) -> rusqlite::Result<Option<T>> {
     let s: Option<String> = row.get(col)?;
     s.map(|s| serde_json::from_str(&s).map_err(|e| conversion(col, Type::Text, e))).transpose()
 }
 
 /// A boolean stored as 0/1.
-pub(crate) fn flag(row: &Row<'_>, col: &str) -> rusqlite::Result<bool> {
+pub(crate) fn flag(row: &Row<'_>, col: impl Col) -> rusqlite::Result<bool> {
     Ok(row.get::<_, i64>(col)? != 0)
 }
 
 /// A comma-separated list of hex UUIDs (from `group_concat(hex(id))`), in order.
-pub(crate) fn hex_ids<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Result<Vec<T>> {
+pub(crate) fn hex_ids<T: From<Uuid>>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<Vec<T>> {
     let s: Option<String> = row.get(col)?;
     let Some(s) = s else { return Ok(Vec::new()) };
     s.split(',')
@@ -128,7 +154,7 @@ pub(crate) fn hex_ids<T: From<Uuid>>(row: &Row<'_>, col: &str) -> rusqlite::Resu
         .collect()
 }
 
-fn small<T: TryFrom<i64>>(row: &Row<'_>, col: &str) -> rusqlite::Result<T> {
+fn small<T: TryFrom<i64>>(row: &Row<'_>, col: impl Col) -> rusqlite::Result<T> {
     let v: i64 = row.get(col)?;
     T::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, v))
 }

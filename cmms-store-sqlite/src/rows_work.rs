@@ -9,43 +9,92 @@ use cmms_core::domain::timeline::TimelineEntry;
 use cmms_core::domain::work_order::{FailureReport, WorkOrder};
 use rusqlite::Row;
 
+/// The columns of `reads::WO_SELECT`, in order: the table's (`w.*`), then `assignee_hex`.
+/// Work orders are the hot record (every get and list), so their mapper reads by position:
+/// looking a name up costs a scan of the statement's columns per value, which profiling
+/// showed as about a third of a list's CPU (benches/BENCHMARKS.md). A test checks this list
+/// against the statement, so a schema change cannot shift the positions silently.
+pub(crate) const WORK_ORDER_COLUMNS: &[&str] = &[
+    "org_id",
+    "id",
+    "number",
+    "title",
+    "description",
+    "wo_type",
+    "priority",
+    "priority_rank",
+    "category",
+    "status",
+    "site_id",
+    "location_id",
+    "asset_id",
+    "team_id",
+    "requested_by",
+    "created_by",
+    "request_id",
+    "due_at",
+    "estimated_hours",
+    "actual_start",
+    "actual_end",
+    "verified_by",
+    "verified_at",
+    "closed_at",
+    "completion_notes",
+    "failure_problem",
+    "failure_cause",
+    "failure_remedy",
+    "attachments",
+    "created_at",
+    "updated_at",
+    "version",
+    "assignee_hex",
+];
+
+/// The position of a work-order column, computed at compile time.
+macro_rules! at {
+    ($name:literal) => {{
+        const AT: usize = crate::rows::position(WORK_ORDER_COLUMNS, $name);
+        AT
+    }};
+}
+
 /// A work order; the query selects `assignee_hex` (see `reads::WO_SELECT`).
 pub(crate) fn work_order(row: &Row<'_>) -> rusqlite::Result<WorkOrder> {
     Ok(WorkOrder {
-        id: id(row, "id")?,
-        org_id: id(row, "org_id")?,
-        number: row.get("number")?,
-        title: row.get("title")?,
-        description: row.get("description")?,
-        wo_type: enum_col(row, "wo_type")?,
-        priority: enum_col(row, "priority")?,
-        category: row.get("category")?,
-        status: enum_col(row, "status")?,
-        site_id: id(row, "site_id")?,
-        location_id: opt_id(row, "location_id")?,
-        asset_id: opt_id(row, "asset_id")?,
-        assignees: hex_ids(row, "assignee_hex")?,
-        team_id: opt_id(row, "team_id")?,
-        requested_by: opt_id(row, "requested_by")?,
-        created_by: opt_id(row, "created_by")?,
-        request_id: opt_id(row, "request_id")?,
-        due_at: opt_ts(row, "due_at")?,
-        estimated_hours: row.get("estimated_hours")?,
-        actual_start: opt_ts(row, "actual_start")?,
-        actual_end: opt_ts(row, "actual_end")?,
-        verified_by: opt_id(row, "verified_by")?,
-        verified_at: opt_ts(row, "verified_at")?,
-        closed_at: opt_ts(row, "closed_at")?,
-        completion_notes: row.get("completion_notes")?,
+        id: id(row, at!("id"))?,
+        org_id: id(row, at!("org_id"))?,
+        number: row.get(at!("number"))?,
+        title: row.get(at!("title"))?,
+        description: row.get(at!("description"))?,
+        wo_type: enum_col(row, at!("wo_type"))?,
+        priority: enum_col(row, at!("priority"))?,
+        category: row.get(at!("category"))?,
+        status: enum_col(row, at!("status"))?,
+        site_id: id(row, at!("site_id"))?,
+        location_id: opt_id(row, at!("location_id"))?,
+        asset_id: opt_id(row, at!("asset_id"))?,
+        assignees: hex_ids(row, at!("assignee_hex"))?,
+        team_id: opt_id(row, at!("team_id"))?,
+        requested_by: opt_id(row, at!("requested_by"))?,
+        created_by: opt_id(row, at!("created_by"))?,
+        request_id: opt_id(row, at!("request_id"))?,
+        due_at: opt_ts(row, at!("due_at"))?,
+        estimated_hours: row.get(at!("estimated_hours"))?,
+        actual_start: opt_ts(row, at!("actual_start"))?,
+        actual_end: opt_ts(row, at!("actual_end"))?,
+        verified_by: opt_id(row, at!("verified_by"))?,
+        verified_at: opt_ts(row, at!("verified_at"))?,
+        closed_at: opt_ts(row, at!("closed_at"))?,
+        completion_notes: row.get(at!("completion_notes"))?,
         failure: FailureReport {
-            problem: row.get("failure_problem")?,
-            cause: row.get("failure_cause")?,
-            remedy: row.get("failure_remedy")?,
+            problem: row.get(at!("failure_problem"))?,
+            cause: row.get(at!("failure_cause"))?,
+            remedy: row.get(at!("failure_remedy"))?,
         },
-        attachments: json(row, "attachments")?,
-        created_at: ts(row, "created_at")?,
-        updated_at: ts(row, "updated_at")?,
-        version: row.get("version")?,
+        attachments: json(row, at!("attachments"))?,
+        created_at: ts(row, at!("created_at"))?,
+        updated_at: ts(row, at!("updated_at"))?,
+        version: row.get(at!("version"))?,
     })
 }
 
@@ -134,4 +183,25 @@ pub(crate) fn request(row: &Row<'_>) -> rusqlite::Result<Request> {
         updated_at: ts(row, "updated_at")?,
         version: row.get("version")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WORK_ORDER_COLUMNS;
+    use crate::rows::position;
+
+    #[test]
+    fn work_order_columns_match_the_statement() {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        crate::migrate::up(&mut c).unwrap();
+        let stmt = c.prepare(crate::reads::WO_SELECT).unwrap();
+        assert_eq!(stmt.column_names(), WORK_ORDER_COLUMNS);
+    }
+
+    #[test]
+    fn positions_are_found_and_missing_names_are_out_of_range() {
+        assert_eq!(position(WORK_ORDER_COLUMNS, "org_id"), 0);
+        assert_eq!(position(WORK_ORDER_COLUMNS, "assignee_hex"), 32);
+        assert_eq!(position(WORK_ORDER_COLUMNS, "no_such_column"), usize::MAX);
+    }
 }

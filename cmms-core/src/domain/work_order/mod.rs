@@ -277,6 +277,21 @@ pub(crate) fn check_new(input: &NewWorkOrder) -> Result<CheckedNew> {
     Ok(checked)
 }
 
+impl NewWorkOrder {
+    /// Checks the input's own fields (title, description, category, hours, assignees,
+    /// checklist, attachments) the way `Cmms::create_work_order` does before it touches the
+    /// store; references (site, asset, people) are checked there, against the store.
+    ///
+    /// ```
+    /// use cmms_core::domain::work_order::NewWorkOrder;
+    /// assert!(NewWorkOrder { title: "Fix pump".into(), ..NewWorkOrder::default() }.validate().is_ok());
+    /// assert!(NewWorkOrder::default().validate().is_err()); // a title is required
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_new(self).map(drop)
+    }
+}
+
 pub(crate) fn dedup_assignees(p: &mut Problems, ids: &[UserId]) -> Vec<UserId> {
     let mut out: Vec<UserId> = Vec::with_capacity(ids.len());
     for id in ids {

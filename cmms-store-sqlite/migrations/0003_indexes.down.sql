@@ -1,0 +1,2 @@
+-- 0003_indexes down: drops the index 0003_indexes.sql created.
+DROP INDEX work_orders_due_sort;
