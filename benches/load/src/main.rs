@@ -82,8 +82,7 @@ async fn run_store(
         .build()
         .map_err(|e| e.to_string())?;
     let base = srv.base.clone();
-    let mut orgs = Vec::new();
-    let started = Instant::now();
+    let mut prepared = Vec::new();
     for s in &seeded {
         let session = mix::login(&http, &base, &s.id, "manager@demo.test").await?;
         let token = session["access_token"].as_str().unwrap_or_default().to_string();
@@ -97,9 +96,28 @@ async fn run_store(
             .flatten()
             .filter_map(|s| s["id"].as_str().map(str::to_string))
             .collect();
-        let mut org = OrgData { id: s.id.clone(), manager_id, sites, work_orders: Vec::new() };
-        org.work_orders =
-            mix::seed(&http, &base, &org, &token, args.work_orders / seeded.len(), 32).await?;
+        prepared.push((
+            OrgData { id: s.id.clone(), manager_id, sites, work_orders: Vec::new() },
+            token,
+        ));
+    }
+    // Both organizations seed at once: each org's commits serialize on its own heads.
+    let started = Instant::now();
+    let per_org = args.work_orders / prepared.len();
+    let tasks: Vec<_> = prepared
+        .iter()
+        .map(|(org, token)| {
+            let (http, base, org, token) = (http.clone(), base.clone(), org.clone(), token.clone());
+            tokio::spawn(async move { mix::seed(&http, &base, &org, &token, per_org, 16).await })
+        })
+        .collect();
+    let mut seeded_ids = Vec::new();
+    for t in tasks {
+        seeded_ids.push(t.await.map_err(|e| e.to_string())??);
+    }
+    let mut orgs = Vec::new();
+    for ((mut org, _), ids) in prepared.into_iter().zip(seeded_ids) {
+        org.work_orders = ids;
         orgs.push(Arc::new(org));
     }
     let secs = started.elapsed().as_secs_f64();

@@ -39,6 +39,7 @@ impl Recorder {
 }
 
 /// What the users of one organization share.
+#[derive(Debug, Clone)]
 pub struct OrgData {
     pub id: String,
     pub manager_id: String,
