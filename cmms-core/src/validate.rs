@@ -90,7 +90,7 @@ fn json_problem(v: &serde_json::Value) -> Option<String> {
 
 /// Normalises an email address (trimmed, lowercased) and checks its basic shape.
 pub(crate) fn email(p: &mut Problems, field: &str, value: &str) -> String {
-    let v = value.trim().to_lowercase();
+    let v = crate::domain::user::normalize_email(value);
     let ok = v.len() <= 254
         && v.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')

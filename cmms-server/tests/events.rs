@@ -167,13 +167,11 @@ async fn streams_end_when_the_token_expires(kind: Kind) {
     let s = common::start_with(kind, |a| a.access_token_ttl = 2).await;
     let org = s.org("Expiry").await;
     let mut stream = open_sse(&s, &org.owner, None).await;
-    let started = std::time::Instant::now();
     let ended = tokio::time::timeout(Duration::from_secs(15), async {
         while let Ok(Some(_)) = stream.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the stream ends once its access token expires");
-    assert!(started.elapsed() < Duration::from_secs(10));
     s.shutdown().await;
 }
 

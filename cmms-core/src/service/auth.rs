@@ -102,7 +102,7 @@ impl Cmms {
     /// `lockout_threshold` failures within the window the account answers `RateLimited`.
     pub async fn login(&self, org: OrgId, email: &str, password: &str) -> Result<Session> {
         let now = self.now();
-        let email = email.trim().to_lowercase();
+        let email = crate::domain::user::normalize_email(email);
         let user = self.store.find_user_by_email(org, &email).await?.filter(|u| u.active);
         let stored = match &user {
             Some(u) => self.store.get_credential(org, u.id).await?,
@@ -249,7 +249,7 @@ impl Cmms {
         org: OrgId,
         email: &str,
     ) -> Result<Option<TokenMail>> {
-        let email = email.trim().to_lowercase();
+        let email = crate::domain::user::normalize_email(email);
         let Some(user) = self.store.find_user_by_email(org, &email).await?.filter(|u| u.active)
         else {
             return Ok(None);

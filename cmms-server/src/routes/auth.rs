@@ -141,7 +141,7 @@ async fn login(
 ) -> ApiResult<Json<Tokens>> {
     per_ip(&state, ip.0)?;
     // Keyed by what was typed (case-folded), existing account or not: see `account_limit`.
-    let account = format!("{}:{}", b.org, b.email.trim().to_lowercase());
+    let account = format!("{}:{}", b.org, cmms_core::domain::user::normalize_email(&b.email));
     if let Some(secs) = state.account_limit().blocked(&account) {
         return Err(CmmsError::RateLimited { retry_after_secs: secs }.into());
     }
