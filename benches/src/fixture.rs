@@ -225,7 +225,7 @@ pub fn create_changeset(org: &Org, draft: WorkOrder) -> Changeset {
     let at = draft.created_at;
     Changeset::new().with_numbers(vec![number_key(at)], move |values: &[i64]| {
         let n = values.first().copied().unwrap_or_default();
-        let wo = WorkOrder { number: format!("WO-{:04}-{n:05}", at.year()), ..draft };
+        let wo = WorkOrder { number: format!("WO-{:04}-{n:05}", at.year()), ..draft.clone() };
         let parts = create_parts(actor, &wo);
         let mut w = vec![Write::InsertWorkOrder(wo)];
         w.extend(parts.into_writes());

@@ -6,6 +6,11 @@ use cmms_server::config::{Cli, Command, LogFormat, ServeArgs};
 use cmms_server::{AppState, Database, bootstrap, db::redacted, seed};
 use std::process::ExitCode;
 
+// Only the binary picks an allocator; embedders of the library keep their own. glibc's
+// malloc/free were ~25 % of CPU under the load benchmark (benches/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));

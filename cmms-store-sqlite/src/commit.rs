@@ -1,6 +1,7 @@
-//! `Store::commit`: one changeset in one `BEGIN IMMEDIATE` transaction on the writer thread —
-//! plain writes, then the numbered writes built from drawn counter values, then the audit chain
-//! and event outbox, whose per-org heads are touched last.
+//! `Store::commit`: one changeset in one `BEGIN IMMEDIATE` transaction on the writer thread (or
+//! in a savepoint of a group's transaction, see `group`) — plain writes, then the numbered
+//! writes built from drawn counter values, then the audit chain and event outbox, whose per-org
+//! heads are touched last.
 
 use crate::apply::{Drafts, apply};
 use crate::error::map_rusqlite;
@@ -31,24 +32,35 @@ pub(crate) fn commit(
 fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {
     let tx =
         conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_rusqlite)?;
+    let receipt = apply_parts(&tx, org, changes)?;
+    // Deferred foreign keys are checked here. On any error, dropping `tx` rolls back.
+    tx.commit().map_err(map_rusqlite)?;
+    Ok(receipt)
+}
+
+/// Applies one changeset inside a transaction (or a savepoint of one) the caller opened and
+/// will end.
+pub(crate) fn apply_parts(
+    tx: &Connection,
+    org: OrgId,
+    changes: Changeset,
+) -> Result<Receipt, StoreError> {
     let (writes, numbered) = changes.into_parts();
     let mut drafts = Drafts::default();
     for w in writes {
-        apply(&tx, org, w, &mut drafts)?;
+        apply(tx, org, w, &mut drafts)?;
     }
     let mut numbers = Vec::new();
     if let Some(numbered) = numbered {
         for key in &numbered.counters {
-            numbers.push(draw(&tx, org, key)?);
+            numbers.push(draw(tx, org, key)?);
         }
         for w in (numbered.build)(&numbers) {
-            apply(&tx, org, w, &mut drafts)?;
+            apply(tx, org, w, &mut drafts)?;
         }
     }
-    let audit_seq = append_audit(&tx, org, drafts.audit)?;
-    let events = append_events(&tx, org, drafts.events)?;
-    // Deferred foreign keys are checked here. On any error, dropping `tx` rolls back.
-    tx.commit().map_err(map_rusqlite)?;
+    let audit_seq = append_audit(tx, org, drafts.audit)?;
+    let events = append_events(tx, org, drafts.events)?;
     Ok(Receipt { numbers, audit_seq, events })
 }
 

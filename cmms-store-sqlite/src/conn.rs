@@ -1,19 +1,33 @@
 //! Connection threads: ONE writer thread owns the only write connection; N reader threads each
 //! own a read connection and pull jobs from one shared queue. Async callers hand a boxed job over
 //! a crossbeam channel and await the answer on a tokio oneshot, so blocking SQLite work never
-//! runs on the async executor. Dropping every sender (the store) ends the threads.
+//! runs on the async executor. Commits queue as data, not closures, so the writer can fold the
+//! ones waiting into one transaction (`group`). Dropping every sender (the store) ends the
+//! threads.
 
 use crate::error::{closed, map_rusqlite};
-use cmms_core::StoreError;
+use crate::group::{self, Counters, MAX_GROUP, Pending};
+use cmms_core::domain::event::CommittedBatch;
+use cmms_core::store::{Changeset, Receipt};
+use cmms_core::{OrgId, StoreError};
 use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, OpenFlags};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 
 /// A unit of blocking work run on a connection thread.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// What the writer thread is asked to do, in arrival order.
+enum WriterJob {
+    /// Anything but a commit (migrations, backups, reads of an in-memory store).
+    Run(Job),
+    /// A changeset to commit, maybe together with others waiting.
+    Commit(Pending),
+}
 
 /// Where a store's connections come from.
 #[derive(Debug, Clone)]
@@ -26,7 +40,9 @@ pub(crate) enum Target {
 
 /// The job queues of a store's threads.
 pub(crate) struct Threads {
-    writer: Sender<Job>,
+    writer: Sender<WriterJob>,
+    /// Transactions and commits done by the writer.
+    pub(crate) counters: Arc<Counters>,
     /// `None` when reads share the writer's connection (in-memory, or zero readers).
     readers: Option<Sender<Job>>,
 }
@@ -38,23 +54,46 @@ impl Threads {
         target: Target,
         readers: usize,
         busy_timeout: Duration,
+        publish: broadcast::Sender<Arc<CommittedBatch>>,
     ) -> Result<Self, StoreError> {
-        let (wtx, wrx) = crossbeam_channel::unbounded::<Job>();
+        let (wtx, wrx) = crossbeam_channel::unbounded::<WriterJob>();
+        let counters = Arc::new(Counters::default());
         let t = target.clone();
-        spawn("cmms-sqlite-writer".into(), wrx, move || open(&t, busy_timeout, false)).await?;
+        let open_writer = move || open(&t, busy_timeout, false);
+        let writer = Writer { jobs: wrx, publish, counters: counters.clone() };
+        spawn("cmms-sqlite-writer".into(), open_writer, move |c| writer.serve(c)).await?;
         let readers = match target {
             Target::File(path) if readers > 0 => {
                 let (rtx, rrx) = crossbeam_channel::unbounded::<Job>();
                 for i in 0..readers {
                     let path = path.clone();
                     let open_reader = move || open(&Target::File(path), busy_timeout, true);
-                    spawn(format!("cmms-sqlite-reader-{i}"), rrx.clone(), open_reader).await?;
+                    let jobs = rrx.clone();
+                    let serve = move |conn: &mut Connection| {
+                        for job in jobs.iter() {
+                            guarded(|| job(conn));
+                        }
+                    };
+                    spawn(format!("cmms-sqlite-reader-{i}"), open_reader, serve).await?;
                 }
                 Some(rtx)
             }
             _ => None,
         };
-        Ok(Self { writer: wtx, readers })
+        Ok(Self { writer: wtx, counters, readers })
+    }
+
+    /// Commits `changes` for `org` on the writer thread.
+    pub(crate) async fn commit(
+        &self,
+        org: OrgId,
+        changes: Changeset,
+    ) -> Result<Receipt, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = WriterJob::Commit(Pending { org, changes, reply });
+        self.writer.send(job).map_err(|_| closed())?;
+        // A dropped answer means the thread is gone or the job panicked.
+        answer.await.map_err(|_| closed())?
     }
 
     /// Runs `f` on the writer connection.
@@ -63,7 +102,9 @@ impl Threads {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        run(&self.writer, f).await
+        let (job, answer) = job(f);
+        self.writer.send(WriterJob::Run(job)).map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
     }
 
     /// Runs `f` on a reader connection (or the writer's, when reads share it).
@@ -72,11 +113,18 @@ impl Threads {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        run(self.readers.as_ref().unwrap_or(&self.writer), f).await
+        let Some(readers) = &self.readers else {
+            return self.write(f).await;
+        };
+        let (job, answer) = job(f);
+        readers.send(job).map_err(|_| closed())?;
+        // A dropped answer means the thread is gone or the job panicked.
+        answer.await.map_err(|_| closed())?
     }
 }
 
-async fn run<T, F>(queue: &Sender<Job>, f: F) -> Result<T, StoreError>
+/// `f` as a job, and where its answer arrives.
+fn job<T, F>(f: F) -> (Job, oneshot::Receiver<Result<T, StoreError>>)
 where
     T: Send + 'static,
     F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -86,16 +134,64 @@ where
         // The caller may have gone away (its future dropped): nobody to answer then.
         let _ = tx.send(f(conn));
     });
-    queue.send(job).map_err(|_| closed())?;
-    // A dropped answer means the thread is gone or the job panicked.
-    rx.await.map_err(|_| closed())?
+    (job, rx)
 }
 
-/// Spawns one connection thread and waits until its connection is open.
+/// The writer thread's loop.
+struct Writer {
+    jobs: Receiver<WriterJob>,
+    publish: broadcast::Sender<Arc<CommittedBatch>>,
+    counters: Arc<Counters>,
+}
+
+impl Writer {
+    fn serve(self, conn: &mut Connection) {
+        let mut held = None;
+        loop {
+            let next = match held.take() {
+                Some(job) => job,
+                None => match self.jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                },
+            };
+            match next {
+                WriterJob::Run(job) => guarded(|| job(conn)),
+                WriterJob::Commit(first) => {
+                    // Take the commits already waiting, never wait for more; stop at anything
+                    // else so jobs still run in arrival order.
+                    let mut group = vec![first];
+                    while group.len() < MAX_GROUP {
+                        match self.jobs.try_recv() {
+                            Ok(WriterJob::Commit(p)) => group.push(p),
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    guarded(|| group::run(conn, group, &self.publish, &self.counters));
+                }
+            }
+        }
+    }
+}
+
+/// Runs one job; a panicking job must not take the connection thread down with it (an open
+/// transaction is rolled back when its guard unwinds, and the callers get "closed").
+fn guarded(f: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(f)).is_err() {
+        tracing::error!("a store job panicked; its caller gets an error");
+    }
+}
+
+/// Spawns one connection thread running `serve` on its connection, and waits until the
+/// connection is open.
 async fn spawn(
     name: String,
-    jobs: Receiver<Job>,
     open: impl FnOnce() -> Result<Connection, StoreError> + Send + 'static,
+    serve: impl FnOnce(&mut Connection) + Send + 'static,
 ) -> Result<(), StoreError> {
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), StoreError>>();
     std::thread::Builder::new()
@@ -111,13 +207,7 @@ async fn spawn(
                     return;
                 }
             };
-            for job in jobs.iter() {
-                // A panicking job must not take the connection down with it; an open
-                // transaction is rolled back when its guard unwinds.
-                if catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
-                    tracing::error!("a store job panicked; its caller gets an error");
-                }
-            }
+            serve(&mut conn);
         })
         .map_err(|e| StoreError::Backend(Box::new(e)))?;
     ready_rx.await.map_err(|_| closed())?
@@ -160,6 +250,10 @@ pub(crate) fn configure(
     // NORMAL is safe in WAL mode: a commit is durable against application crashes and the
     // database can never be corrupted; only the last commits may roll back on power loss.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Statement and savepoint journals (every write statement inside a transaction, and each
+    // changeset of a group commit) and sort spills live in memory, not in temporary files:
+    // under the load benchmark their file writes were ~17 % of the writer's time.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     if reader {
         conn.pragma_update(None, "query_only", true)?;
     }
@@ -173,7 +267,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_job_fails_its_caller_and_the_thread_lives_on() {
-        let threads = Threads::start(Target::Memory, 0, Duration::from_secs(1)).await.unwrap();
+        let (publish, _) = broadcast::channel(4);
+        let threads =
+            Threads::start(Target::Memory, 0, Duration::from_secs(1), publish).await.unwrap();
         let err =
             threads.write(|_| -> Result<(), StoreError> { panic!("boom") }).await.unwrap_err();
         assert_eq!(err.to_string(), "backend: store is closed");
@@ -186,9 +282,9 @@ mod tests {
 
     #[tokio::test]
     async fn calls_fail_once_the_thread_is_gone() {
-        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let (tx, rx) = crossbeam_channel::unbounded::<WriterJob>();
         drop(rx);
-        let threads = Threads { writer: tx, readers: None };
+        let threads = Threads { writer: tx, counters: Arc::default(), readers: None };
         let err = threads.write(|_| Ok(())).await.unwrap_err();
         assert_eq!(err.to_string(), "backend: store is closed");
     }

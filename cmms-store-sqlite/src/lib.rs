@@ -22,6 +22,7 @@ mod cols;
 mod commit;
 mod conn;
 mod error;
+mod group;
 mod list;
 pub mod migrate;
 mod reads;
@@ -58,6 +59,16 @@ impl Default for SqliteOptions {
     fn default() -> Self {
         Self { readers: 4, busy_timeout: Duration::from_secs(5) }
     }
+}
+
+/// Counts from [`SqliteStore::writer_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Changesets committed or refused through `Store::commit`.
+    pub commits: u64,
+    /// SQLite transactions the writer ran for them (a refused group re-runs its members one by
+    /// one, and counts those too).
+    pub transactions: u64,
 }
 
 /// A cmms store on SQLite. Cheap to share behind an `Arc`; dropping it ends its threads.
@@ -106,11 +117,32 @@ impl SqliteStore {
     }
 
     async fn start(target: Target, options: SqliteOptions) -> Result<Self, StoreError> {
-        let threads = Threads::start(target, options.readers, options.busy_timeout).await?;
+        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let threads =
+            Threads::start(target, options.readers, options.busy_timeout, events.clone()).await?;
         let version = threads.write(|c| migrate::user_version(c)).await?;
         migrate::check_not_newer(version)?;
-        let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         Ok(Self { threads, version: Arc::new(AtomicU32::new(version)), events })
+    }
+
+    /// What the writer has done since the store opened: concurrent commits that find each
+    /// other in the writer's queue share one transaction (group commit), so `transactions`
+    /// grows slower than `commits` under load.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), cmms_core::StoreError> {
+    /// let store = cmms_store_sqlite::SqliteStore::open_in_memory().await?;
+    /// let stats = store.writer_stats();
+    /// assert_eq!((stats.commits, stats.transactions), (0, 0));
+    /// # Ok(()) }
+    /// ```
+    pub fn writer_stats(&self) -> WriterStats {
+        let c = &self.threads.counters;
+        WriterStats {
+            commits: c.commits.load(Ordering::Relaxed),
+            transactions: c.transactions.load(Ordering::Relaxed),
+        }
     }
 
     /// Applies every pending migration (each in its own transaction); returns the new version.

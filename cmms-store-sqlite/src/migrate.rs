@@ -39,6 +39,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("../migrations/0003_indexes.sql"),
         down: include_str!("../migrations/0003_indexes.down.sql"),
     },
+    Migration {
+        version: 4,
+        name: "lists",
+        up: include_str!("../migrations/0004_lists.sql"),
+        down: include_str!("../migrations/0004_lists.down.sql"),
+    },
 ];
 
 /// The schema version this library needs.

@@ -1,7 +1,7 @@
 //! The `Store` and read-trait implementations: each method checks the schema and hands one
 //! closure to a connection thread.
 
-use crate::{SqliteStore, auth, commit, list, migrate, reads};
+use crate::{SqliteStore, auth, list, migrate, reads};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cmms_core::domain::api_key::ApiKey;
@@ -186,19 +186,9 @@ impl AuditReads for SqliteStore {
 impl Store for SqliteStore {
     async fn commit(&self, org: OrgId, changes: Changeset) -> StoreResult<Receipt> {
         self.ready()?;
-        let subscribers = self.events.clone();
-        self.threads
-            .write(move |c| {
-                let receipt = commit::commit(c, org, changes)?;
-                // Published from the writer thread right after COMMIT, so batches reach
-                // subscribers in commit order. No receivers is not an error.
-                if !receipt.events.is_empty() {
-                    let batch = CommittedBatch { org_id: org, events: receipt.events.clone() };
-                    let _ = subscribers.send(Arc::new(batch));
-                }
-                Ok(receipt)
-            })
-            .await
+        // The writer publishes the events right after COMMIT, so batches reach subscribers in
+        // commit order.
+        self.threads.commit(org, changes).await
     }
 
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>> {

@@ -13,6 +13,9 @@
 mod mix;
 mod server;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use mix::{OPS, OrgData, Recorder, User};
 use std::sync::Arc;
@@ -87,7 +90,7 @@ async fn run_store(
         let session = mix::login(&http, &base, &s.id, "manager@demo.test").await?;
         let token = session["access_token"].as_str().unwrap_or_default().to_string();
         let manager_id = session["user"]["id"].as_str().unwrap_or_default().to_string();
-        let sites =
+        let sites: serde_json::Value =
             mix::call(&http, reqwest::Method::GET, format!("{base}/api/v1/sites"), &token, None)
                 .await?;
         let sites: Vec<String> = sites

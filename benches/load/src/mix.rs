@@ -54,24 +54,34 @@ pub struct User {
     pub token: String,
 }
 
-pub async fn call(
+/// The two fields of a reply the mix uses; the rest of the body is parsed (so a malformed body
+/// is an error) but not kept: the client shares the cores with the server, so it should spend
+/// as little as it can.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Reply {
+    pub id: Option<String>,
+    pub version: Option<i64>,
+}
+
+pub async fn call<T: serde::de::DeserializeOwned>(
     http: &reqwest::Client,
     method: reqwest::Method,
     url: String,
     token: &str,
     body: Option<Value>,
-) -> Result<Value, String> {
+) -> Result<T, String> {
     let mut rb = http.request(method, url).bearer_auth(token);
     if let Some(b) = body {
         rb = rb.json(&b);
     }
     let res = rb.send().await.map_err(|e| e.to_string())?;
     let status = res.status();
-    let text = res.text().await.map_err(|e| e.to_string())?;
+    let bytes = res.bytes().await.map_err(|e| e.to_string())?;
     if !status.is_success() {
+        let text = String::from_utf8_lossy(&bytes);
         return Err(format!("{status}: {}", text.chars().take(200).collect::<String>()));
     }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    serde_json::from_slice(&bytes).map_err(|e| format!("{status} with a bad body: {e}"))
 }
 
 pub async fn login(
@@ -135,7 +145,7 @@ pub async fn seed(
             while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
                 let assigned = rng.bool();
                 let body = new_work_order(&template, &mut rng, assigned);
-                let wo = call(
+                let wo: Reply = call(
                     &http,
                     reqwest::Method::POST,
                     format!("{base}/api/v1/work-orders"),
@@ -143,7 +153,7 @@ pub async fn seed(
                     Some(body),
                 )
                 .await?;
-                ids.push(wo["id"].as_str().unwrap_or_default().to_string());
+                ids.push(wo.id.unwrap_or_default());
             }
             Ok::<_, String>(ids)
         }));
@@ -171,7 +181,7 @@ pub async fn run_user(
     // Its own work orders, started, so transitions never race with another user's.
     let mut mine: Vec<(String, i64, bool)> = Vec::new();
     for _ in 0..3 {
-        let wo = call(
+        let wo: Reply = call(
             &http,
             reqwest::Method::POST,
             format!("{base}/api/v1/work-orders"),
@@ -179,8 +189,8 @@ pub async fn run_user(
             Some(new_work_order(&org, &mut rng, true)),
         )
         .await?;
-        let id = wo["id"].as_str().unwrap_or_default().to_string();
-        let started = call(
+        let id = wo.id.unwrap_or_default();
+        let started: Reply = call(
             &http,
             reqwest::Method::POST,
             format!("{}/transitions", wo_url(&id)),
@@ -188,7 +198,7 @@ pub async fn run_user(
             Some(json!({ "to": "in_progress" })),
         )
         .await?;
-        mine.push((id, started["version"].as_i64().unwrap_or(0), true));
+        mine.push((id, started.version.unwrap_or(0), true));
     }
     let mut rec = Recorder::new();
     let mut turn = 0usize;
@@ -206,7 +216,7 @@ pub async fn run_user(
             _ => 4,
         };
         let started = Instant::now();
-        let result = match op {
+        let result: Result<Reply, String> = match op {
             0 => {
                 let status = ["open", "assigned"][rng.usize(..2)];
                 let site = &org.sites[rng.usize(..org.sites.len())];
@@ -231,7 +241,7 @@ pub async fn run_user(
                 } else {
                     json!({ "to": "in_progress", "expected_version": version })
                 };
-                let r = call(
+                let r: Result<Reply, String> = call(
                     &http,
                     reqwest::Method::POST,
                     format!("{}/transitions", wo_url(id)),
@@ -241,7 +251,7 @@ pub async fn run_user(
                 .await;
                 if let Ok(wo) = &r {
                     let entry = &mut mine[turn];
-                    entry.1 = wo["version"].as_i64().unwrap_or(entry.1);
+                    entry.1 = wo.version.unwrap_or(entry.1);
                     entry.2 = !entry.2;
                 }
                 r

@@ -16,7 +16,16 @@ pub async fn binary() -> Result<PathBuf, String> {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     eprintln!("building the release server (cargo build --release -p cmms-server)...");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // `cargo run` sets CARGO_PKG_*, CARGO_MANIFEST_DIR, ... for this process; passed on, they
+    // change build-script fingerprints and the server was rebuilt (minutes) on every run.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("CARGO_") && key != "CARGO_HOME" && key != "CARGO_TARGET_DIR" {
+            cargo.env_remove(key);
+        }
+    }
+    let status = cargo
         .args(["build", "--release", "--quiet", "-p", "cmms-server"])
         .current_dir(&root)
         .status()

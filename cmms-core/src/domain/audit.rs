@@ -50,68 +50,69 @@ pub struct AuditEntry {
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Writes JSON with object keys sorted, whatever map type serde_json was built with, so the
-/// hash does not depend on how a database stored the document.
-fn canonical(v: &Value, out: &mut String) {
+/// hash does not depend on how a database stored the document. Keys and scalars are written
+/// straight into `out` (no string per value): this runs once per audit entry on the store's
+/// commit path.
+fn canonical(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
+            for (i, (k, child)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                if let Some(child) = map.get(k) {
-                    canonical(child, out);
-                }
+                scalar(k, out);
+                out.push(b':');
+                canonical(child, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => scalar(other, out),
+    }
+}
+
+/// serde_json's own text for a string or scalar. Writing these to a `Vec` cannot fail (no I/O,
+/// no non-string keys, no NaN in a `Value`); `null` keeps the output well-formed if it ever did.
+fn scalar<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    if serde_json::to_writer(&mut *out, v).is_err() {
+        out.extend_from_slice(b"null");
     }
 }
 
 /// The hash of entry `seq` of `org` with content `draft`, chained to `prev_hash` (hex SHA-256).
 pub fn chain_hash(org: OrgId, seq: i64, draft: &AuditDraft, prev_hash: &str) -> String {
-    let mut text = String::with_capacity(256);
-    let opt = |v: &Option<Value>, out: &mut String| match v {
+    let mut text: Vec<u8> = Vec::with_capacity(1024);
+    let opt = |v: &Option<Value>, out: &mut Vec<u8>| match v {
         Some(v) => canonical(v, out),
-        None => out.push_str("null"),
+        None => out.extend_from_slice(b"null"),
     };
-    text.push_str(prev_hash);
-    text.push('|');
-    text.push_str(&org.to_string());
-    text.push('|');
-    text.push_str(&seq.to_string());
-    text.push('|');
-    text.push_str(&draft.at.timestamp_micros().to_string());
-    text.push('|');
-    text.push_str(&draft.actor_id.map(|a| a.to_string()).unwrap_or_default());
-    text.push('|');
-    text.push_str(&draft.action);
-    text.push('|');
-    text.push_str(draft.entity.kind.as_str());
-    text.push('|');
-    text.push_str(&draft.entity.id.to_string());
-    text.push('|');
+    let actor = draft.actor_id.map(|a| a.to_string()).unwrap_or_default();
+    let head = format!(
+        "{prev_hash}|{org}|{seq}|{}|{actor}|{}|{}|{}|",
+        draft.at.timestamp_micros(),
+        draft.action,
+        draft.entity.kind.as_str(),
+        draft.entity.id,
+    );
+    text.extend_from_slice(head.as_bytes());
     opt(&draft.before, &mut text);
-    text.push('|');
+    text.push(b'|');
     opt(&draft.after, &mut text);
-    text.push('|');
-    text.push_str(draft.request_id.as_deref().unwrap_or(""));
-    hex::encode(Sha256::digest(text.as_bytes()))
+    text.push(b'|');
+    text.extend_from_slice(draft.request_id.as_deref().unwrap_or("").as_bytes());
+    hex::encode(Sha256::digest(&text))
 }
 
 /// The first link of a chain that does not verify.
@@ -182,6 +183,24 @@ impl ChainVerifier {
 mod tests {
     use super::*;
     use crate::domain::EntityKind;
+
+    #[test]
+    fn the_hash_of_a_known_entry_never_changes() {
+        // Stored chains must keep verifying: any change to the hashed text is a format break.
+        let org = OrgId(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001));
+        let draft = AuditDraft {
+            at: chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
+            actor_id: Some(UserId(uuid::Uuid::from_u128(7))),
+            action: "work_order.update".into(),
+            entity: EntityRef::new(EntityKind::WorkOrder, uuid::Uuid::from_u128(9)),
+            before: Some(serde_json::json!({"z": null, "title": "Pump \"A\"\n", "n": [1, 2.5, -3]})),
+            after: Some(serde_json::json!({
+                "title": "Grüße ✓ \u{1}", "b": true, "a": {"y": 1e300, "x": [], "": {}}
+            })),
+            request_id: Some("req-1".into()),
+        };
+        assert_eq!(chain_hash(org, 42, &draft, GENESIS_HASH), "d97ec6f44a96a2ecaef46aa53499270ba8237c35151431837078ebe452b9520d");
+    }
 
     fn chain(org: OrgId, n: i64) -> Vec<AuditEntry> {
         let mut prev = GENESIS_HASH.to_string();

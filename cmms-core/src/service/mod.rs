@@ -113,7 +113,7 @@ impl Cmms {
         actor: &Actor,
         numbering: Numbering,
         at: DateTime<Utc>,
-        build: impl FnOnce(String) -> Vec<Write> + Send + 'static,
+        build: impl Fn(String) -> Vec<Write> + Send + Sync + 'static,
     ) -> Result<String> {
         let settings = self.load_org(actor.org()).await?.settings;
         let (text, field, counter) = match numbering {

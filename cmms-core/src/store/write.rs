@@ -21,6 +21,7 @@ use crate::domain::user::{CustomRole, RoleGrant, User};
 use crate::domain::work_order::WorkOrder;
 use crate::ids::{GrantId, TokenId, UserId, WorkOrderId};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// One typed write. `Update*` variants carry the record's NEXT version: the store writes it
 /// only where the stored row still has `version - 1`, else returns `StoreError::Conflict`
@@ -132,9 +133,14 @@ impl Write {
 }
 
 /// Builds the writes that depend on human numbers, given the counter values the store drew.
-pub type NumberedBuild = Box<dyn FnOnce(&[i64]) -> Vec<Write> + Send>;
+///
+/// `Fn`, not `FnOnce`: a store may apply a changeset more than once when a transaction it was
+/// part of rolls back (SQLite's group commit re-runs each changeset alone), so building must
+/// not consume anything.
+pub type NumberedBuild = Arc<dyn Fn(&[i64]) -> Vec<Write> + Send + Sync>;
 
 /// Human numbers a changeset needs, and the writes built from them.
+#[derive(Clone)]
 pub struct Numbered {
     /// Counter keys to increment (one value drawn per key, in order).
     pub counters: Vec<String>,
@@ -155,7 +161,7 @@ impl std::fmt::Debug for Numbered {
 /// applies the writes it returns after the plain ones. A closure (instead of placeholders) keeps
 /// number formatting, audit and event content in core while the counter stays transactional:
 /// numbers are race-free and, when no commit fails, consecutive.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Changeset {
     writes: Vec<Write>,
     numbered: Option<Numbered>,
@@ -181,9 +187,9 @@ impl Changeset {
     pub fn with_numbers(
         mut self,
         counters: Vec<String>,
-        build: impl FnOnce(&[i64]) -> Vec<Write> + Send + 'static,
+        build: impl Fn(&[i64]) -> Vec<Write> + Send + Sync + 'static,
     ) -> Self {
-        self.numbered = Some(Numbered { counters, build: Box::new(build) });
+        self.numbered = Some(Numbered { counters, build: Arc::new(build) });
         self
     }
 

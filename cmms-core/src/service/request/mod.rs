@@ -93,7 +93,7 @@ impl Cmms {
         let template = draft.clone();
         let number = self
             .commit_numbered(actor, Numbering::Request, now, move |number| {
-                let r = Request { number, ..template };
+                let r = Request { number, ..template.clone() };
                 let kind = if r.status == RequestStatus::Submitted {
                     EventKind::RequestSubmitted
                 } else {

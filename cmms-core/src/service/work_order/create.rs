@@ -116,10 +116,10 @@ impl Cmms {
         let template = draft.clone();
         let number = self
             .commit_numbered(actor, Numbering::WorkOrder, now, move |number| {
-                let wo = WorkOrder { number, ..template };
+                let wo = WorkOrder { number, ..template.clone() };
                 let mut w = vec![Write::InsertWorkOrder(wo.clone()), Write::InsertTimeline(created_entry(&wo, &st))];
                 w.push(st.audit("work_order.create", entity(wo.id), None, Some(json(&wo))));
-                for item in items {
+                for item in items.iter().cloned() {
                     let e = EntityRef::new(EntityKind::ChecklistItem, item.id);
                     w.push(st.audit("work_order.checklist_add", e, None, Some(json(&item))));
                     w.push(Write::InsertChecklistItem(item));
@@ -130,7 +130,7 @@ impl Cmms {
                     let staff = serde_json::json!({ "number": wo.number, "assignees": wo.assignees, "team_id": wo.team_id });
                     w.push(st.event(EventKind::WorkOrderAssigned, entity(wo.id), readers, staff));
                 }
-                w.extend(after);
+                w.extend(after.iter().cloned());
                 w
             })
             .await?;
