@@ -17,7 +17,7 @@ use uuid::Uuid;
 type R<T> = rusqlite::Result<T>;
 
 /// A connection configured like the store's (WAL, foreign keys, busy timeout, synchronous
-/// NORMAL, a statement cache).
+/// NORMAL, journals in memory, a statement cache).
 pub fn open(path: &Path) -> Connection {
     let c = Connection::open(path).expect("open raw SQLite connection");
     c.busy_timeout(Duration::from_secs(5)).expect("busy_timeout");
@@ -25,6 +25,7 @@ pub fn open(path: &Path) -> Connection {
     let _: String =
         c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).expect("journal_mode");
     c.pragma_update(None, "synchronous", "NORMAL").expect("synchronous");
+    c.pragma_update(None, "temp_store", "MEMORY").expect("temp_store");
     c.set_prepared_statement_cache_capacity(64);
     c
 }

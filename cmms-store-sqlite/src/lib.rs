@@ -3,7 +3,9 @@
 //! The embedded SQLite backend of cmms (DESIGN §4): a [`SqliteStore`] implements
 //! [`cmms_core::Store`] on one database file in WAL mode, with ONE writer thread (write
 //! transactions are `BEGIN IMMEDIATE`) and a small pool of reader threads, so blocking SQLite
-//! work never runs on the async executor.
+//! work never runs on the async executor. Commits that wait for the writer at the same time
+//! share one transaction (group commit), each still all-or-nothing; see
+//! [`SqliteStore::writer_stats`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cmms_core::StoreError> {

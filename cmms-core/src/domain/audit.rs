@@ -193,13 +193,18 @@ mod tests {
             actor_id: Some(UserId(uuid::Uuid::from_u128(7))),
             action: "work_order.update".into(),
             entity: EntityRef::new(EntityKind::WorkOrder, uuid::Uuid::from_u128(9)),
-            before: Some(serde_json::json!({"z": null, "title": "Pump \"A\"\n", "n": [1, 2.5, -3]})),
+            before: Some(
+                serde_json::json!({"z": null, "title": "Pump \"A\"\n", "n": [1, 2.5, -3]}),
+            ),
             after: Some(serde_json::json!({
                 "title": "Grüße ✓ \u{1}", "b": true, "a": {"y": 1e300, "x": [], "": {}}
             })),
             request_id: Some("req-1".into()),
         };
-        assert_eq!(chain_hash(org, 42, &draft, GENESIS_HASH), "d97ec6f44a96a2ecaef46aa53499270ba8237c35151431837078ebe452b9520d");
+        assert_eq!(
+            chain_hash(org, 42, &draft, GENESIS_HASH),
+            "d97ec6f44a96a2ecaef46aa53499270ba8237c35151431837078ebe452b9520d"
+        );
     }
 
     fn chain(org: OrgId, n: i64) -> Vec<AuditEntry> {
