@@ -1,5 +1,5 @@
 //! `Store::commit`: one changeset in one `BEGIN IMMEDIATE` transaction on the writer thread (or
-//! in a savepoint of a group's transaction, see `group`) — plain writes, then the numbered
+//! as one member of a group's transaction, see `group`) — plain writes, then the numbered
 //! writes built from drawn counter values, then the audit chain and event outbox, whose per-org
 //! heads are touched last.
 
@@ -38,8 +38,8 @@ fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Re
     Ok(receipt)
 }
 
-/// Applies one changeset inside a transaction (or a savepoint of one) the caller opened and
-/// will end.
+/// Applies one changeset inside a transaction the caller opened and will end (commit, or roll
+/// back on an error: a failed changeset may have applied part of its writes).
 pub(crate) fn apply_parts(
     tx: &Connection,
     org: OrgId,

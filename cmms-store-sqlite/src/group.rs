@@ -5,13 +5,20 @@
 //! empty runs alone, exactly as before.
 //!
 //! Optimistic: the changesets of a group apply one after another, each seeing the earlier ones'
-//! writes as it would have in its own transaction. If any of them fails, or the COMMIT does
-//! (deferred foreign keys are only checked there), the whole group rolls back and every
-//! changeset re-runs alone, in the same order, so exactly the offenders fail and nobody else
-//! notices. A savepoint per changeset would isolate failures without the re-run, but it makes
-//! SQLite journal every page a changeset touches; under the load benchmark that was ~9 % of the
-//! writer's time spent on every commit to save work only when one fails. Callers hear back (and
-//! events are published) only after their changeset is committed.
+//! writes as it would have in its own transaction. If member `i` fails (or panics), the group
+//! rolls back; the members before it commit again as a group, `i` runs alone and gets its own
+//! error, and the rest form the next group. If the COMMIT fails (deferred foreign keys are only
+//! checked there), every member re-runs alone. Either way exactly the offenders fail. A
+//! savepoint per changeset would isolate failures without the re-run, but it makes SQLite
+//! journal every page a changeset touches; under the load benchmark that was ~9 % of the
+//! writer's time, spent on every commit to save work only when one fails. Callers hear back
+//! (and events are published) only after their changeset is committed.
+//!
+//! One difference from committing alone: deferred foreign keys are checked for the group as a
+//! whole, so a member whose dangling reference is satisfied by a LATER member of the same group
+//! (a site inserted after a work order that names it) commits, where alone it would have been
+//! refused. The database is consistent either way; core checks references before it builds a
+//! changeset, so only hand-built changesets can notice.
 
 use crate::commit;
 use crate::error::map_rusqlite;
@@ -19,6 +26,7 @@ use cmms_core::domain::event::CommittedBatch;
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{broadcast, oneshot};
@@ -70,57 +78,113 @@ fn commit_all(
     conn: &mut Connection,
     mut work: Vec<(OrgId, Changeset)>,
 ) -> (Vec<Result<Receipt, StoreError>>, u64) {
-    if work.len() == 1 {
-        if let Some((org, changes)) = work.pop() {
-            return (vec![commit::commit(conn, org, changes)], 1);
-        }
-    }
-    let spare: Vec<(OrgId, Changeset)> = work.iter().map(|(o, c)| (*o, c.clone())).collect();
-    match together(conn, work) {
-        Ok(receipts) => (receipts.into_iter().map(Ok).collect(), 1),
-        Err(Retry::Never(e)) => (spare.iter().map(|_| Err(copy(&e))).collect(), 0),
-        Err(Retry::Alone(e)) => {
-            tracing::debug!(error = %e, "a group failed; committing its changesets one by one");
-            if !conn.is_autocommit() {
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %e, "rollback after a failed group commit failed");
-                }
+    let mut results = Vec::with_capacity(work.len());
+    let mut transactions = 0;
+    while !work.is_empty() {
+        if work.len() == 1 {
+            if let Some((org, changes)) = work.pop() {
+                results.push(alone(conn, org, changes));
+                transactions += 1;
             }
-            let n = spare.len() as u64;
-            (spare.into_iter().map(|(org, cs)| commit::commit(conn, org, cs)).collect(), n + 1)
+            break;
+        }
+        let spare: Vec<(OrgId, Changeset)> = work.iter().map(|(o, c)| (*o, c.clone())).collect();
+        transactions += 1;
+        match together(conn, std::mem::take(&mut work)) {
+            Ok(receipts) => results.extend(receipts.into_iter().map(Ok)),
+            Err(Failure::Begin(e)) => {
+                let mut errors: Vec<_> = spare.iter().skip(1).map(|_| Err(copy(&e))).collect();
+                results.push(Err(e));
+                results.append(&mut errors);
+            }
+            Err(Failure::Member(i, e)) => {
+                // The members before `i` applied cleanly on the same state: they go again as a
+                // group, `i` alone (to get its own error, as if it had never been grouped),
+                // and the rest of the queue as the next group.
+                tracing::debug!(error = %e, "a grouped changeset failed; regrouping around it");
+                roll_back(conn);
+                let mut rest = spare;
+                let tail = rest.split_off((i + 1).min(rest.len()));
+                let offender = rest.pop();
+                let (mut head, n) = commit_all(conn, rest);
+                results.append(&mut head);
+                transactions += n;
+                if let Some((org, changes)) = offender {
+                    results.push(alone(conn, org, changes));
+                    transactions += 1;
+                }
+                work = tail;
+            }
+            Err(Failure::Commit(e)) => {
+                // Deferred foreign keys are checked for the group as a whole; only running
+                // each member alone tells whose they were.
+                tracing::debug!(error = %e, "a group's COMMIT failed; committing one by one");
+                roll_back(conn);
+                transactions += spare.len() as u64;
+                results.extend(spare.into_iter().map(|(org, cs)| alone(conn, org, cs)));
+            }
         }
     }
+    (results, transactions)
 }
 
-/// Why a group did not commit.
-enum Retry {
+/// Why a group did not commit; the transaction is rolled back in every case.
+enum Failure {
     /// The transaction could not start (e.g. another process holds the lock past the busy
-    /// timeout): every caller gets this error; re-running alone would only wait again.
-    Never(StoreError),
-    /// A changeset or the COMMIT (deferred foreign keys) failed.
-    Alone(StoreError),
+    /// timeout): every caller gets the error, since running alone would only wait again.
+    Begin(StoreError),
+    /// Member `.0` failed (or panicked) while applying.
+    Member(usize, StoreError),
+    /// The COMMIT failed (deferred foreign keys).
+    Commit(StoreError),
 }
 
-fn together(conn: &mut Connection, work: Vec<(OrgId, Changeset)>) -> Result<Vec<Receipt>, Retry> {
+fn together(conn: &mut Connection, work: Vec<(OrgId, Changeset)>) -> Result<Vec<Receipt>, Failure> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| Retry::Never(map_rusqlite(e)))?;
+        .map_err(|e| Failure::Begin(map_rusqlite(e)))?;
     let mut receipts = Vec::with_capacity(work.len());
-    for (org, changes) in work {
-        receipts.push(commit::apply_parts(&tx, org, changes).map_err(Retry::Alone)?);
+    for (i, (org, changes)) in work.into_iter().enumerate() {
+        let applied = catch_unwind(AssertUnwindSafe(|| commit::apply_parts(&tx, org, changes)))
+            .unwrap_or_else(|_| Err(panicked()));
+        receipts.push(applied.map_err(|e| Failure::Member(i, e))?);
     }
     // Dropping `tx` on an error rolls the whole group back.
-    tx.commit().map_err(|e| Retry::Alone(map_rusqlite(e)))?;
+    tx.commit().map_err(|e| Failure::Commit(map_rusqlite(e)))?;
     Ok(receipts)
 }
 
-/// The same error for every caller of a group (errors are not `Clone`: they may carry a
-/// backend source).
+/// One changeset in its own transaction. A panic (say, in a numbered-write closure handed to
+/// `Changeset::with_numbers`) fails this caller only: the others of the group were answered or
+/// are still to run.
+fn alone(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {
+    let result = catch_unwind(AssertUnwindSafe(|| commit::commit(conn, org, changes)))
+        .unwrap_or_else(|_| Err(panicked()));
+    roll_back(conn);
+    result
+}
+
+fn panicked() -> StoreError {
+    tracing::error!("a changeset panicked while being applied; its caller gets an error");
+    StoreError::backend("the changeset panicked while being applied")
+}
+
+/// Makes sure the one writer connection is not left inside a transaction.
+fn roll_back(conn: &Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback on the writer connection failed");
+        }
+    }
+}
+
+/// The error the first caller got, for the others of a group that could not start (errors are
+/// not `Clone`: they may carry a backend source).
 fn copy(e: &StoreError) -> StoreError {
     match e {
         StoreError::Busy => StoreError::Busy,
         StoreError::Migration(m) => StoreError::Migration(m.clone()),
-        StoreError::InvalidReference(m) => StoreError::InvalidReference(m.clone()),
+        StoreError::Backend(source) => StoreError::backend(source.to_string()),
         other => StoreError::backend(other.to_string()),
     }
 }

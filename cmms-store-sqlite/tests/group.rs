@@ -1,7 +1,7 @@
 //! Group commit on a real file: commits that wait in the writer's queue share one transaction,
-//! yet each stays atomic, a failing one fails alone (the group re-runs its members one by one,
-//! whether the failure is in a changeset or at the group's COMMIT), and numbers, the audit
-//! chain and events stay exact.
+//! yet each stays atomic and a failing one fails alone — whether it fails in its own writes,
+//! panics, or breaks a deferred foreign key that only the group's COMMIT checks — and numbers,
+//! the audit chain and events stay exact.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -11,7 +11,7 @@ use cmms_core::domain::audit::ChainVerifier;
 use cmms_core::domain::event::EventKind;
 use cmms_core::store::*;
 use cmms_core::{OrgId, SiteId};
-use cmms_store_sqlite::{SqliteOptions, SqliteStore};
+use cmms_store_sqlite::{SqliteOptions, SqliteStore, WriterStats};
 use common::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -28,30 +28,47 @@ fn numbered_wo(org: OrgId, site: SiteId) -> Changeset {
     })
 }
 
-/// Commits `changesets` while another connection holds the write lock, so that all but the
-/// first queue up behind it and reach the writer together; results in the given order.
+/// Commits a blocker and then `group` while another connection holds the write lock: the
+/// blocker reaches the writer alone and waits for the lock, so every changeset of `group` is
+/// queued behind it and they reach the writer together, in whatever order they arrived.
+/// Returns the results of `group`, in the order given, and the writer's stats before.
 async fn queued(
     store: &Arc<SqliteStore>,
     path: &std::path::Path,
     org: OrgId,
-    changesets: Vec<Changeset>,
-) -> Vec<Result<Receipt, StoreError>> {
+    site: SiteId,
+    group: Vec<Changeset>,
+) -> (Vec<Result<Receipt, StoreError>>, WriterStats) {
+    let before = store.writer_stats();
     let other = rusqlite::Connection::open(path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let mut tasks = Vec::new();
-    for cs in changesets {
+    let blocker = {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.commit(org, cs).await }));
-        // Keeps arrival order = list order, so the test knows who came first.
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+        tokio::spawn(async move { store.commit(org, numbered_wo(org, site)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let tasks: Vec<_> = group
+        .into_iter()
+        .map(|cs| {
+            let store = store.clone();
+            tokio::spawn(async move { store.commit(org, cs).await })
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(200)).await;
     other.execute_batch("ROLLBACK").unwrap();
+    blocker.await.unwrap().unwrap();
     let mut out = Vec::new();
     for t in tasks {
         out.push(t.await.unwrap());
     }
-    out
+    (out, before)
+}
+
+fn numbers(results: &[Result<Receipt, StoreError>]) -> Vec<i64> {
+    let mut n: Vec<i64> =
+        results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|r| r.numbers.clone()).collect();
+    n.sort_unstable();
+    n
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -62,74 +79,74 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     let store = Arc::new(SqliteStore::open_with(&path, options).await.unwrap());
     store.migrate().await.unwrap();
     let s = seed(&store, "Acme").await;
+    let (org, site) = (s.org, s.site.id);
     let mut events = store.subscribe();
-    let start = store.writer_stats();
 
-    // Eight creates waiting together share transactions.
-    let round1: Vec<Changeset> = (0..8).map(|_| numbered_wo(s.org, s.site.id)).collect();
-    let results = queued(&store, &path, s.org, round1).await;
-    let grouped = store.writer_stats();
-    assert_eq!(grouped.commits - start.commits, 8);
-    assert!(
-        grouped.transactions - start.transactions < 8,
-        "queued commits shared transactions: {start:?} -> {grouped:?}"
-    );
-    let numbers: Vec<i64> = results.into_iter().flat_map(|r| r.unwrap().numbers).collect();
-    assert_eq!(numbers, (1..=8).collect::<Vec<_>>(), "consecutive, in arrival order");
+    // Eight creates waiting together share one transaction (plus the blocker's).
+    let round1: Vec<Changeset> = (0..8).map(|_| numbered_wo(org, site)).collect();
+    let (results, before) = queued(&store, &path, org, site, round1).await;
+    let after = store.writer_stats();
+    assert_eq!(after.commits - before.commits, 9);
+    assert_eq!(after.transactions - before.transactions, 2, "{before:?} -> {after:?}");
+    assert_eq!(numbers(&results), (2..=9).collect::<Vec<_>>(), "the blocker drew 1");
 
-    // A group with a stale update in the middle: it fails, alone, and none of its writes stay.
+    // A stale update in the middle of a group fails alone; none of its writes stay.
     let mut stale = s.site.clone();
     stale.name = "Stale".into();
     stale.version = 7;
     let mut bad = Changeset::new();
-    bad.push(Write::InsertSite(site_rec(s.org, "HALF")));
+    bad.push(Write::InsertSite(site_rec(org, "HALF")));
     bad.push(Write::UpdateSite(stale));
-    let mut round2: Vec<Changeset> = (0..3).map(|_| numbered_wo(s.org, s.site.id)).collect();
+    let mut round2: Vec<Changeset> = (0..4).map(|_| numbered_wo(org, site)).collect();
     round2.insert(2, bad);
-    let results = queued(&store, &path, s.org, round2).await;
-    let retried = store.writer_stats();
-    assert_eq!(retried.commits - grouped.commits, 4);
-    assert!(
-        retried.transactions - grouped.transactions > 4,
-        "the failed group re-ran its members alone: {grouped:?} -> {retried:?}"
-    );
+    let (results, before) = queued(&store, &path, org, site, round2).await;
+    let after = store.writer_stats();
+    assert_eq!(after.commits - before.commits, 6);
+    assert!(after.transactions - before.transactions >= 4, "{before:?} -> {after:?}");
     assert!(matches!(results[2], Err(StoreError::Conflict { .. })), "{:?}", results[2]);
-    let numbers: Vec<i64> =
-        results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|r| r.numbers.clone()).collect();
-    assert_eq!(numbers, vec![9, 10, 11]);
-    assert_eq!(store.list_sites(s.org).await.unwrap().len(), 1, "HALF rolled back with it");
+    assert_eq!(numbers(&results), (11..=14).collect::<Vec<_>>(), "the blocker drew 10");
+    assert_eq!(store.list_sites(org).await.unwrap().len(), 1, "HALF rolled back with it");
 
-    // A group whose COMMIT fails on a deferred foreign key: everyone re-runs alone and only the
+    // A changeset whose numbered writes panic fails alone too.
+    let panicking = Changeset::new().with_numbers(vec!["work_order:2026".into()], |n| {
+        let second = n[1]; // only one counter was asked for
+        vec![Write::InsertSite(site_rec(OrgId::new(), &second.to_string()))]
+    });
+    let mut round3: Vec<Changeset> = (0..2).map(|_| numbered_wo(org, site)).collect();
+    round3.insert(1, panicking);
+    let (results, _) = queued(&store, &path, org, site, round3).await;
+    let err = results[1].as_ref().unwrap_err();
+    assert_eq!(err.to_string(), "backend: the changeset panicked while being applied");
+    assert_eq!(numbers(&results), vec![16, 17], "the blocker drew 15");
+
+    // A dangling foreign key fails the group's COMMIT: everyone re-runs alone and only the
     // offender fails.
     let mut dangling = Changeset::new();
-    let orphan = wo_rec(s.org, SiteId::new(), "WO-ORPHAN");
+    let orphan = wo_rec(org, SiteId::new(), "WO-ORPHAN");
     dangling.push(Write::InsertWorkOrder(orphan.clone()));
     dangling.push(Write::AppendAudit(audit("work_order.create", orphan.id, json!({}))));
-    let mut round3: Vec<Changeset> = (0..3).map(|_| numbered_wo(s.org, s.site.id)).collect();
-    round3.insert(2, dangling);
-    round3.push(numbered_wo(s.org, s.site.id));
-    let results = queued(&store, &path, s.org, round3).await;
+    let mut round4: Vec<Changeset> = (0..3).map(|_| numbered_wo(org, site)).collect();
+    round4.insert(2, dangling);
+    let (results, before) = queued(&store, &path, org, site, round4).await;
     let after = store.writer_stats();
-    assert_eq!(after.commits - retried.commits, 5);
-    assert!(after.transactions - retried.transactions > 5, "{retried:?} -> {after:?}");
+    assert_eq!(after.commits - before.commits, 5);
+    assert_eq!(after.transactions - before.transactions, 1 + 1 + 4, "{before:?} -> {after:?}");
     assert!(matches!(results[2], Err(StoreError::InvalidReference(_))), "{:?}", results[2]);
-    let numbers: Vec<i64> =
-        results.iter().filter_map(|r| r.as_ref().ok()).flat_map(|r| r.numbers.clone()).collect();
-    assert_eq!(numbers, vec![12, 13, 14, 15]);
-    assert!(store.get_work_order(s.org, orphan.id).await.unwrap().is_none());
+    assert_eq!(numbers(&results), vec![19, 20, 21], "the blocker drew 18");
+    assert!(store.get_work_order(org, orphan.id).await.unwrap().is_none());
 
-    // 15 work orders, a chain that verifies with no gap, and one event each, in order.
+    // 21 work orders, a chain that verifies with no gap, and one event each, in commit order.
     let all = WorkOrderQuery {
         filter: WorkOrderFilter::default(),
         visibility: cmms_core::rbac::Visibility::all(),
         after: None,
         fetch: 100,
     };
-    assert_eq!(store.list_work_orders(s.org, &all).await.unwrap().len(), 15);
-    let (head_seq, head_hash) = store.audit_head(s.org).await.unwrap();
-    assert_eq!(head_seq, 1 + 15, "the seed's entry and one per work order");
-    let mut verifier = ChainVerifier::new(s.org);
-    for e in store.audit_entries(s.org, 0, 100).await.unwrap() {
+    assert_eq!(store.list_work_orders(org, &all).await.unwrap().len(), 21);
+    let (head_seq, head_hash) = store.audit_head(org).await.unwrap();
+    assert_eq!(head_seq, 1 + 21, "the seed's entry and one per work order");
+    let mut verifier = ChainVerifier::new(org);
+    for e in store.audit_entries(org, 0, 100).await.unwrap() {
         verifier.check(&e).unwrap();
     }
     verifier.finish(head_seq, &head_hash).unwrap();
@@ -137,6 +154,6 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     while let Ok(batch) = events.try_recv() {
         seen.extend(batch.events.iter().map(|e| (e.seq, e.draft.payload["n"].as_i64())));
     }
-    let expected: Vec<_> = (1..=15).map(|n| (n, Some(n))).collect();
+    let expected: Vec<_> = (1..=21).map(|n| (n, Some(n))).collect();
     assert_eq!(seen, expected, "published once per committed changeset, in commit order");
 }

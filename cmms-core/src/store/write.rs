@@ -184,6 +184,8 @@ impl Changeset {
     }
 
     /// Asks the store to draw one value from each counter and build the dependent writes.
+    /// `build` may be called more than once (a store may re-run a changeset after a rolled-back
+    /// attempt), so it must not consume what it captures: clone instead.
     pub fn with_numbers(
         mut self,
         counters: Vec<String>,
