@@ -19,14 +19,21 @@ pub(crate) fn commit(
     changes: Changeset,
 ) -> Result<Receipt, StoreError> {
     let result = apply_all(conn, org, changes);
-    if result.is_err() && !conn.is_autocommit() {
+    if result.is_err() {
         // Belt and braces: the transaction guard rolls back on drop, but the one writer
         // connection must never be left inside a transaction.
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "rollback after a failed commit failed");
-        }
+        roll_back(conn);
     }
     result
+}
+
+/// Makes sure the one writer connection is not left inside a transaction.
+pub(crate) fn roll_back(conn: &Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback on the writer connection failed");
+        }
+    }
 }
 
 fn apply_all(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {

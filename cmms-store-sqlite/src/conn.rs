@@ -90,10 +90,8 @@ impl Threads {
         changes: Changeset,
     ) -> Result<Receipt, StoreError> {
         let (reply, answer) = oneshot::channel();
-        let job = WriterJob::Commit(Pending { org, changes, reply });
-        self.writer.send(job).map_err(|_| closed())?;
-        // A dropped answer means the thread is gone or the job panicked.
-        answer.await.map_err(|_| closed())?
+        let sent = self.writer.send(WriterJob::Commit(Pending { org, changes, reply }));
+        ask(sent.is_ok(), answer).await
     }
 
     /// Runs `f` on the writer connection.
@@ -103,8 +101,7 @@ impl Threads {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let (job, answer) = job(f);
-        self.writer.send(WriterJob::Run(job)).map_err(|_| closed())?;
-        answer.await.map_err(|_| closed())?
+        ask(self.writer.send(WriterJob::Run(job)).is_ok(), answer).await
     }
 
     /// Runs `f` on a reader connection (or the writer's, when reads share it).
@@ -117,10 +114,20 @@ impl Threads {
             return self.write(f).await;
         };
         let (job, answer) = job(f);
-        readers.send(job).map_err(|_| closed())?;
-        // A dropped answer means the thread is gone or the job panicked.
-        answer.await.map_err(|_| closed())?
+        ask(readers.send(job).is_ok(), answer).await
     }
+}
+
+/// The answer to a job that was `sent` (or "closed" if it could not be): a dropped answer means
+/// the thread is gone or the job panicked.
+async fn ask<T>(
+    sent: bool,
+    answer: oneshot::Receiver<Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    if !sent {
+        return Err(closed());
+    }
+    answer.await.map_err(|_| closed())?
 }
 
 /// `f` as a job, and where its answer arrives.

@@ -20,7 +20,7 @@
 //! refused. The database is consistent either way; core checks references before it builds a
 //! changeset, so only hand-built changesets can notice.
 
-use crate::commit;
+use crate::commit::{self, roll_back};
 use crate::error::map_rusqlite;
 use cmms_core::domain::event::CommittedBatch;
 use cmms_core::store::{Changeset, Receipt};
@@ -158,24 +158,16 @@ fn together(conn: &mut Connection, work: Vec<(OrgId, Changeset)>) -> Result<Vec<
 /// `Changeset::with_numbers`) fails this caller only: the others of the group were answered or
 /// are still to run.
 fn alone(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receipt, StoreError> {
-    let result = catch_unwind(AssertUnwindSafe(|| commit::commit(conn, org, changes)))
-        .unwrap_or_else(|_| Err(panicked()));
-    roll_back(conn);
-    result
+    catch_unwind(AssertUnwindSafe(|| commit::commit(conn, org, changes))).unwrap_or_else(|_| {
+        // An unwinding transaction guard rolls back; make sure of it.
+        roll_back(conn);
+        Err(panicked())
+    })
 }
 
 fn panicked() -> StoreError {
     tracing::error!("a changeset panicked while being applied; its caller gets an error");
     StoreError::backend("the changeset panicked while being applied")
-}
-
-/// Makes sure the one writer connection is not left inside a transaction.
-fn roll_back(conn: &Connection) {
-    if !conn.is_autocommit() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "rollback on the writer connection failed");
-        }
-    }
 }
 
 /// The error the first caller got, for the others of a group that could not start (errors are
