@@ -160,8 +160,8 @@ pub struct Parts {
 impl Parts {
     /// As writes, in the order the service would push them.
     pub fn into_writes(self) -> Vec<Write> {
-        let mut w: Vec<Write> = self.timeline.into_iter().map(Write::InsertTimeline).collect();
-        w.extend(self.comments.into_iter().map(Write::InsertComment));
+        let mut w: Vec<Write> = self.timeline.into_iter().map(Write::insert).collect();
+        w.extend(self.comments.into_iter().map(Write::insert));
         w.extend(self.audit.into_iter().map(Write::AppendAudit));
         w.extend(self.events.into_iter().map(Write::AppendEvent));
         w
@@ -227,7 +227,7 @@ pub fn create_changeset(org: &Org, draft: WorkOrder) -> Changeset {
         let n = values.first().copied().unwrap_or_default();
         let wo = WorkOrder { number: format!("WO-{:04}-{n:05}", at.year()), ..draft.clone() };
         let parts = create_parts(actor, &wo);
-        let mut w = vec![Write::InsertWorkOrder(wo)];
+        let mut w = vec![Write::insert(wo)];
         w.extend(parts.into_writes());
         w
     })
@@ -292,7 +292,7 @@ pub fn transition_changeset(
 ) -> (Changeset, WorkOrder) {
     let (after, parts) = transition_parts(actor, before, now);
     let mut cs = Changeset::new();
-    cs.push(Write::UpdateWorkOrder(after.clone()));
+    cs.push(Write::update(after.clone()));
     cs.extend(parts.into_writes());
     (cs, after)
 }
@@ -351,7 +351,7 @@ pub fn ten_writes_changeset(
 ) -> (Changeset, WorkOrder) {
     let (after, parts) = ten_writes_parts(actor, before, now);
     let mut cs = Changeset::new();
-    cs.push(Write::UpdateWorkOrder(after.clone()));
+    cs.push(Write::update(after.clone()));
     cs.extend(parts.into_writes());
     (cs, after)
 }
@@ -378,8 +378,8 @@ pub async fn committed_work_order(store: &dyn Store, org: &Org, i: usize) -> Wor
         )
         .expect("start");
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateWorkOrder(t.work_order.clone()));
-        cs.push(Write::InsertTimeline(t.entry));
+        cs.push(Write::update(t.work_order.clone()));
+        cs.push(Write::insert(t.entry));
         (cs, t.work_order)
     };
     store.commit(org.id, cs).await.expect("start work");

@@ -27,15 +27,14 @@
 
 mod apply;
 mod auth;
-mod cols;
 mod commit;
 mod error;
 mod events;
 mod list;
 pub mod migrate;
 mod reads;
+mod record;
 mod rows;
-mod rows_work;
 mod sql;
 mod store_impl;
 #[cfg(feature = "test-server")]

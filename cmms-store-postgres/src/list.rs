@@ -2,9 +2,6 @@
 //! `cmms_core::store::query`): work orders, requests, assets and users. Every query runs in a
 //! transaction whose tenant setting is `org`, and filters by `org` as well.
 
-use crate::reads::WO_SELECT;
-use crate::rows;
-use crate::rows_work;
 use crate::sql::{
     R, Sql, bad_cursor, ids, int_key, op, text_key, texts, time_key, visibility, word,
 };
@@ -13,14 +10,15 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::rbac::ScopeCondition;
+use cmms_core::store::record::{ASSETS, REQUESTS, USERS, WORK_ORDERS};
 use cmms_core::store::{
     AssetQuery, Direction, RequestQuery, UserQuery, WorkOrderQuery, WorkOrderSortField,
 };
 use cmms_core::{OrgId, SiteId};
 use sqlx::PgConnection;
 
-const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = w.org_id \
-                           AND x.work_order_id = w.id AND x.user_id = ";
+const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = t.org_id \
+                           AND x.work_order_id = t.id AND x.user_id = ";
 
 /// A page of work orders.
 pub(crate) async fn work_orders(
@@ -32,29 +30,29 @@ pub(crate) async fn work_orders(
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new(WO_SELECT);
-    q.push(" WHERE w.org_id = ").arg(org.0);
+    let mut q = Sql::select(&WORK_ORDERS);
+    q.push(" WHERE t.org_id = ").arg(org.0);
     if !f.status.is_empty() {
-        q.push(" AND w.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
+        q.push(" AND t.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
     }
     if !f.priority.is_empty() {
-        q.push(" AND w.priority = ANY(")
+        q.push(" AND t.priority = ANY(")
             .arg(texts(f.priority.iter().map(|s| s.as_str())))
             .push(")");
     }
     if !f.wo_type.is_empty() {
-        q.push(" AND w.wo_type = ANY(").arg(texts(f.wo_type.iter().map(|s| s.as_str()))).push(")");
+        q.push(" AND t.wo_type = ANY(").arg(texts(f.wo_type.iter().map(|s| s.as_str()))).push(")");
     }
     if let Some(user) = f.assignee {
         q.push(" AND ").push(ASSIGNED_TO).arg(user.0).push(")");
     }
     if let Some(team) = f.team {
-        q.push(" AND w.team_id = ").arg(team.0);
+        q.push(" AND t.team_id = ").arg(team.0);
     }
     match (f.asset, f.include_sub_assets) {
         (Some(asset), true) => {
             // The asset and everything below it, at most 1000 levels deep.
-            q.push(" AND w.asset_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM ")
+            q.push(" AND t.asset_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM ")
                 .push("assets WHERE org_id = ")
                 .arg(org.0)
                 .push(" AND id = ")
@@ -64,71 +62,71 @@ pub(crate) async fn work_orders(
                 .push(" AND a.parent_id = sub.id WHERE sub.depth < 1000) SELECT id FROM sub)");
         }
         (Some(asset), false) => {
-            q.push(" AND w.asset_id = ").arg(asset.0);
+            q.push(" AND t.asset_id = ").arg(asset.0);
         }
         (None, _) => {}
     }
     if let Some(site) = f.site {
-        q.push(" AND w.site_id = ").arg(site.0);
+        q.push(" AND t.site_id = ").arg(site.0);
     }
     if let Some(location) = f.location {
-        q.push(" AND w.location_id = ").arg(location.0);
+        q.push(" AND t.location_id = ").arg(location.0);
     }
     if let Some(user) = f.requested_by {
-        q.push(" AND w.requested_by = ").arg(user.0);
+        q.push(" AND t.requested_by = ").arg(user.0);
     }
     for (col, op, at) in [
-        ("w.due_at", " >= ", f.due_from),
-        ("w.due_at", " < ", f.due_to),
-        ("w.created_at", " >= ", f.created_from),
-        ("w.created_at", " < ", f.created_to),
+        ("t.due_at", " >= ", f.due_from),
+        ("t.due_at", " < ", f.due_to),
+        ("t.created_at", " >= ", f.created_from),
+        ("t.created_at", " < ", f.created_to),
     ] {
         if let Some(at) = at {
             q.push(" AND ").push(col).push(op).arg(at);
         }
     }
     if let Some(text) = &f.text {
-        q.text_search(&["w.title", "w.description", "w.number"], text);
+        q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "w.site_id", |q, cond| match cond {
+    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("TRUE");
         }
         ScopeCondition::Own(user) => {
-            q.push("w.requested_by = ").arg(user.0);
+            q.push("t.requested_by = ").arg(user.0);
         }
         ScopeCondition::Assigned { user, teams } => {
             q.push("(").push(ASSIGNED_TO).arg(user.0).push(")");
             if !teams.is_empty() {
-                q.push(" OR w.team_id = ANY(").arg(ids(teams)).push(")");
+                q.push(" OR t.team_id = ANY(").arg(ids(teams)).push(")");
             }
             q.push(")");
         }
     });
     let dir = f.sort.direction;
     let col = match f.sort.field {
-        WorkOrderSortField::Created => "w.created_at",
-        WorkOrderSortField::Updated => "w.updated_at",
-        WorkOrderSortField::Due => "w.due_at",
-        WorkOrderSortField::Priority => "w.priority_rank",
+        WorkOrderSortField::Created => "t.created_at",
+        WorkOrderSortField::Updated => "t.updated_at",
+        WorkOrderSortField::Due => "t.due_at",
+        WorkOrderSortField::Priority => "t.priority_rank",
     };
     let nullable = f.sort.field == WorkOrderSortField::Due;
     let is_time = f.sort.field != WorkOrderSortField::Priority;
     if let Some(key) = &query.after {
         match (int_key(key)?, nullable) {
             (Some(v), false) if is_time => {
-                q.after(col, "w.id", dir, time_key(v)?, key.id);
+                q.after(col, "t.id", dir, time_key(v)?, key.id);
             }
             (Some(v), false) => {
-                q.after(col, "w.id", dir, v, key.id);
+                q.after(col, "t.id", dir, v, key.id);
             }
             (Some(v), true) => {
                 // Rows with a key are followed by every row without one (NULLs last).
                 q.push(" AND (").push(col).push(" IS NULL OR (TRUE");
-                q.after(col, "w.id", dir, time_key(v)?, key.id).push("))");
+                q.after(col, "t.id", dir, time_key(v)?, key.id).push("))");
             }
             (None, true) => {
-                q.push(" AND ").push(col).push(" IS NULL AND w.id").push(op(dir)).arg(key.id);
+                q.push(" AND ").push(col).push(" IS NULL AND t.id").push(op(dir)).arg(key.id);
             }
             (None, false) => return Err(bad_cursor()),
         }
@@ -137,9 +135,9 @@ pub(crate) async fn work_orders(
     if nullable {
         q.push(col).push(" IS NULL, ");
     }
-    q.push(col).push(word(dir)).push(", w.id").push(word(dir));
+    q.push(col).push(word(dir)).push(", t.id").push(word(dir));
     q.push(" LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows_work::work_order).await
+    q.run(c).await
 }
 
 /// A page of requests, newest first.
@@ -152,26 +150,27 @@ pub(crate) async fn requests(
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT r.* FROM requests r WHERE r.org_id = ");
+    let mut q = Sql::select(&REQUESTS);
+    q.push(" WHERE t.org_id = ");
     q.arg(org.0);
     if !f.status.is_empty() {
-        q.push(" AND r.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
+        q.push(" AND t.status = ANY(").arg(texts(f.status.iter().map(|s| s.as_str()))).push(")");
     }
     if let Some(site) = f.site {
-        q.push(" AND r.site_id = ").arg(site.0);
+        q.push(" AND t.site_id = ").arg(site.0);
     }
     if let Some(user) = f.requested_by {
-        q.push(" AND r.requested_by = ").arg(user.0);
+        q.push(" AND t.requested_by = ").arg(user.0);
     }
     if let Some(text) = &f.text {
-        q.text_search(&["r.title", "r.description", "r.number"], text);
+        q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "r.site_id", |q, cond| match cond {
+    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("TRUE");
         }
         ScopeCondition::Own(user) => {
-            q.push("r.requested_by = ").arg(user.0);
+            q.push("t.requested_by = ").arg(user.0);
         }
         // Requests are never assigned to anyone.
         ScopeCondition::Assigned { .. } => {
@@ -180,10 +179,10 @@ pub(crate) async fn requests(
     });
     if let Some(key) = &query.after {
         let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after("r.created_at", "r.id", Direction::Desc, time_key(v)?, key.id);
+        q.after("t.created_at", "t.id", Direction::Desc, time_key(v)?, key.id);
     }
-    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows_work::request).await
+    q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c).await
 }
 
 /// A page of assets by name.
@@ -192,37 +191,38 @@ pub(crate) async fn assets(c: &mut PgConnection, org: OrgId, query: &AssetQuery)
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT a.* FROM assets a WHERE a.org_id = ");
+    let mut q = Sql::select(&ASSETS);
+    q.push(" WHERE t.org_id = ");
     q.arg(org.0);
     if let Some(sites) = &query.sites {
-        q.push(" AND a.site_id = ANY(").arg(ids::<SiteId>(sites)).push(")");
+        q.push(" AND t.site_id = ANY(").arg(ids::<SiteId>(sites)).push(")");
     }
     if let Some(site) = f.site {
-        q.push(" AND a.site_id = ").arg(site.0);
+        q.push(" AND t.site_id = ").arg(site.0);
     }
     if let Some(location) = f.location {
-        q.push(" AND a.location_id = ").arg(location.0);
+        q.push(" AND t.location_id = ").arg(location.0);
     }
     if let Some(parent) = f.parent {
-        q.push(" AND a.parent_id = ").arg(parent.0);
+        q.push(" AND t.parent_id = ").arg(parent.0);
     }
     if f.roots_only {
-        q.push(" AND a.parent_id IS NULL");
+        q.push(" AND t.parent_id IS NULL");
     }
     if let Some(state) = f.state {
-        q.push(" AND a.state = ").arg(state.as_str().to_owned());
+        q.push(" AND t.state = ").arg(state.as_str().to_owned());
     }
     if let Some(category) = &f.category {
-        q.push(" AND a.category = ").arg(category.clone());
+        q.push(" AND t.category = ").arg(category.clone());
     }
     if let Some(text) = &f.text {
-        q.text_search(&["a.name", "a.code", "a.serial_number"], text);
+        q.text_search(&["t.name", "t.code", "t.serial_number"], text);
     }
     if let Some(key) = &query.after {
-        q.after("a.name", "a.id", Direction::Asc, text_key(key)?, key.id);
+        q.after("t.name", "t.id", Direction::Asc, text_key(key)?, key.id);
     }
-    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows::asset).await
+    q.push(" ORDER BY t.name ASC, t.id ASC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c).await
 }
 
 /// A page of users by email.
@@ -231,17 +231,18 @@ pub(crate) async fn users(c: &mut PgConnection, org: OrgId, query: &UserQuery) -
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT u.* FROM users u WHERE u.org_id = ");
+    let mut q = Sql::select(&USERS);
+    q.push(" WHERE t.org_id = ");
     q.arg(org.0);
     if let Some(active) = f.active {
-        q.push(" AND u.active = ").arg(active);
+        q.push(" AND t.active = ").arg(active);
     }
     if let Some(text) = &f.text {
-        q.text_search(&["u.name", "u.email"], text);
+        q.text_search(&["t.name", "t.email"], text);
     }
     if let Some(key) = &query.after {
-        q.after("u.email", "u.id", Direction::Asc, text_key(key)?, key.id);
+        q.after("t.email", "t.id", Direction::Asc, text_key(key)?, key.id);
     }
-    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows::user).await
+    q.push(" ORDER BY t.email ASC, t.id ASC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c).await
 }

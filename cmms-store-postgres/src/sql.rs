@@ -3,12 +3,11 @@
 //! fragments become SQL text; every input value is a bound parameter.
 
 use crate::error::map_sqlx;
-use crate::rows::RowResult;
 use chrono::{DateTime, Utc};
 use cmms_core::StoreError;
 use cmms_core::rbac::{ScopeCondition, Visibility};
+use cmms_core::store::record::{Record, Table};
 use cmms_core::store::{Direction, KeyValue, SortKey};
-use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -24,8 +23,9 @@ const UPPER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
 const LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
 
 impl Sql {
-    pub(crate) fn new(text: &'static str) -> Self {
-        Self(QueryBuilder::new(text))
+    /// `SELECT <table's columns> FROM <table> t`, the start of a list of described records.
+    pub(crate) fn select(table: &'static Table) -> Self {
+        Self(QueryBuilder::new(crate::record::sql(table).select.as_str()))
     }
 
     /// Appends a fixed SQL fragment.
@@ -77,14 +77,10 @@ impl Sql {
         self.push(id_col).push(op).arg(id).push("))")
     }
 
-    /// Runs the query on `c` and maps every row with `f`.
-    pub(crate) async fn run<T>(
-        &mut self,
-        c: &mut PgConnection,
-        f: fn(&PgRow) -> RowResult<T>,
-    ) -> R<Vec<T>> {
+    /// Runs the list on `c` and reads its rows as records of its table.
+    pub(crate) async fn run<T: Record>(&mut self, c: &mut PgConnection) -> R<Vec<T>> {
         let rows = self.0.build().fetch_all(c).await.map_err(map_sqlx)?;
-        rows.iter().map(f).collect::<Result<_, _>>().map_err(map_sqlx)
+        crate::record::read_rows(T::TABLE, &rows)?.decode()
     }
 }
 

@@ -2,28 +2,17 @@
 //! transaction for the org (tenant setting first) and runs one function of `reads` or `list`.
 
 use crate::error::map_sqlx;
-use crate::{PgStore, auth, commit, events, list, migrate, reads};
+use crate::{PgStore, commit, events, list, migrate, reads, record};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cmms_core::domain::api_key::ApiKey;
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::audit::AuditEntry;
-use cmms_core::domain::checklist::ChecklistItem;
-use cmms_core::domain::comment::Comment;
-use cmms_core::domain::credential::Credential;
 use cmms_core::domain::event::{CommittedBatch, Event};
-use cmms_core::domain::failure_code::FailureCode;
-use cmms_core::domain::labor::LaborEntry;
-use cmms_core::domain::location::Location;
-use cmms_core::domain::org::Org;
 use cmms_core::domain::request::Request;
-use cmms_core::domain::site::Site;
-use cmms_core::domain::team::Team;
-use cmms_core::domain::timeline::TimelineEntry;
-use cmms_core::domain::token::AuthToken;
-use cmms_core::domain::user::{CustomRole, RoleGrant, User};
+use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
+use cmms_core::store::record::{RecordReads, Rows, Select};
 use cmms_core::store::*;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -41,10 +30,14 @@ macro_rules! read {
 }
 
 #[async_trait]
-impl OrgReads for PgStore {
-    async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>> {
-        read!(self, org, reads::get_org)
+impl RecordReads for PgStore {
+    async fn select(&self, org: OrgId, select: Select) -> StoreResult<Rows> {
+        read!(self, org, record::select, select)
     }
+}
+
+#[async_trait]
+impl OrgReads for PgStore {
     /// The one read across tenants: through `cmms_org_ids()`, a SECURITY DEFINER function
     /// that runs as the tables' owner and returns ids only (see the migration).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>> {
@@ -56,33 +49,12 @@ impl OrgReads for PgStore {
                 .map_err(map_sqlx)?;
         Ok(ids.into_iter().map(OrgId::from_uuid).collect())
     }
-    async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>> {
-        read!(self, org, reads::list_failure_codes)
-    }
 }
 
 #[async_trait]
 impl SiteReads for PgStore {
-    async fn get_site(&self, org: OrgId, id: SiteId) -> StoreResult<Option<Site>> {
-        read!(self, org, reads::get_site, id)
-    }
-    async fn list_sites(&self, org: OrgId) -> StoreResult<Vec<Site>> {
-        read!(self, org, reads::list_sites)
-    }
-    async fn get_location(&self, org: OrgId, id: LocationId) -> StoreResult<Option<Location>> {
-        read!(self, org, reads::get_location, id)
-    }
-    async fn list_locations(&self, org: OrgId, site: Option<SiteId>) -> StoreResult<Vec<Location>> {
-        read!(self, org, reads::list_locations, site)
-    }
     async fn location_path(&self, org: OrgId, id: LocationId) -> StoreResult<Vec<LocationId>> {
         read!(self, org, reads::location_path, id)
-    }
-    async fn get_team(&self, org: OrgId, id: TeamId) -> StoreResult<Option<Team>> {
-        read!(self, org, reads::get_team, id)
-    }
-    async fn list_teams(&self, org: OrgId) -> StoreResult<Vec<Team>> {
-        read!(self, org, reads::list_teams)
     }
     async fn teams_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<TeamId>> {
         read!(self, org, reads::teams_of_user, user)
@@ -91,40 +63,13 @@ impl SiteReads for PgStore {
 
 #[async_trait]
 impl UserReads for PgStore {
-    async fn get_user(&self, org: OrgId, id: UserId) -> StoreResult<Option<User>> {
-        read!(self, org, reads::get_user, id)
-    }
-    async fn find_user_by_email(&self, org: OrgId, email: &str) -> StoreResult<Option<User>> {
-        read!(self, org, reads::find_user_by_email, email)
-    }
-    async fn users_by_ids(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<User>> {
-        read!(self, org, reads::users_by_ids, ids)
-    }
     async fn list_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<Vec<User>> {
         read!(self, org, list::users, query)
-    }
-    async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>> {
-        read!(self, org, reads::grants_of_user, user)
-    }
-    async fn get_grant(&self, org: OrgId, id: GrantId) -> StoreResult<Option<RoleGrant>> {
-        read!(self, org, reads::get_grant, id)
-    }
-    async fn get_role(&self, org: OrgId, id: RoleId) -> StoreResult<Option<CustomRole>> {
-        read!(self, org, reads::get_role, id)
-    }
-    async fn list_roles(&self, org: OrgId) -> StoreResult<Vec<CustomRole>> {
-        read!(self, org, reads::list_roles)
     }
 }
 
 #[async_trait]
 impl AssetReads for PgStore {
-    async fn get_asset(&self, org: OrgId, id: AssetId) -> StoreResult<Option<Asset>> {
-        read!(self, org, reads::get_asset, id)
-    }
-    async fn find_asset_by_code(&self, org: OrgId, code: &str) -> StoreResult<Option<Asset>> {
-        read!(self, org, reads::find_asset_by_code, code)
-    }
     async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>> {
         read!(self, org, reads::asset_path, id)
     }
@@ -135,32 +80,12 @@ impl AssetReads for PgStore {
 
 #[async_trait]
 impl WorkOrderReads for PgStore {
-    async fn get_work_order(&self, org: OrgId, id: WorkOrderId) -> StoreResult<Option<WorkOrder>> {
-        read!(self, org, reads::get_work_order, id)
-    }
     async fn list_work_orders(
         &self,
         org: OrgId,
         query: &WorkOrderQuery,
     ) -> StoreResult<Vec<WorkOrder>> {
         read!(self, org, list::work_orders, query)
-    }
-    async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>> {
-        read!(self, org, reads::timeline, wo)
-    }
-    async fn comments(
-        &self,
-        org: OrgId,
-        wo: WorkOrderId,
-        include_internal: bool,
-    ) -> StoreResult<Vec<Comment>> {
-        read!(self, org, reads::comments, wo, include_internal)
-    }
-    async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>> {
-        read!(self, org, reads::checklist, wo)
-    }
-    async fn labor(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<LaborEntry>> {
-        read!(self, org, reads::labor, wo)
     }
     async fn awaiting_confirmation(
         &self,
@@ -173,9 +98,6 @@ impl WorkOrderReads for PgStore {
 
 #[async_trait]
 impl RequestReads for PgStore {
-    async fn get_request(&self, org: OrgId, id: RequestId) -> StoreResult<Option<Request>> {
-        read!(self, org, reads::get_request, id)
-    }
     async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>> {
         read!(self, org, list::requests, query)
     }
@@ -229,18 +151,4 @@ impl Store for PgStore {
     }
 }
 
-#[async_trait]
-impl AuthReads for PgStore {
-    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>> {
-        read!(self, org, auth::get_credential, user)
-    }
-    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>> {
-        read!(self, org, auth::get_auth_token, id)
-    }
-    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
-        read!(self, org, auth::get_api_key, id)
-    }
-    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>> {
-        read!(self, org, auth::list_api_keys)
-    }
-}
+impl AuthReads for PgStore {}

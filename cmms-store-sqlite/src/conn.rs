@@ -264,7 +264,9 @@ pub(crate) fn configure(
     if reader {
         conn.pragma_update(None, "query_only", true)?;
     }
-    conn.set_prepared_statement_cache_capacity(64);
+    // Every described table has a handful of generic statements (select, insert, update,
+    // version, delete, join lists) besides the lists and chains.
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(())
 }
 

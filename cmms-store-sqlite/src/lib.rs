@@ -20,7 +20,6 @@
 
 mod apply;
 mod auth;
-mod cols;
 mod commit;
 mod conn;
 mod error;
@@ -28,8 +27,8 @@ mod group;
 mod list;
 pub mod migrate;
 mod reads;
+mod record;
 mod rows;
-mod rows_work;
 mod sql;
 mod store_impl;
 

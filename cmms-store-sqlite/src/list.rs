@@ -1,15 +1,15 @@
 //! List queries with filters, visibility and keyset pagination (see the contract atop
 //! `cmms_core::store::query`): work orders, requests, assets and users.
 
-use crate::reads::{R, WO_SELECT};
-use crate::rows::{self, micros, uuid_value};
-use crate::rows_work;
+use crate::reads::R;
+use crate::rows::{micros, uuid_value};
 use crate::sql::{Sql, bad_cursor, ids, int_key, op, text_key, texts, visibility, word};
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::request::Request;
 use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::rbac::ScopeCondition;
+use cmms_core::store::record::{ASSETS, REQUESTS, USERS, WORK_ORDERS};
 use cmms_core::store::{
     AssetQuery, Direction, RequestQuery, UserQuery, WorkOrderQuery, WorkOrderSortField,
 };
@@ -17,8 +17,8 @@ use cmms_core::{OrgId, SiteId};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
-const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = w.org_id \
-                           AND x.work_order_id = w.id AND x.user_id = ";
+const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = t.org_id \
+                           AND x.work_order_id = t.id AND x.user_id = ";
 
 /// A page of work orders.
 pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<Vec<WorkOrder>> {
@@ -26,28 +26,28 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new(WO_SELECT);
-    q.push(" WHERE w.org_id = ").arg(uuid_value(org));
+    let mut q = Sql::select(&WORK_ORDERS);
+    q.push(" WHERE t.org_id = ").arg(uuid_value(org));
     if !f.status.is_empty() {
-        q.push(" AND w.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
+        q.push(" AND t.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
     }
     if !f.priority.is_empty() {
-        q.push(" AND w.priority IN ").list(texts(f.priority.iter().map(|s| s.as_str())));
+        q.push(" AND t.priority IN ").list(texts(f.priority.iter().map(|s| s.as_str())));
     }
     if !f.wo_type.is_empty() {
-        q.push(" AND w.wo_type IN ").list(texts(f.wo_type.iter().map(|s| s.as_str())));
+        q.push(" AND t.wo_type IN ").list(texts(f.wo_type.iter().map(|s| s.as_str())));
     }
     if let Some(user) = f.assignee {
         q.push(" AND ").push(ASSIGNED_TO).arg(uuid_value(user)).push(")");
     }
     if let Some(team) = f.team {
-        q.push(" AND w.team_id = ").arg(uuid_value(team));
+        q.push(" AND t.team_id = ").arg(uuid_value(team));
     }
     match (f.asset, f.include_sub_assets) {
         (Some(asset), true) => {
             // The asset and everything below it, at most 1000 levels deep.
             q.push(
-                " AND w.asset_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM assets ",
+                " AND t.asset_id IN (WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM assets ",
             )
             .push("WHERE org_id = ")
             .arg(uuid_value(org))
@@ -58,69 +58,69 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
             .push(" AND a.parent_id = sub.id WHERE sub.depth < 1000) SELECT id FROM sub)");
         }
         (Some(asset), false) => {
-            q.push(" AND w.asset_id = ").arg(uuid_value(asset));
+            q.push(" AND t.asset_id = ").arg(uuid_value(asset));
         }
         (None, _) => {}
     }
     if let Some(site) = f.site {
-        q.push(" AND w.site_id = ").arg(uuid_value(site));
+        q.push(" AND t.site_id = ").arg(uuid_value(site));
     }
     if let Some(location) = f.location {
-        q.push(" AND w.location_id = ").arg(uuid_value(location));
+        q.push(" AND t.location_id = ").arg(uuid_value(location));
     }
     if let Some(user) = f.requested_by {
-        q.push(" AND w.requested_by = ").arg(uuid_value(user));
+        q.push(" AND t.requested_by = ").arg(uuid_value(user));
     }
     for (col, op, at) in [
-        ("w.due_at", " >= ", f.due_from),
-        ("w.due_at", " < ", f.due_to),
-        ("w.created_at", " >= ", f.created_from),
-        ("w.created_at", " < ", f.created_to),
+        ("t.due_at", " >= ", f.due_from),
+        ("t.due_at", " < ", f.due_to),
+        ("t.created_at", " >= ", f.created_from),
+        ("t.created_at", " < ", f.created_to),
     ] {
         if let Some(at) = at {
             q.push(" AND ").push(col).push(op).arg(micros(at));
         }
     }
     if let Some(text) = &f.text {
-        q.text_search(&["w.title", "w.description", "w.number"], text);
+        q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "w.site_id", |q, cond| match cond {
+    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
         }
         ScopeCondition::Own(user) => {
-            q.push("w.requested_by = ").arg(uuid_value(*user));
+            q.push("t.requested_by = ").arg(uuid_value(*user));
         }
         ScopeCondition::Assigned { user, teams } => {
             q.push("(").push(ASSIGNED_TO).arg(uuid_value(*user)).push(")");
             if !teams.is_empty() {
-                q.push(" OR w.team_id IN ").list(ids(teams));
+                q.push(" OR t.team_id IN ").list(ids(teams));
             }
             q.push(")");
         }
     });
     let dir = f.sort.direction;
     let col = match f.sort.field {
-        WorkOrderSortField::Created => "w.created_at",
-        WorkOrderSortField::Updated => "w.updated_at",
-        WorkOrderSortField::Due => "w.due_at",
-        WorkOrderSortField::Priority => "w.priority_rank",
+        WorkOrderSortField::Created => "t.created_at",
+        WorkOrderSortField::Updated => "t.updated_at",
+        WorkOrderSortField::Due => "t.due_at",
+        WorkOrderSortField::Priority => "t.priority_rank",
     };
     let nullable = f.sort.field == WorkOrderSortField::Due;
     if let Some(key) = &query.after {
         match (int_key(key)?, nullable) {
             (Some(v), false) => {
-                q.after(col, "w.id", dir, Value::Integer(v), key.id);
+                q.after(col, "t.id", dir, Value::Integer(v), key.id);
             }
             (Some(v), true) => {
                 // Rows with a key are followed by every row without one (NULLs last).
                 q.push(" AND (").push(col).push(" IS NULL OR (1");
-                q.after(col, "w.id", dir, Value::Integer(v), key.id).push("))");
+                q.after(col, "t.id", dir, Value::Integer(v), key.id).push("))");
             }
             (None, true) => {
                 q.push(" AND ")
                     .push(col)
-                    .push(" IS NULL AND w.id")
+                    .push(" IS NULL AND t.id")
                     .push(op(dir))
                     .arg(uuid_value(key.id));
             }
@@ -131,9 +131,9 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
     if nullable {
         q.push(col).push(" IS NULL, ");
     }
-    q.push(col).push(word(dir)).push(", w.id").push(word(dir));
+    q.push(col).push(word(dir)).push(", t.id").push(word(dir));
     q.push(" LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows_work::work_order)
+    q.run(c)
 }
 
 /// A page of requests, newest first.
@@ -142,26 +142,27 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT r.* FROM requests r WHERE r.org_id = ");
+    let mut q = Sql::select(&REQUESTS);
+    q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if !f.status.is_empty() {
-        q.push(" AND r.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
+        q.push(" AND t.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
     }
     if let Some(site) = f.site {
-        q.push(" AND r.site_id = ").arg(uuid_value(site));
+        q.push(" AND t.site_id = ").arg(uuid_value(site));
     }
     if let Some(user) = f.requested_by {
-        q.push(" AND r.requested_by = ").arg(uuid_value(user));
+        q.push(" AND t.requested_by = ").arg(uuid_value(user));
     }
     if let Some(text) = &f.text {
-        q.text_search(&["r.title", "r.description", "r.number"], text);
+        q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "r.site_id", |q, cond| match cond {
+    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
         }
         ScopeCondition::Own(user) => {
-            q.push("r.requested_by = ").arg(uuid_value(*user));
+            q.push("t.requested_by = ").arg(uuid_value(*user));
         }
         // Requests are never assigned to anyone.
         ScopeCondition::Assigned { .. } => {
@@ -170,10 +171,10 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
     });
     if let Some(key) = &query.after {
         let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after("r.created_at", "r.id", Direction::Desc, Value::Integer(v), key.id);
+        q.after("t.created_at", "t.id", Direction::Desc, Value::Integer(v), key.id);
     }
-    q.push(" ORDER BY r.created_at DESC, r.id DESC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows_work::request)
+    q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c)
 }
 
 /// A page of assets by name.
@@ -182,37 +183,38 @@ pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<As
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT a.* FROM assets a WHERE a.org_id = ");
+    let mut q = Sql::select(&ASSETS);
+    q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if let Some(sites) = &query.sites {
-        q.push(" AND a.site_id IN ").list(ids::<SiteId>(sites));
+        q.push(" AND t.site_id IN ").list(ids::<SiteId>(sites));
     }
     if let Some(site) = f.site {
-        q.push(" AND a.site_id = ").arg(uuid_value(site));
+        q.push(" AND t.site_id = ").arg(uuid_value(site));
     }
     if let Some(location) = f.location {
-        q.push(" AND a.location_id = ").arg(uuid_value(location));
+        q.push(" AND t.location_id = ").arg(uuid_value(location));
     }
     if let Some(parent) = f.parent {
-        q.push(" AND a.parent_id = ").arg(uuid_value(parent));
+        q.push(" AND t.parent_id = ").arg(uuid_value(parent));
     }
     if f.roots_only {
-        q.push(" AND a.parent_id IS NULL");
+        q.push(" AND t.parent_id IS NULL");
     }
     if let Some(state) = f.state {
-        q.push(" AND a.state = ").arg(state.as_str().to_owned());
+        q.push(" AND t.state = ").arg(state.as_str().to_owned());
     }
     if let Some(category) = &f.category {
-        q.push(" AND a.category = ").arg(category.clone());
+        q.push(" AND t.category = ").arg(category.clone());
     }
     if let Some(text) = &f.text {
-        q.text_search(&["a.name", "a.code", "a.serial_number"], text);
+        q.text_search(&["t.name", "t.code", "t.serial_number"], text);
     }
     if let Some(key) = &query.after {
-        q.after("a.name", "a.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
+        q.after("t.name", "t.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
-    q.push(" ORDER BY a.name ASC, a.id ASC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows::asset)
+    q.push(" ORDER BY t.name ASC, t.id ASC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c)
 }
 
 /// A page of users by email.
@@ -221,17 +223,18 @@ pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User
         return Ok(Vec::new());
     }
     let f = &query.filter;
-    let mut q = Sql::new("SELECT u.* FROM users u WHERE u.org_id = ");
+    let mut q = Sql::select(&USERS);
+    q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if let Some(active) = f.active {
-        q.push(" AND u.active = ").arg(active);
+        q.push(" AND t.active = ").arg(active);
     }
     if let Some(text) = &f.text {
-        q.text_search(&["u.name", "u.email"], text);
+        q.text_search(&["t.name", "t.email"], text);
     }
     if let Some(key) = &query.after {
-        q.after("u.email", "u.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
+        q.after("t.email", "t.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
-    q.push(" ORDER BY u.email ASC, u.id ASC LIMIT ").arg(i64::from(query.fetch));
-    q.run(c, rows::user)
+    q.push(" ORDER BY t.email ASC, t.id ASC LIMIT ").arg(i64::from(query.fetch));
+    q.run(c)
 }

@@ -2,10 +2,11 @@
 //! conditions, LIKE escaping and visibility clauses. Only fixed fragments become SQL text;
 //! every input value is a bound parameter.
 
-use crate::reads::{R, all};
+use crate::reads::R;
 use crate::rows::uuid_value;
 use cmms_core::StoreError;
 use cmms_core::rbac::{ScopeCondition, Visibility};
+use cmms_core::store::record::{Record, Table};
 use cmms_core::store::{Direction, KeyValue, SortKey};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
@@ -16,8 +17,9 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
-    pub(crate) fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
+    /// `SELECT <table's columns> FROM <table> t`, the start of a list of described records.
+    pub(crate) fn select(table: &'static Table) -> Self {
+        Self { text: crate::record::sql(table).select.clone(), args: Vec::new() }
     }
 
     /// Appends a fixed SQL fragment.
@@ -74,12 +76,9 @@ impl Sql {
         self.arg(uuid_value(id)).push("))")
     }
 
-    pub(crate) fn run<T>(
-        &self,
-        c: &Connection,
-        f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> R<Vec<T>> {
-        all(c, &self.text, params_from_iter(self.args.iter()), f)
+    /// Runs the list and reads its rows as records of its table.
+    pub(crate) fn run<T: Record>(&self, c: &Connection) -> R<Vec<T>> {
+        crate::record::query(c, T::TABLE, &self.text, params_from_iter(self.args.iter()))?.decode()
     }
 }
 

@@ -21,7 +21,7 @@ fn numbered_wo(org: OrgId, site: SiteId) -> Changeset {
     Changeset::new().with_numbers(vec!["work_order:2026".into()], move |n| {
         let wo = wo_rec(org, site, &format!("WO-2026-{:05}", n[0]));
         vec![
-            Write::InsertWorkOrder(wo.clone()),
+            Write::insert(wo.clone()),
             Write::AppendAudit(audit("work_order.create", wo.id, json!({"number": wo.number}))),
             Write::AppendEvent(event(EventKind::WorkOrderCreated, wo.id, json!({"n": n[0]}))),
         ]
@@ -95,8 +95,8 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     stale.name = "Stale".into();
     stale.version = 7;
     let mut bad = Changeset::new();
-    bad.push(Write::InsertSite(site_rec(org, "HALF")));
-    bad.push(Write::UpdateSite(stale));
+    bad.push(Write::insert(site_rec(org, "HALF")));
+    bad.push(Write::update(stale));
     let mut round2: Vec<Changeset> = (0..4).map(|_| numbered_wo(org, site)).collect();
     round2.insert(2, bad);
     let (results, before) = queued(&store, &path, org, site, round2).await;
@@ -110,7 +110,7 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     // A changeset whose numbered writes panic fails alone too.
     let panicking = Changeset::new().with_numbers(vec!["work_order:2026".into()], |n| {
         let second = n[1]; // only one counter was asked for
-        vec![Write::InsertSite(site_rec(OrgId::new(), &second.to_string()))]
+        vec![Write::insert(site_rec(OrgId::new(), &second.to_string()))]
     });
     let mut round3: Vec<Changeset> = (0..2).map(|_| numbered_wo(org, site)).collect();
     round3.insert(1, panicking);
@@ -123,7 +123,7 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     // offender fails.
     let mut dangling = Changeset::new();
     let orphan = wo_rec(org, SiteId::new(), "WO-ORPHAN");
-    dangling.push(Write::InsertWorkOrder(orphan.clone()));
+    dangling.push(Write::insert(orphan.clone()));
     dangling.push(Write::AppendAudit(audit("work_order.create", orphan.id, json!({}))));
     let mut round4: Vec<Changeset> = (0..3).map(|_| numbered_wo(org, site)).collect();
     round4.insert(2, dangling);

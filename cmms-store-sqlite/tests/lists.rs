@@ -31,11 +31,11 @@ async fn world() -> World {
     let s = seed(&db.store, "Acme").await;
     let org = s.org;
     let site2 = site_rec(org, "PLANT2");
-    put(&db.store, org, Write::InsertSite(site2.clone())).await;
+    put(&db.store, org, Write::insert(site2.clone())).await;
     let u2 = user_rec(org, "two@acme.example");
     let u3 = user_rec(org, "three@acme.example");
-    put(&db.store, org, Write::InsertUser(u2.clone())).await;
-    put(&db.store, org, Write::InsertUser(u3.clone())).await;
+    put(&db.store, org, Write::insert(u2.clone())).await;
+    put(&db.store, org, Write::insert(u3.clone())).await;
     let team = Team {
         id: TeamId::new(),
         org_id: org,
@@ -46,7 +46,7 @@ async fn world() -> World {
         updated_at: at(0),
         version: 1,
     };
-    put(&db.store, org, Write::InsertTeam(team.clone())).await;
+    put(&db.store, org, Write::insert(team.clone())).await;
     let location = Location {
         id: LocationId::new(),
         org_id: org,
@@ -58,14 +58,14 @@ async fn world() -> World {
         updated_at: at(0),
         version: 1,
     };
-    put(&db.store, org, Write::InsertLocation(location.clone())).await;
+    put(&db.store, org, Write::insert(location.clone())).await;
     // A > B > C, and D on its own.
     let a = asset_rec(org, s.site.id, "A", None);
     let b = asset_rec(org, s.site.id, "B", Some(a.id));
     let c = asset_rec(org, s.site.id, "C", Some(b.id));
     let d = asset_rec(org, s.site.id, "D", None);
     for asset in [&a, &b, &c, &d] {
-        put(&db.store, org, Write::InsertAsset(asset.clone())).await;
+        put(&db.store, org, Write::insert(asset.clone())).await;
     }
     let sites = [s.site.id, site2.id];
     let users = [s.user.id, u2.id, u3.id];
@@ -95,7 +95,7 @@ async fn world() -> World {
         };
         wo.team_id = (i % 7 == 0).then_some(team.id);
         wo.requested_by = Some(if i % 2 == 0 { users[0] } else { users[2] });
-        put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+        put(&db.store, org, Write::insert(wo.clone())).await;
         wos.push(wo);
     }
     World { db, org, sites, users, team: team.id, assets: asset_ids, location: location.id, wos }

@@ -41,7 +41,7 @@ async fn records_round_trip_exactly() {
     site.kind = SiteKind::Property;
     site.active = false;
     site.created_at = pre_epoch;
-    put(&db.store, org, Write::InsertSite(site.clone())).await;
+    put(&db.store, org, Write::insert(site.clone())).await;
     assert_eq!(db.store.get_site(org, site.id).await.unwrap(), Some(site.clone()));
 
     let mut asset = asset_rec(org, s.site.id, "P-101 ✓", None);
@@ -51,12 +51,12 @@ async fn records_round_trip_exactly() {
         json!({"flow": 12.5, "unit": "m³/h", "nested": {"list": [1, "zwei", null, true]}});
     asset.custom_fields = json!({"öl": "ja", "big": 9_007_199_254_740_993_i64, "tiny": 1e-300});
     asset.created_at = precise;
-    put(&db.store, org, Write::InsertAsset(asset.clone())).await;
+    put(&db.store, org, Write::insert(asset.clone())).await;
     assert_eq!(db.store.get_asset(org, asset.id).await.unwrap(), Some(asset.clone()));
     assert_eq!(db.store.find_asset_by_code(org, "P-101 ✓").await.unwrap(), Some(asset.clone()));
 
     let u2 = user_rec(org, "zoë@acme.example");
-    put(&db.store, org, Write::InsertUser(u2.clone())).await;
+    put(&db.store, org, Write::insert(u2.clone())).await;
     let mut wo = wo_rec(org, s.site.id, "WO-2026-00001");
     wo.title = "Ersetzen: Dichtung 🔧 (ø 40 mm)".into();
     wo.description = Some("Line 1\nLine 2 — \"quoted\" 'single' \\ backslash".into());
@@ -83,17 +83,17 @@ async fn records_round_trip_exactly() {
     }];
     wo.created_at = precise;
     wo.updated_at = precise;
-    put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+    put(&db.store, org, Write::insert(wo.clone())).await;
     assert_eq!(db.store.get_work_order(org, wo.id).await.unwrap(), Some(wo.clone()));
 
     // An update replaces the assignees, keeping their new order.
     let mut wo2 = wo.clone();
     wo2.assignees = vec![s.user.id];
     wo2.version = 2;
-    put(&db.store, org, Write::UpdateWorkOrder(wo2.clone())).await;
+    put(&db.store, org, Write::update(wo2.clone())).await;
     wo2.assignees = vec![s.user.id, u2.id];
     wo2.version = 3;
-    put(&db.store, org, Write::UpdateWorkOrder(wo2.clone())).await;
+    put(&db.store, org, Write::update(wo2.clone())).await;
     assert_eq!(db.store.get_work_order(org, wo.id).await.unwrap(), Some(wo2));
 
     let mut permissions = std::collections::BTreeMap::new();
@@ -110,7 +110,7 @@ async fn records_round_trip_exactly() {
         updated_at: precise,
         version: 1,
     };
-    put(&db.store, org, Write::InsertRole(role.clone())).await;
+    put(&db.store, org, Write::insert(role.clone())).await;
     assert_eq!(db.store.get_role(org, role.id).await.unwrap(), Some(role.clone()));
     assert_eq!(db.store.list_roles(org).await.unwrap(), vec![role.clone()]);
 
@@ -131,13 +131,13 @@ async fn records_round_trip_exactly() {
         granted_at: at(6),
         ..custom.clone()
     };
-    put(&db.store, org, Write::InsertGrant(custom.clone())).await;
-    put(&db.store, org, Write::InsertGrant(builtin.clone())).await;
+    put(&db.store, org, Write::insert(custom.clone())).await;
+    put(&db.store, org, Write::insert(builtin.clone())).await;
     assert_eq!(
         db.store.grants_of_user(org, u2.id).await.unwrap(),
         vec![custom.clone(), builtin.clone()]
     );
-    put(&db.store, org, Write::DeleteGrant(custom.id)).await;
+    put(&db.store, org, Write::delete::<RoleGrant>(custom.id)).await;
     assert_eq!(db.store.get_grant(org, custom.id).await.unwrap(), None);
     assert_eq!(db.store.get_grant(org, builtin.id).await.unwrap(), Some(builtin));
 }
@@ -150,13 +150,13 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
     for (i, kind) in SiteKind::ALL.iter().enumerate() {
         let mut site = site_rec(org, &format!("K{i}"));
         site.kind = *kind;
-        put(&db.store, org, Write::InsertSite(site.clone())).await;
+        put(&db.store, org, Write::insert(site.clone())).await;
         assert_eq!(db.store.get_site(org, site.id).await.unwrap().unwrap().kind, *kind);
     }
     for (i, state) in AssetState::ALL.iter().enumerate() {
         let mut asset = asset_rec(org, s.site.id, &format!("A{i}"), None);
         asset.state = *state;
-        put(&db.store, org, Write::InsertAsset(asset.clone())).await;
+        put(&db.store, org, Write::insert(asset.clone())).await;
         assert_eq!(db.store.get_asset(org, asset.id).await.unwrap().unwrap().state, *state);
     }
     let mut n = 0;
@@ -166,16 +166,16 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
                 n += 1;
                 let mut wo = wo_rec(org, s.site.id, &format!("WO-{n}"));
                 (wo.status, wo.priority, wo.wo_type) = (*status, *priority, *wo_type);
-                put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+                put(&db.store, org, Write::insert(wo.clone())).await;
                 assert_eq!(db.store.get_work_order(org, wo.id).await.unwrap(), Some(wo));
             }
         }
     }
     let wo = wo_rec(org, s.site.id, "WO-X");
-    put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+    put(&db.store, org, Write::insert(wo.clone())).await;
     for (i, kind) in FailureCodeKind::ALL.iter().enumerate() {
         let code = FailureCode::create(org, *kind, &format!("C{i}"), "desc", at(1)).unwrap();
-        put(&db.store, org, Write::InsertFailureCode(code)).await;
+        put(&db.store, org, Write::insert(code)).await;
     }
     let kinds: Vec<_> =
         db.store.list_failure_codes(org).await.unwrap().iter().map(|c| c.kind).collect();
@@ -183,7 +183,7 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
     for (i, category) in LaborCategory::ALL.iter().enumerate() {
         let mut l = labor(org, wo.id, s.user.id, i as i64);
         l.category = *category;
-        put(&db.store, org, Write::InsertLabor(l)).await;
+        put(&db.store, org, Write::insert(l)).await;
     }
     let cats: Vec<_> =
         db.store.labor(org, wo.id).await.unwrap().iter().map(|l| l.category).collect();
@@ -191,7 +191,7 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
     for (i, result) in ChecklistResult::ALL.iter().enumerate() {
         let mut item = checklist_item(org, wo.id, i as i32);
         item.result = Some(*result);
-        put(&db.store, org, Write::InsertChecklistItem(item)).await;
+        put(&db.store, org, Write::insert(item)).await;
     }
     let results: Vec<_> =
         db.store.checklist(org, wo.id).await.unwrap().iter().map(|c| c.result).collect();
@@ -199,7 +199,7 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
     for (i, status) in RequestStatus::ALL.iter().enumerate() {
         let mut r = request(org, s.site.id, s.user.id, &format!("REQ-{i}"), at(i as i64));
         r.status = *status;
-        put(&db.store, org, Write::InsertRequest(r.clone())).await;
+        put(&db.store, org, Write::insert(r.clone())).await;
         assert_eq!(db.store.get_request(org, r.id).await.unwrap(), Some(r));
     }
     for (i, role) in BuiltinRole::ALL.iter().enumerate() {
@@ -212,7 +212,7 @@ async fn every_vocabulary_value_is_accepted_by_the_schema() {
             granted_by: None,
             granted_at: at(i as i64),
         };
-        put(&db.store, org, Write::InsertGrant(g)).await;
+        put(&db.store, org, Write::insert(g)).await;
     }
     assert_eq!(
         db.store.grants_of_user(org, s.user.id).await.unwrap().len(),
@@ -303,7 +303,7 @@ async fn paths_teams_and_work_order_children() {
     let floor = loc(Some(building.id), "Floor");
     let room = loc(Some(floor.id), "Room");
     for l in [&building, &floor, &room] {
-        put(&db.store, org, Write::InsertLocation(l.clone())).await;
+        put(&db.store, org, Write::insert(l.clone())).await;
     }
     assert_eq!(
         db.store.location_path(org, room.id).await.unwrap(),
@@ -322,8 +322,8 @@ async fn paths_teams_and_work_order_children() {
 
     let a = asset_rec(org, s.site.id, "A", None);
     let b = asset_rec(org, s.site.id, "B", Some(a.id));
-    put(&db.store, org, Write::InsertAsset(a.clone())).await;
-    put(&db.store, org, Write::InsertAsset(b.clone())).await;
+    put(&db.store, org, Write::insert(a.clone())).await;
+    put(&db.store, org, Write::insert(b.clone())).await;
     assert_eq!(db.store.asset_path(org, b.id).await.unwrap(), vec![b.id, a.id]);
     // A cycle written behind the store's back cannot make the walk loop forever.
     let conn = rusqlite::Connection::open(&db.path).unwrap();
@@ -335,7 +335,7 @@ async fn paths_teams_and_work_order_children() {
     assert_eq!(db.store.asset_path(org, b.id).await.unwrap().len(), 1001);
 
     let u2 = user_rec(org, "two@acme.example");
-    put(&db.store, org, Write::InsertUser(u2.clone())).await;
+    put(&db.store, org, Write::insert(u2.clone())).await;
     let mut team = Team {
         id: TeamId::new(),
         org_id: org,
@@ -346,24 +346,24 @@ async fn paths_teams_and_work_order_children() {
         updated_at: at(0),
         version: 1,
     };
-    put(&db.store, org, Write::InsertTeam(team.clone())).await;
+    put(&db.store, org, Write::insert(team.clone())).await;
     assert_eq!(db.store.get_team(org, team.id).await.unwrap(), Some(team.clone()));
     team.members = vec![s.user.id];
     team.version = 2;
-    put(&db.store, org, Write::UpdateTeam(team.clone())).await;
+    put(&db.store, org, Write::update(team.clone())).await;
     assert_eq!(db.store.list_teams(org).await.unwrap(), vec![team.clone()]);
     assert_eq!(db.store.teams_of_user(org, s.user.id).await.unwrap(), vec![team.id]);
     assert!(db.store.teams_of_user(org, u2.id).await.unwrap().is_empty());
 
     let mut wo = wo_rec(org, s.site.id, "WO-1");
     wo.request_id = None;
-    put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+    put(&db.store, org, Write::insert(wo.clone())).await;
     for (i, (body, internal)) in
         [("public", false), ("staff only", true), ("later", false)].iter().enumerate()
     {
         let c = Comment::create(org, wo.id, Some(s.user.id), body, *internal, at(100 - i as i64))
             .unwrap();
-        put(&db.store, org, Write::InsertComment(c)).await;
+        put(&db.store, org, Write::insert(c)).await;
     }
     let bodies = |cs: Vec<Comment>| cs.into_iter().map(|c| c.body).collect::<Vec<_>>();
     assert_eq!(
@@ -388,7 +388,7 @@ async fn paths_teams_and_work_order_children() {
             reason: None,
             at: at(7), // same instant: insertion order decides
         };
-        put(&db.store, org, Write::InsertTimeline(t)).await;
+        put(&db.store, org, Write::insert(t)).await;
     }
     let tl: Vec<_> =
         db.store.timeline(org, wo.id).await.unwrap().into_iter().map(|t| t.to_status).collect();
@@ -397,10 +397,10 @@ async fn paths_teams_and_work_order_children() {
         vec![WorkOrderStatus::Open, WorkOrderStatus::Assigned, WorkOrderStatus::InProgress]
     );
     let item = checklist_item(org, wo.id, 0);
-    put(&db.store, org, Write::InsertChecklistItem(item.clone())).await;
+    put(&db.store, org, Write::insert(item.clone())).await;
     let done =
         item.recorded(Some(ChecklistResult::Done), Some("ok"), Some(s.user.id), at(9)).unwrap();
-    put(&db.store, org, Write::UpdateChecklistItem(done.clone())).await;
+    put(&db.store, org, Write::update(done.clone())).await;
     assert_eq!(db.store.checklist(org, wo.id).await.unwrap(), vec![done]);
 }
 
@@ -410,7 +410,7 @@ async fn awaiting_confirmation_finds_completed_requested_work() {
     let s = seed(&db.store, "Acme").await;
     let org = s.org;
     let r = request(org, s.site.id, s.user.id, "REQ-1", at(0));
-    put(&db.store, org, Write::InsertRequest(r.clone())).await;
+    put(&db.store, org, Write::insert(r.clone())).await;
     let mut due = wo_rec(org, s.site.id, "WO-1");
     (due.status, due.request_id, due.actual_end) =
         (WorkOrderStatus::Completed, Some(r.id), Some(at(1000)));
@@ -420,7 +420,7 @@ async fn awaiting_confirmation_finds_completed_requested_work() {
     let mut internal = wo_rec(org, s.site.id, "WO-3");
     (internal.status, internal.actual_end) = (WorkOrderStatus::Completed, Some(at(1000)));
     for wo in [&due, &recent, &internal] {
-        put(&db.store, org, Write::InsertWorkOrder(wo.clone())).await;
+        put(&db.store, org, Write::insert(wo.clone())).await;
     }
     let found = db.store.awaiting_confirmation(org, at(1000)).await.unwrap();
     assert_eq!(found.into_iter().map(|w| w.id).collect::<Vec<_>>(), vec![due.id]);
@@ -432,12 +432,12 @@ async fn request_asset_and_user_lists_page_and_filter() {
     let s = seed(&db.store, "Acme").await;
     let org = s.org;
     let other = user_rec(org, "other@acme.example");
-    put(&db.store, org, Write::InsertUser(other.clone())).await;
+    put(&db.store, org, Write::insert(other.clone())).await;
     let mut reqs = Vec::new();
     for i in 0..7_i64 {
         let by = if i % 2 == 0 { s.user.id } else { other.id };
         let r = request(org, s.site.id, by, &format!("REQ-{i}"), at(i / 2)); // ties on created_at
-        put(&db.store, org, Write::InsertRequest(r.clone())).await;
+        put(&db.store, org, Write::insert(r.clone())).await;
         reqs.push(r);
     }
     let walk_requests = |vis: Visibility, filter: RequestFilter| {
@@ -487,7 +487,7 @@ async fn request_asset_and_user_lists_page_and_filter() {
         let mut a = asset_rec(org, s.site.id, &format!("C{i}"), None);
         a.name = (*name).into();
         a.serial_number = Some(format!("SER-{i}"));
-        put(&db.store, org, Write::InsertAsset(a.clone())).await;
+        put(&db.store, org, Write::insert(a.clone())).await;
         assets.push(a);
     }
     let mut want = assets.clone();
@@ -525,7 +525,7 @@ async fn request_asset_and_user_lists_page_and_filter() {
     // Users by email; inactive ones filtered out on request.
     let mut gone = user_rec(org, "aaa@acme.example");
     gone.active = false;
-    put(&db.store, org, Write::InsertUser(gone.clone())).await;
+    put(&db.store, org, Write::insert(gone.clone())).await;
     let q = UserQuery { filter: UserFilter::default(), after: None, fetch: 2 };
     let first = db.store.list_users(org, &q).await.unwrap();
     assert_eq!(

@@ -29,7 +29,7 @@ async fn migrate_up_down_up_on_a_populated_database() {
     assert_eq!(db.store.schema_version().await.unwrap(), LATEST_SCHEMA_VERSION);
     let s = seed(&db.store, "Acme").await;
     let wo = wo_rec(s.org, s.site.id, "WO-1");
-    put(&db.store, s.org, Write::InsertWorkOrder(wo)).await;
+    put(&db.store, s.org, Write::insert(wo)).await;
     assert!(table_count(&db.path) > 20);
 
     assert_eq!(db.store.migrate_down_to(0).await.unwrap(), 0);
@@ -67,7 +67,7 @@ async fn nothing_works_before_migrate() {
     assert!(msg.contains("call migrate()") && msg.contains("version 0"), "{msg}");
     let org = org_rec("Acme");
     let mut cs = Changeset::new();
-    cs.push(Write::InsertOrg(org.clone()));
+    cs.push(Write::insert(org.clone()));
     assert!(matches!(db.store.commit(org.id, cs).await, Err(StoreError::Migration(_))));
     db.store.migrate().await.unwrap();
     assert!(db.store.get_org(org.id).await.unwrap().is_none());
@@ -86,9 +86,9 @@ async fn a_failing_write_rolls_back_the_whole_changeset() {
     // Third write: a work order of org A pointing at org B's site.
     let bad = wo_rec(a.org, b.site.id, "WO-1");
     let mut cs = Changeset::new();
-    cs.push(Write::InsertSite(site2.clone()));
-    cs.push(Write::InsertUser(user2.clone()));
-    cs.push(Write::InsertWorkOrder(bad.clone()));
+    cs.push(Write::insert(site2.clone()));
+    cs.push(Write::insert(user2.clone()));
+    cs.push(Write::insert(bad.clone()));
     cs.push(Write::AppendAudit(audit("work_order.create", bad.id, json!({}))));
     cs.push(Write::AppendEvent(event(EventKind::WorkOrderCreated, bad.id, json!({}))));
     let err = db.store.commit(a.org, cs).await.unwrap_err();
@@ -100,7 +100,7 @@ async fn a_failing_write_rolls_back_the_whole_changeset() {
     assert_eq!(db.store.audit_head(a.org).await.unwrap(), head);
     assert_eq!(db.store.events_since(a.org, 0, 100).await.unwrap(), events);
     // The writer is not left inside a transaction: the next commit goes through.
-    put(&db.store, a.org, Write::InsertSite(site2.clone())).await;
+    put(&db.store, a.org, Write::insert(site2.clone())).await;
     assert_eq!(db.store.get_site(a.org, site2.id).await.unwrap(), Some(site2));
 }
 
@@ -128,9 +128,9 @@ async fn a_child_may_be_written_before_its_numbered_parent() {
     let mut cs = Changeset::new().with_numbers(vec!["work_order:2026".into()], move |n| {
         let mut wo = wo_rec(org, site, &format!("WO-{}", n[0]));
         wo.id = wo_id;
-        vec![Write::InsertWorkOrder(wo)]
+        vec![Write::insert(wo)]
     });
-    cs.push(Write::InsertChecklistItem(item.clone()));
+    cs.push(Write::insert(item.clone()));
     db.store.commit(org, cs).await.unwrap();
     assert_eq!(db.store.checklist(org, wo_id).await.unwrap(), vec![item]);
 }
@@ -141,7 +141,7 @@ async fn records_of_another_org_are_refused() {
     let a = seed(&db.store, "Alpha").await;
     let b = seed(&db.store, "Beta").await;
     let mut cs = Changeset::new();
-    cs.push(Write::InsertSite(site_rec(b.org, "SNEAKY")));
+    cs.push(Write::insert(site_rec(b.org, "SNEAKY")));
     let err = db.store.commit(a.org, cs).await.unwrap_err();
     assert!(err.to_string().contains("cross-tenant write refused"), "{err}");
     assert_eq!(db.store.list_sites(b.org).await.unwrap().len(), 1);
@@ -156,14 +156,14 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut v2 = s.site.clone();
     v2.name = "Renamed".into();
     v2.version = 2;
-    put(&db.store, s.org, Write::UpdateSite(v2.clone())).await;
+    put(&db.store, s.org, Write::update(v2.clone())).await;
     assert_eq!(db.store.get_site(s.org, s.site.id).await.unwrap(), Some(v2.clone()));
 
     // Someone else read version 1 too and writes version 2 again.
     let mut stale = s.site.clone();
     stale.version = 2;
     let mut cs = Changeset::new();
-    cs.push(Write::UpdateSite(stale));
+    cs.push(Write::update(stale));
     match db.store.commit(s.org, cs).await.unwrap_err() {
         StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(2)),
         other => panic!("expected a conflict, got {other:?}"),
@@ -172,7 +172,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut ghost = site_rec(s.org, "GHOST");
     ghost.version = 2;
     let mut cs = Changeset::new();
-    cs.push(Write::UpdateSite(ghost));
+    cs.push(Write::update(ghost));
     assert!(matches!(
         db.store.commit(s.org, cs).await,
         Err(StoreError::NotFound { entity: "site", .. })
@@ -182,7 +182,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let mut org = db.store.get_org(s.org).await.unwrap().unwrap();
     org.version = 5;
     let mut cs = Changeset::new();
-    cs.push(Write::UpdateOrg(org));
+    cs.push(Write::update(org));
     match db.store.commit(s.org, cs).await.unwrap_err() {
         StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(1)),
         other => panic!("expected a conflict, got {other:?}"),
@@ -190,7 +190,7 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
 
     // A taken unique value is a conflict naming the constraint, not the value.
     let mut cs = Changeset::new();
-    cs.push(Write::InsertSite(site_rec(s.org, "PLANT1")));
+    cs.push(Write::insert(site_rec(s.org, "PLANT1")));
     match db.store.commit(s.org, cs).await.unwrap_err() {
         StoreError::Conflict { message, current_version: None } => {
             assert!(message.contains("sites(org_id, code)"), "{message}");
@@ -203,25 +203,29 @@ async fn stale_versions_conflict_and_missing_rows_are_not_found() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_work_order_checks_its_version_and_removes_its_children() {
     use cmms_core::domain::comment::Comment;
+    use cmms_core::domain::work_order::WorkOrder;
     let db = db().await;
     let s = seed(&db.store, "Acme").await;
     let mut wo = wo_rec(s.org, s.site.id, "WO-1");
     wo.assignees = vec![s.user.id];
-    put(&db.store, s.org, Write::InsertWorkOrder(wo.clone())).await;
+    put(&db.store, s.org, Write::insert(wo.clone())).await;
     let comment = Comment::create(s.org, wo.id, Some(s.user.id), "hello", false, at(30)).unwrap();
-    put(&db.store, s.org, Write::InsertComment(comment)).await;
+    put(&db.store, s.org, Write::insert(comment)).await;
 
     let mut cs = Changeset::new();
-    cs.push(Write::DeleteWorkOrder { id: wo.id, version: 7 });
+    cs.push(Write::delete_versioned::<WorkOrder>(wo.id, 7));
     match db.store.commit(s.org, cs).await.unwrap_err() {
         StoreError::Conflict { current_version, .. } => assert_eq!(current_version, Some(1)),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    put(&db.store, s.org, Write::DeleteWorkOrder { id: wo.id, version: 1 }).await;
+    let mut cs = Changeset::new();
+    cs.push(Write::delete_versioned::<WorkOrder>(wo.id, 1));
+    cs.push(Write::delete_children::<Comment>(wo.id));
+    db.store.commit(s.org, cs).await.unwrap();
     assert!(db.store.get_work_order(s.org, wo.id).await.unwrap().is_none());
     assert!(db.store.comments(s.org, wo.id, true).await.unwrap().is_empty());
     let mut cs = Changeset::new();
-    cs.push(Write::DeleteWorkOrder { id: wo.id, version: 1 });
+    cs.push(Write::delete_versioned::<WorkOrder>(wo.id, 1));
     assert!(matches!(db.store.commit(s.org, cs).await, Err(StoreError::NotFound { .. })));
 }
 
@@ -235,7 +239,7 @@ fn numbered_wo(org: cmms_core::OrgId, site: cmms_core::SiteId) -> Changeset {
                 wo.id,
                 json!({"number": wo.number}),
             )),
-            Write::InsertWorkOrder(wo),
+            Write::insert(wo),
         ]
     })
 }
@@ -291,7 +295,7 @@ async fn the_audit_chain_verifies_and_ends_at_the_head() {
         first.before = Some(json!({"z": [1, 2, {"b": null, "a": 0.30000000000000004}]}));
         first.actor_id = Some(s.user.id);
         cs.push(Write::AppendAudit(first));
-        cs.push(Write::InsertWorkOrder(wo.clone()));
+        cs.push(Write::insert(wo.clone()));
         cs.push(Write::AppendAudit(audit("work_order.note", wo.id, json!({"i": i}))));
         let receipt = db.store.commit(s.org, cs).await.unwrap();
         assert_eq!(receipt.audit_seq, last + 2);
@@ -412,10 +416,10 @@ async fn a_locked_database_reports_busy_after_the_timeout() {
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let mut cs = Changeset::new();
-    cs.push(Write::InsertSite(site_rec(s.org, "LOCKED")));
+    cs.push(Write::insert(site_rec(s.org, "LOCKED")));
     assert!(matches!(store.commit(s.org, cs).await, Err(StoreError::Busy)));
     // Readers are not blocked by a writer in WAL mode.
     assert!(store.get_site(s.org, s.site.id).await.unwrap().is_some());
     other.execute_batch("ROLLBACK").unwrap();
-    put(&store, s.org, Write::InsertSite(site_rec(s.org, "FREE"))).await;
+    put(&store, s.org, Write::insert(site_rec(s.org, "FREE"))).await;
 }

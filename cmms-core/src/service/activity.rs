@@ -38,7 +38,7 @@ impl Cmms {
         let e = EntityRef::new(EntityKind::Comment, c.id);
         let perm = if internal { Permission::WorkOrderInternal } else { Permission::WorkOrderRead };
         let mut cs = Changeset::new();
-        cs.push(Write::InsertComment(c.clone()));
+        cs.push(Write::insert(c.clone()));
         cs.push(st.audit("work_order.comment", e, None, Some(json(&c))));
         cs.push(st.event(
             EventKind::WorkOrderCommented,
@@ -76,8 +76,8 @@ impl Cmms {
         let created = item.into_item(actor.org(), wo, position);
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateWorkOrder(w.touched(self.now())));
-        cs.push(Write::InsertChecklistItem(created.clone()));
+        cs.push(Write::update(w.touched(self.now())));
+        cs.push(Write::insert(created.clone()));
         cs.push(st.audit(
             "work_order.checklist_add",
             EntityRef::new(EntityKind::ChecklistItem, created.id),
@@ -114,8 +114,8 @@ impl Cmms {
         let after = before.recorded(result, notes, actor.user_id(), self.now())?;
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateWorkOrder(w.touched(self.now())));
-        cs.push(Write::UpdateChecklistItem(after.clone()));
+        cs.push(Write::update(w.touched(self.now())));
+        cs.push(Write::update(after.clone()));
         cs.push(st.audit(
             "work_order.checklist_record",
             EntityRef::new(EntityKind::ChecklistItem, item),
@@ -164,8 +164,8 @@ impl Cmms {
         let entry = LaborEntry::create(actor.org(), wo, who, input, me, self.now())?;
         let st = Stamp::new(actor, entry.created_at);
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateWorkOrder(w.touched(entry.created_at)));
-        cs.push(Write::InsertLabor(entry.clone()));
+        cs.push(Write::update(w.touched(entry.created_at)));
+        cs.push(Write::insert(entry.clone()));
         cs.push(st.audit(
             "work_order.labor",
             EntityRef::new(EntityKind::Labor, entry.id),

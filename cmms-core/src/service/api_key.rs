@@ -32,7 +32,7 @@ impl Cmms {
         let (key, text) = ApiKey::create(actor.org(), input, me, self.now())?;
         let st = Stamp::new(actor, key.created_at);
         let mut cs = Changeset::new();
-        cs.push(Write::InsertApiKey(key.clone()));
+        cs.push(Write::insert(key.clone()));
         cs.push(st.audit(
             "api_key.create",
             EntityRef::new(EntityKind::ApiKey, key.id),
@@ -68,7 +68,7 @@ impl Cmms {
         let after = ApiKey { revoked_at: Some(now), version: key.version + 1, ..key.clone() };
         let st = Stamp::new(actor, now);
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateApiKey(after.clone()));
+        cs.push(Write::update(after.clone()));
         cs.push(st.audit(
             "api_key.revoke",
             EntityRef::new(EntityKind::ApiKey, id),
@@ -96,7 +96,7 @@ impl Cmms {
         let now = self.now();
         if key.last_used_at.is_none_or(|t| now - t >= LAST_USED_RESOLUTION) {
             let mut cs = Changeset::new();
-            cs.push(Write::UpdateApiKey(ApiKey {
+            cs.push(Write::update(ApiKey {
                 last_used_at: Some(now),
                 version: key.version + 1,
                 ..key

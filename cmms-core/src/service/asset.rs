@@ -74,7 +74,7 @@ impl Cmms {
         let st = Stamp::new(actor, asset.created_at);
         let entity = EntityRef::new(EntityKind::Asset, asset.id);
         let mut cs = Changeset::new();
-        cs.push(Write::InsertAsset(asset.clone()));
+        cs.push(Write::insert(asset.clone()));
         cs.push(st.audit("asset.create", entity, None, Some(json(&asset))));
         cs.push(st.event(EventKind::AssetCreated, entity, audience(site), json(&asset)));
         self.commit(actor, cs).await?;
@@ -137,7 +137,7 @@ impl Cmms {
         let entity = EntityRef::new(EntityKind::Asset, id);
         let mut cs = Changeset::new();
         cs.extend(guards);
-        cs.push(Write::UpdateAsset(after.clone()));
+        cs.push(Write::update(after.clone()));
         cs.push(st.audit("asset.update", entity, Some(json(&before)), Some(json(&after))));
         cs.push(st.event(EventKind::AssetUpdated, entity, audience(after.site_id), json(&after)));
         self.commit(actor, cs).await?;

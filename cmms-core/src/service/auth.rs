@@ -92,8 +92,8 @@ impl Cmms {
     /// The write that stores `after`, derived from the `stored` credential (or a new one).
     fn credential_write(stored: Option<&Credential>, after: Credential) -> Write {
         match stored {
-            Some(_) => Write::UpdateCredential(after),
-            None => Write::InsertCredential(Credential { version: 1, ..after }),
+            Some(_) => Write::update(after),
+            None => Write::insert(Credential { version: 1, ..after }),
         }
     }
 
@@ -127,7 +127,7 @@ impl Cmms {
                 Some(cred.audit_view()),
                 Some(after.audit_view()),
             ));
-            cs.push(Write::UpdateCredential(after));
+            cs.push(Write::update(after));
             // A concurrent failure may win the version race; the answer is the same either way.
             let _ = self.commit(&system, cs).await;
             return Err(CmmsError::Unauthenticated);
@@ -143,9 +143,9 @@ impl Cmms {
         )?;
         let mut cs = Changeset::new();
         if cred.failed_logins > 0 || cred.locked_until.is_some() {
-            cs.push(Write::UpdateCredential(cred.cleared(now)));
+            cs.push(Write::update(cred.cleared(now)));
         }
-        cs.push(Write::InsertAuthToken(issued.record.clone()));
+        cs.push(Write::insert(issued.record.clone()));
         cs.push(st.audit("auth.login", entity, None, None));
         self.commit(&system, cs).await?;
         Ok(Session {
@@ -197,8 +197,8 @@ impl Cmms {
             self.auth.refresh_ttl_secs,
         )?;
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateAuthToken(tok.used(now)));
-        cs.push(Write::InsertAuthToken(next.record.clone()));
+        cs.push(Write::update(tok.used(now)));
+        cs.push(Write::insert(next.record.clone()));
         cs.push(st.audit("auth.refresh", entity, None, None));
         // Losing a race with a concurrent use of the same token answers like an invalid token.
         self.commit(&system, cs).await.map_err(|e| match e {
@@ -272,7 +272,7 @@ impl Cmms {
         let system = Actor::system(org);
         let st = Stamp::for_user(&system, Some(user), now);
         let mut cs = Changeset::new();
-        cs.push(Write::InsertAuthToken(issued.record.clone()));
+        cs.push(Write::insert(issued.record.clone()));
         let action = format!("auth.{}_issued", purpose.as_str());
         cs.push(st.audit(&action, EntityRef::new(EntityKind::Token, issued.record.id), None, None));
         self.commit(&system, cs).await?;
@@ -319,7 +319,7 @@ impl Cmms {
         let system = Actor::system(org);
         let st = Stamp::for_user(&system, Some(tok.user_id), now);
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateAuthToken(tok.used(now)));
+        cs.push(Write::update(tok.used(now)));
         if password.is_some() {
             cs.push(Write::RevokeTokens {
                 user: tok.user_id,

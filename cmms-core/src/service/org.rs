@@ -80,21 +80,21 @@ impl Cmms {
         let system = Actor::system(org.id);
         let changes = vec![
             OrgChange::created(
-                Write::InsertOrg(org.clone()),
+                Write::insert(org.clone()),
                 "org.create",
                 EventKind::OrgCreated,
                 EntityRef::new(EntityKind::Org, org.id),
                 &org,
             ),
             OrgChange::created(
-                Write::InsertUser(owner.clone()),
+                Write::insert(owner.clone()),
                 "user.create",
                 EventKind::UserCreated,
                 EntityRef::new(EntityKind::User, owner.id),
                 &owner,
             ),
             OrgChange::created(
-                Write::InsertGrant(grant.clone()),
+                Write::insert(grant.clone()),
                 "grant.add",
                 EventKind::GrantAdded,
                 EntityRef::new(EntityKind::Grant, grant.id),
@@ -130,7 +130,7 @@ impl Cmms {
         let after =
             Org { settings, updated_at: now, version: before.version + 1, ..before.clone() };
         let change = OrgChange::new(
-            Write::UpdateOrg(after.clone()),
+            Write::update(after.clone()),
             "org.update",
             EventKind::OrgUpdated,
             EntityRef::new(EntityKind::Org, after.id),
@@ -159,7 +159,7 @@ impl Cmms {
             ));
         }
         let change = OrgChange::new(
-            Write::InsertFailureCode(fc.clone()),
+            Write::insert(fc.clone()),
             "failure_code.create",
             EventKind::FailureCodeCreated,
             EntityRef::new(EntityKind::FailureCode, fc.id),

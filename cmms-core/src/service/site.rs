@@ -20,7 +20,7 @@ impl Cmms {
         let site = Site::create(actor.org(), input, self.now())?;
         self.ensure_site_code_free(actor, &site).await?;
         let change = OrgChange::new(
-            Write::InsertSite(site.clone()),
+            Write::insert(site.clone()),
             "site.create",
             EventKind::SiteCreated,
             EntityRef::new(EntityKind::Site, site.id),
@@ -57,7 +57,7 @@ impl Cmms {
         let after = before.patched(patch, self.now())?;
         self.ensure_site_code_free(actor, &after).await?;
         let change = OrgChange::new(
-            Write::UpdateSite(after.clone()),
+            Write::update(after.clone()),
             "site.update",
             EventKind::SiteUpdated,
             EntityRef::new(EntityKind::Site, id),
@@ -105,7 +105,7 @@ impl Cmms {
         }
         let loc = Location::create(actor.org(), input, self.now())?;
         let change = OrgChange::new(
-            Write::InsertLocation(loc.clone()),
+            Write::insert(loc.clone()),
             "location.create",
             EventKind::LocationCreated,
             EntityRef::new(EntityKind::Location, loc.id),
@@ -157,7 +157,7 @@ impl Cmms {
         }
         let after = before.patched(patch, self.now())?;
         let change = OrgChange::new(
-            Write::UpdateLocation(after.clone()),
+            Write::update(after.clone()),
             "location.update",
             EventKind::LocationUpdated,
             EntityRef::new(EntityKind::Location, id),
@@ -215,7 +215,7 @@ impl Cmms {
         let team = Team::create(actor.org(), input, self.now())?;
         self.ensure_users(actor, &team.members, None).await?;
         let change = OrgChange::new(
-            Write::InsertTeam(team.clone()),
+            Write::insert(team.clone()),
             "team.create",
             EventKind::TeamCreated,
             EntityRef::new(EntityKind::Team, team.id),
@@ -245,7 +245,7 @@ impl Cmms {
         }
         self.ensure_users(actor, &after.members, None).await?;
         let change = OrgChange::new(
-            Write::UpdateTeam(after.clone()),
+            Write::update(after.clone()),
             "team.update",
             EventKind::TeamUpdated,
             EntityRef::new(EntityKind::Team, id),

@@ -48,7 +48,7 @@ impl Cmms {
             granted_at: now,
         });
         let mut changes = vec![OrgChange::created(
-            Write::InsertUser(user.clone()),
+            Write::insert(user.clone()),
             "user.create",
             EventKind::UserCreated,
             EntityRef::new(EntityKind::User, user.id),
@@ -57,7 +57,7 @@ impl Cmms {
         if let Some(g) = &grant {
             let entity = EntityRef::new(EntityKind::Grant, g.id);
             changes.push(OrgChange::created(
-                Write::InsertGrant(g.clone()),
+                Write::insert(g.clone()),
                 "grant.add",
                 EventKind::GrantAdded,
                 entity,
@@ -140,7 +140,7 @@ impl Cmms {
         let after = before.patched(patch, self.now())?;
         self.ensure_email_free(actor, &after).await?;
         let change = OrgChange::new(
-            Write::UpdateUser(after.clone()),
+            Write::update(after.clone()),
             "user.update",
             EventKind::UserUpdated,
             EntityRef::new(EntityKind::User, id),
@@ -214,7 +214,7 @@ impl Cmms {
             granted_at: self.now(),
         };
         let change = OrgChange::new(
-            Write::InsertGrant(grant.clone()),
+            Write::insert(grant.clone()),
             "grant.add",
             EventKind::GrantAdded,
             EntityRef::new(EntityKind::Grant, grant.id),
@@ -242,7 +242,7 @@ impl Cmms {
             return Err(CmmsError::invalid("grant", "owners cannot revoke their own owner role"));
         }
         let change = OrgChange::new(
-            Write::DeleteGrant(id),
+            Write::delete::<crate::domain::user::RoleGrant>(id),
             "grant.remove",
             EventKind::GrantRemoved,
             EntityRef::new(EntityKind::Grant, id),
@@ -266,7 +266,7 @@ impl Cmms {
         let role = CustomRole::create(actor.org(), input, self.now())?;
         self.check_role_definable(actor, &role).await?;
         let change = OrgChange::created(
-            Write::InsertRole(role.clone()),
+            Write::insert(role.clone()),
             "role.create",
             EventKind::RoleCreated,
             EntityRef::new(EntityKind::Role, role.id),
@@ -296,7 +296,7 @@ impl Cmms {
         let after = before.patched(patch, self.now())?;
         self.check_role_definable(actor, &after).await?;
         let change = OrgChange::new(
-            Write::UpdateRole(after.clone()),
+            Write::update(after.clone()),
             "role.update",
             EventKind::RoleUpdated,
             EntityRef::new(EntityKind::Role, id),

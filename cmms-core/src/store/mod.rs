@@ -6,6 +6,7 @@
 
 mod cursor;
 mod query;
+pub mod record;
 mod write;
 
 pub use cursor::*;
@@ -34,6 +35,10 @@ use crate::error::StoreError;
 use crate::ids::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use record::{
+    API_KEYS, ASSETS, CHECKLIST_ITEMS, COMMENTS, CUSTOM_ROLES, FAILURE_CODES, LABOR_ENTRIES,
+    LOCATIONS, ROLE_GRANTS, RecordReads, RecordReadsExt, SITES, Select, TEAMS, TIMELINE, USERS,
+};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -42,96 +47,157 @@ pub type StoreResult<T> = std::result::Result<T, StoreError>;
 
 /// Organizations and their reference data.
 #[async_trait]
-pub trait OrgReads {
+pub trait OrgReads: RecordReads {
     /// One organization.
-    async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>>;
-    /// Every organization's id (for background jobs).
+    async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>> {
+        self.get(org, org).await
+    }
+    /// Every organization's id (for background jobs). The one read across tenants: special in
+    /// each store (PostgreSQL answers it through a SECURITY DEFINER function).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>>;
     /// The organization's failure codes, by kind in declaration order (problem, cause,
     /// remedy), then by code.
-    async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>>;
+    async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>> {
+        let mut codes: Vec<FailureCode> = self.list(org, Select::new(&FAILURE_CODES)).await?;
+        // The table's order is by code; a stable sort by kind keeps it within each kind.
+        codes.sort_by_key(|c| c.kind);
+        Ok(codes)
+    }
 }
 
 /// Sites, locations and teams.
 #[async_trait]
-pub trait SiteReads {
+pub trait SiteReads: RecordReads {
     /// One site.
-    async fn get_site(&self, org: OrgId, id: SiteId) -> StoreResult<Option<Site>>;
+    async fn get_site(&self, org: OrgId, id: SiteId) -> StoreResult<Option<Site>> {
+        self.get(org, id).await
+    }
     /// Every site, by code.
-    async fn list_sites(&self, org: OrgId) -> StoreResult<Vec<Site>>;
+    async fn list_sites(&self, org: OrgId) -> StoreResult<Vec<Site>> {
+        self.list(org, Select::new(&SITES)).await
+    }
     /// One location.
-    async fn get_location(&self, org: OrgId, id: LocationId) -> StoreResult<Option<Location>>;
+    async fn get_location(&self, org: OrgId, id: LocationId) -> StoreResult<Option<Location>> {
+        self.get(org, id).await
+    }
     /// Locations, of one site or all, by name.
-    async fn list_locations(&self, org: OrgId, site: Option<SiteId>) -> StoreResult<Vec<Location>>;
+    async fn list_locations(&self, org: OrgId, site: Option<SiteId>) -> StoreResult<Vec<Location>> {
+        let mut q = Select::new(&LOCATIONS);
+        if let Some(site) = site {
+            q = q.eq("site_id", site.0);
+        }
+        self.list(org, q).await
+    }
     /// The location and its ancestors, the location first and the root last (empty if unknown).
+    /// Special in each store: a recursive query.
     async fn location_path(&self, org: OrgId, id: LocationId) -> StoreResult<Vec<LocationId>>;
     /// One team with its members.
-    async fn get_team(&self, org: OrgId, id: TeamId) -> StoreResult<Option<Team>>;
+    async fn get_team(&self, org: OrgId, id: TeamId) -> StoreResult<Option<Team>> {
+        self.get(org, id).await
+    }
     /// Every team, by name.
-    async fn list_teams(&self, org: OrgId) -> StoreResult<Vec<Team>>;
-    /// The teams a user belongs to.
+    async fn list_teams(&self, org: OrgId) -> StoreResult<Vec<Team>> {
+        self.list(org, Select::new(&TEAMS)).await
+    }
+    /// The teams a user belongs to. Special in each store: a read of the join table by item.
     async fn teams_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<TeamId>>;
 }
 
 /// Users, grants and custom roles.
 #[async_trait]
-pub trait UserReads {
+pub trait UserReads: RecordReads {
     /// One user.
-    async fn get_user(&self, org: OrgId, id: UserId) -> StoreResult<Option<User>>;
+    async fn get_user(&self, org: OrgId, id: UserId) -> StoreResult<Option<User>> {
+        self.get(org, id).await
+    }
     /// The user with this (lower-case) email.
-    async fn find_user_by_email(&self, org: OrgId, email: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, org: OrgId, email: &str) -> StoreResult<Option<User>> {
+        self.find(org, Select::new(&USERS).eq("email", email.to_owned())).await
+    }
     /// The users among `ids` that exist (in any order).
-    async fn users_by_ids(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<User>>;
-    /// A page of users (sorted by email, id).
+    async fn users_by_ids(&self, org: OrgId, ids: &[UserId]) -> StoreResult<Vec<User>> {
+        let ids = ids.iter().map(|u| u.0).collect();
+        self.list(org, Select::new(&USERS).any_of("id", ids)).await
+    }
+    /// A page of users (sorted by email, id). Special in each store: a filtered keyset list.
     async fn list_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<Vec<User>>;
     /// A user's role grants.
-    async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>>;
+    async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>> {
+        self.list(org, Select::new(&ROLE_GRANTS).eq("user_id", user.0)).await
+    }
     /// One grant.
-    async fn get_grant(&self, org: OrgId, id: GrantId) -> StoreResult<Option<RoleGrant>>;
+    async fn get_grant(&self, org: OrgId, id: GrantId) -> StoreResult<Option<RoleGrant>> {
+        self.get(org, id).await
+    }
     /// One custom role.
-    async fn get_role(&self, org: OrgId, id: RoleId) -> StoreResult<Option<CustomRole>>;
+    async fn get_role(&self, org: OrgId, id: RoleId) -> StoreResult<Option<CustomRole>> {
+        self.get(org, id).await
+    }
     /// Every custom role, by name.
-    async fn list_roles(&self, org: OrgId) -> StoreResult<Vec<CustomRole>>;
+    async fn list_roles(&self, org: OrgId) -> StoreResult<Vec<CustomRole>> {
+        self.list(org, Select::new(&CUSTOM_ROLES)).await
+    }
 }
 
 /// Assets.
 #[async_trait]
-pub trait AssetReads {
+pub trait AssetReads: RecordReads {
     /// One asset.
-    async fn get_asset(&self, org: OrgId, id: AssetId) -> StoreResult<Option<Asset>>;
+    async fn get_asset(&self, org: OrgId, id: AssetId) -> StoreResult<Option<Asset>> {
+        self.get(org, id).await
+    }
     /// The asset with this code.
-    async fn find_asset_by_code(&self, org: OrgId, code: &str) -> StoreResult<Option<Asset>>;
+    async fn find_asset_by_code(&self, org: OrgId, code: &str) -> StoreResult<Option<Asset>> {
+        self.find(org, Select::new(&ASSETS).eq("code", code.to_owned())).await
+    }
     /// The asset and its ancestors, the asset first and the root last (empty if unknown).
+    /// Special in each store: a recursive query.
     async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>>;
-    /// A page of assets.
+    /// A page of assets. Special in each store: a filtered keyset list.
     async fn list_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<Vec<Asset>>;
 }
 
 /// Work orders and what hangs off them.
 #[async_trait]
-pub trait WorkOrderReads {
+pub trait WorkOrderReads: RecordReads {
     /// One work order with its assignees.
-    async fn get_work_order(&self, org: OrgId, id: WorkOrderId) -> StoreResult<Option<WorkOrder>>;
-    /// A page of work orders (see the keyset contract in `query`).
+    async fn get_work_order(&self, org: OrgId, id: WorkOrderId) -> StoreResult<Option<WorkOrder>> {
+        self.get(org, id).await
+    }
+    /// A page of work orders (see the keyset contract in `query`). Special in each store: a
+    /// filtered keyset list with visibility and text search.
     async fn list_work_orders(
         &self,
         org: OrgId,
         query: &WorkOrderQuery,
     ) -> StoreResult<Vec<WorkOrder>>;
     /// The status timeline, oldest first.
-    async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>>;
+    async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>> {
+        self.list(org, Select::new(&TIMELINE).eq("work_order_id", wo.0)).await
+    }
     /// Comments, oldest first; internal ones only when asked.
     async fn comments(
         &self,
         org: OrgId,
         wo: WorkOrderId,
         include_internal: bool,
-    ) -> StoreResult<Vec<Comment>>;
+    ) -> StoreResult<Vec<Comment>> {
+        let mut q = Select::new(&COMMENTS).eq("work_order_id", wo.0);
+        if !include_internal {
+            q = q.eq("internal", false);
+        }
+        self.list(org, q).await
+    }
     /// Checklist items by position.
-    async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>>;
+    async fn checklist(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<ChecklistItem>> {
+        self.list(org, Select::new(&CHECKLIST_ITEMS).eq("work_order_id", wo.0)).await
+    }
     /// Labor entries by start time.
-    async fn labor(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<LaborEntry>>;
+    async fn labor(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<LaborEntry>> {
+        self.list(org, Select::new(&LABOR_ENTRIES).eq("work_order_id", wo.0)).await
+    }
     /// Completed work orders that came from a request and were completed at or before `before`.
+    /// Special in each store: a range condition.
     async fn awaiting_confirmation(
         &self,
         org: OrgId,
@@ -141,14 +207,17 @@ pub trait WorkOrderReads {
 
 /// Requests.
 #[async_trait]
-pub trait RequestReads {
+pub trait RequestReads: RecordReads {
     /// One request.
-    async fn get_request(&self, org: OrgId, id: RequestId) -> StoreResult<Option<Request>>;
-    /// A page of requests (created_at, id descending).
+    async fn get_request(&self, org: OrgId, id: RequestId) -> StoreResult<Option<Request>> {
+        self.get(org, id).await
+    }
+    /// A page of requests (created_at, id descending). Special in each store: a filtered
+    /// keyset list.
     async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>>;
 }
 
-/// The audit chain.
+/// The audit chain (special in each store: numbered, hash-linked rows and their head).
 #[async_trait]
 pub trait AuditReads {
     /// Entries with `seq > after`, in order, at most `limit`.
@@ -164,21 +233,30 @@ pub trait AuditReads {
 
 /// Credentials, authentication tokens and API keys.
 #[async_trait]
-pub trait AuthReads {
+pub trait AuthReads: RecordReads {
     /// A user's credential.
-    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>>;
+    async fn get_credential(&self, org: OrgId, user: UserId) -> StoreResult<Option<Credential>> {
+        self.get(org, user).await
+    }
     /// One authentication token.
-    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>>;
+    async fn get_auth_token(&self, org: OrgId, id: TokenId) -> StoreResult<Option<AuthToken>> {
+        self.get(org, id).await
+    }
     /// One API key.
-    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>>;
+    async fn get_api_key(&self, org: OrgId, id: ApiKeyId) -> StoreResult<Option<ApiKey>> {
+        self.get(org, id).await
+    }
     /// Every API key of the organization, newest first.
-    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>>;
+    async fn list_api_keys(&self, org: OrgId) -> StoreResult<Vec<ApiKey>> {
+        self.list(org, Select::new(&API_KEYS)).await
+    }
 }
 
 /// A storage backend. See DESIGN §3.1.
 #[async_trait]
 pub trait Store:
-    OrgReads
+    RecordReads
+    + OrgReads
     + SiteReads
     + UserReads
     + AssetReads

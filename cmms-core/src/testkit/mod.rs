@@ -11,6 +11,7 @@
 
 pub mod cases;
 pub mod fixtures;
+pub mod probe;
 
 use crate::ids::OrgId;
 use crate::store::Store;

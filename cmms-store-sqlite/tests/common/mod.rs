@@ -185,9 +185,9 @@ pub async fn seed(store: &SqliteStore, name: &str) -> Seed {
     let user = user_rec(org.id, &format!("owner@{}.example", name.to_lowercase()));
     let mut cs = Changeset::new();
     cs.push(Write::AppendAudit(audit("org.create", org.id, json!({"name": name}))));
-    cs.push(Write::InsertOrg(org.clone()));
-    cs.push(Write::InsertSite(site.clone()));
-    cs.push(Write::InsertUser(user.clone()));
+    cs.push(Write::insert(org.clone()));
+    cs.push(Write::insert(site.clone()));
+    cs.push(Write::insert(user.clone()));
     store.commit(org.id, cs).await.unwrap();
     Seed { org: org.id, site, user }
 }

@@ -100,7 +100,7 @@ impl Cmms {
                     EventKind::RequestCreated
                 };
                 vec![
-                    Write::InsertRequest(r.clone()),
+                    Write::insert(r.clone()),
                     st.audit("request.create", entity(r.id), None, Some(json(&r))),
                     st.event(kind, entity(r.id), audience(&r), json(&r)),
                 ]
@@ -188,7 +188,7 @@ impl Cmms {
     ) -> Result<()> {
         let st = Stamp::new(actor, after.updated_at);
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateRequest(after.clone()));
+        cs.push(Write::update(after.clone()));
         cs.push(st.audit(action, entity(after.id), Some(json(before)), Some(json(after))));
         cs.push(st.event(kind, entity(after.id), audience(after), json(after)));
         cs.extend(extra);
@@ -298,7 +298,7 @@ impl Cmms {
         after.work_order_id = Some(wo.id);
         let st = Stamp::new(actor, now);
         let follow = vec![
-            Write::UpdateRequest(after.clone()),
+            Write::update(after.clone()),
             st.audit("request.approve", entity(id), Some(json(&before)), Some(json(&after))),
             st.event(EventKind::RequestApproved, entity(id), audience(&after), json(&after)),
         ];

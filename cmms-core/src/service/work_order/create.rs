@@ -117,12 +117,12 @@ impl Cmms {
         let number = self
             .commit_numbered(actor, Numbering::WorkOrder, now, move |number| {
                 let wo = WorkOrder { number, ..template.clone() };
-                let mut w = vec![Write::InsertWorkOrder(wo.clone()), Write::InsertTimeline(created_entry(&wo, &st))];
+                let mut w = vec![Write::insert(wo.clone()), Write::insert(created_entry(&wo, &st))];
                 w.push(st.audit("work_order.create", entity(wo.id), None, Some(json(&wo))));
                 for item in items.iter().cloned() {
                     let e = EntityRef::new(EntityKind::ChecklistItem, item.id);
                     w.push(st.audit("work_order.checklist_add", e, None, Some(json(&item))));
-                    w.push(Write::InsertChecklistItem(item));
+                    w.push(Write::insert(item));
                 }
                 let readers = audience(&wo, Permission::WorkOrderRead);
                 w.push(st.event(EventKind::WorkOrderCreated, entity(wo.id), readers.clone(), json(&wo)));

@@ -2,7 +2,11 @@
 
 use super::{audience, entity};
 use crate::actor::Actor;
+use crate::domain::checklist::ChecklistItem;
+use crate::domain::comment::Comment;
 use crate::domain::event::EventKind;
+use crate::domain::labor::LaborEntry;
+use crate::domain::timeline::TimelineEntry;
 use crate::domain::work_order::activity::{Activity, require_activity};
 use crate::domain::work_order::{WorkOrder, WorkOrderPatch};
 use crate::error::{CmmsError, Result};
@@ -42,7 +46,7 @@ impl Cmms {
         }
         let st = Stamp::new(actor, after.updated_at);
         let mut cs = Changeset::new();
-        cs.push(Write::UpdateWorkOrder(after.clone()));
+        cs.push(Write::update(after.clone()));
         cs.push(st.audit("work_order.update", entity(id), Some(json(&before)), Some(json(&after))));
         let readers = audience(&after, Permission::WorkOrderRead);
         cs.push(st.event(EventKind::WorkOrderUpdated, entity(id), readers, json(&after)));
@@ -71,7 +75,13 @@ impl Cmms {
         }
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
-        cs.push(Write::DeleteWorkOrder { id, version: wo.version });
+        // The work order first: its versioned delete (a row lock on PostgreSQL) decides the
+        // commit before anything that hangs off it goes.
+        cs.push(Write::delete_versioned::<WorkOrder>(id, wo.version));
+        cs.push(Write::delete_children::<TimelineEntry>(id));
+        cs.push(Write::delete_children::<Comment>(id));
+        cs.push(Write::delete_children::<ChecklistItem>(id));
+        cs.push(Write::delete_children::<LaborEntry>(id));
         cs.push(st.audit("work_order.delete", entity(id), Some(json(&wo)), None));
         let payload = serde_json::json!({ "number": wo.number });
         cs.push(st.event(

@@ -47,8 +47,8 @@ pub(crate) fn transition_writes(
     after: &WorkOrder,
     entries: &[TimelineEntry],
 ) -> Vec<Write> {
-    let mut w = vec![Write::UpdateWorkOrder(after.clone())];
-    w.extend(entries.iter().cloned().map(Write::InsertTimeline));
+    let mut w = vec![Write::update(after.clone())];
+    w.extend(entries.iter().cloned().map(Write::insert));
     w.push(st.audit(action, entity(after.id), Some(json(before)), Some(json(after))));
     for e in entries {
         let payload = serde_json::json!({

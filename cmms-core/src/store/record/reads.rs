@@ -1,0 +1,140 @@
+//! Generic reads of described records: a [`Select`] (equality filters on a table's columns, the
+//! table's own order, an optional limit), the one [`RecordReads::select`] every store
+//! implements, and typed helpers ([`RecordReadsExt`]) on top of it.
+
+use super::{ColumnType, Key, Record, Rows, Table, Value};
+use crate::error::StoreError;
+use crate::ids::OrgId;
+use async_trait::async_trait;
+use std::future::Future;
+use uuid::Uuid;
+
+/// One condition of a [`Select`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `column = value`, or `column IS NULL` for [`Value::Null`].
+    Eq(&'static str, Value<'static>),
+    /// `column` is one of these ids (none: no row matches).
+    AnyOf(&'static str, Vec<Uuid>),
+}
+
+/// Rows of one described table in one organization (the store always adds the tenant filter),
+/// matching every filter, in the table's order.
+///
+/// ```
+/// use cmms_core::domain::user::User;
+/// use cmms_core::store::record::{Record, Select};
+///
+/// let q = Select::new(User::TABLE).eq("email", "ada@example.com".to_string()).limit(1);
+/// assert!(q.check().is_ok());
+/// assert!(Select::new(User::TABLE).eq("no_such_column", true).check().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    /// The table.
+    pub table: &'static Table,
+    /// Conditions, all of which must hold.
+    pub filters: Vec<Filter>,
+    /// At most this many rows.
+    pub limit: Option<u32>,
+}
+
+impl Select {
+    /// Every row of `table` (in the organization).
+    pub fn new(table: &'static Table) -> Self {
+        Self { table, filters: Vec::new(), limit: None }
+    }
+
+    /// The row with this id.
+    pub fn by_id(table: &'static Table, id: Uuid) -> Self {
+        match table.key {
+            // The organization is the tenant filter itself.
+            Key::Tenant => Self::new(table).limit(1),
+            Key::Org(col) => Self::new(table).eq(col, id).limit(1),
+        }
+    }
+
+    /// Adds `column = value` (`IS NULL` for NULL).
+    pub fn eq(mut self, column: &'static str, value: impl Into<Value<'static>>) -> Self {
+        self.filters.push(Filter::Eq(column, value.into()));
+        self
+    }
+
+    /// Adds `column IN (ids)`.
+    pub fn any_of(mut self, column: &'static str, ids: Vec<Uuid>) -> Self {
+        self.filters.push(Filter::AnyOf(column, ids));
+        self
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Checks that every filter names a stored column of the table with a value of its type.
+    /// Stores call this before they build SQL.
+    pub fn check(&self) -> Result<(), StoreError> {
+        let t = self.table;
+        for f in &self.filters {
+            let (name, ok) = match f {
+                Filter::Eq(name, v) => (
+                    name,
+                    t.column(name)
+                        .is_some_and(|c| c.join.is_none() && super::value::fits(v, c.ty, true)),
+                ),
+                Filter::AnyOf(name, _) => (
+                    name,
+                    t.column(name).is_some_and(|c| c.join.is_none() && c.ty == ColumnType::Uuid),
+                ),
+            };
+            if !ok {
+                return Err(StoreError::backend(format!(
+                    "{}: no column '{name}' of the filter's type",
+                    t.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The one generic read every store implements.
+#[async_trait]
+pub trait RecordReads: Send + Sync {
+    /// The rows `select` names in `org`, in the table's order.
+    async fn select(&self, org: OrgId, select: Select) -> Result<Rows, StoreError>;
+}
+
+/// Typed reads of described records, for every [`RecordReads`].
+pub trait RecordReadsExt: RecordReads {
+    /// The record with this id.
+    fn get<T: Record>(
+        &self,
+        org: OrgId,
+        id: impl Into<Uuid>,
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
+        let q = Select::by_id(T::TABLE, id.into());
+        async move { Ok(self.select(org, q).await?.decode::<T>()?.into_iter().next()) }
+    }
+
+    /// The first record `select` finds.
+    fn find<T: Record>(
+        &self,
+        org: OrgId,
+        select: Select,
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
+        async move { Ok(self.select(org, select.limit(1)).await?.decode::<T>()?.into_iter().next()) }
+    }
+
+    /// Every record `select` finds, in the table's order.
+    fn list<T: Record>(
+        &self,
+        org: OrgId,
+        select: Select,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        async move { self.select(org, select).await?.decode::<T>() }
+    }
+}
+
+impl<S: RecordReads + ?Sized> RecordReadsExt for S {}

@@ -1,0 +1,341 @@
+//! The neutral types on sqlx, once: how each binds (NULLs typed by their column) and how each
+//! is read back by position (uuid, text, bigint/integer, double precision, boolean,
+//! timestamptz, jsonb, numeric, uuid[]), PostgreSQL's [`Dialect`], and the generic insert,
+//! versioned update, delete and select of every described record.
+
+use crate::error::map_sqlx;
+use chrono::{DateTime, Utc};
+use cmms_core::StoreError;
+use cmms_core::ids::OrgId;
+use cmms_core::store::record::{
+    Column, ColumnType, Dialect, JoinTable, Key, Rows, Select, SqlCache, StoredRecord, Table,
+    TableSql, Value,
+};
+use rust_decimal::Decimal;
+use serde_json::value::RawValue;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{Column as _, PgConnection, Postgres, Row, TypeInfo};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+use uuid::Uuid;
+
+/// PostgreSQL's SQL for the generic statements.
+struct Pg;
+
+impl Dialect for Pg {
+    fn param(&self, n: usize, ty: ColumnType, out: &mut String) {
+        // JSON and decimals travel as text and are cast in the statement: jsonb parses the
+        // document, and numeric keeps a decimal's scale even for zero ("0.000"), which sqlx's
+        // binary NUMERIC conversion drops.
+        let cast = match ty {
+            ColumnType::Json => "::jsonb",
+            ColumnType::Decimal => "::numeric",
+            _ => "",
+        };
+        let _ = write!(out, "${n}{cast}");
+    }
+    fn column(&self, c: &Column, out: &mut String) {
+        // numeric as text, for the same reason: its text keeps the scale.
+        let cast = if c.ty == ColumnType::Decimal { "::text" } else { "" };
+        let _ = write!(out, "t.{}{cast}", c.name);
+    }
+    fn join_list(&self, j: &JoinTable, id: &str, out: &mut String) {
+        let _ = write!(
+            out,
+            "(SELECT array_agg(j.{item} ORDER BY j.position) FROM {table} j \
+             WHERE j.org_id = t.org_id AND j.{parent} = t.{id})",
+            item = j.item,
+            table = j.table,
+            parent = j.parent,
+        );
+    }
+    fn join_insert(&self, j: &JoinTable) -> String {
+        // The whole list in one statement ($3 = the ids as uuid[]): round trips are the cost.
+        format!(
+            "INSERT INTO {} (org_id, {}, {}, position) \
+             SELECT $1, $2, u.id, u.n - 1 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
+            j.table, j.parent, j.item
+        )
+    }
+    fn any_of(&self, column: &str, n: usize, out: &mut String) {
+        let _ = write!(out, "{column} = ANY(${n})");
+    }
+    fn lock(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+}
+
+static SQL: LazyLock<SqlCache> = LazyLock::new(|| SqlCache::new(&Pg));
+
+/// The generic statements of `table`.
+pub(crate) fn sql(table: &'static Table) -> &'static TableSql {
+    SQL.get(table)
+}
+
+pub(crate) type Q<'q> = Query<'q, Postgres, PgArguments>;
+
+/// Binds a neutral value; a NULL takes the type of the column it goes to.
+pub(crate) fn bind<'q>(q: Q<'q>, v: &Value<'_>, ty: ColumnType) -> Q<'q> {
+    match v {
+        Value::Null => match ty {
+            ColumnType::Uuid => q.bind(None::<Uuid>),
+            ColumnType::Text | ColumnType::Json | ColumnType::Decimal => q.bind(None::<&str>),
+            ColumnType::Int => q.bind(None::<i64>),
+            ColumnType::Float => q.bind(None::<f64>),
+            ColumnType::Bool => q.bind(None::<bool>),
+            ColumnType::Timestamp => q.bind(None::<DateTime<Utc>>),
+            ColumnType::UuidList => q.bind(None::<Vec<Uuid>>),
+        },
+        Value::Uuid(u) => q.bind(*u),
+        Value::Text(s) | Value::Json(s) => q.bind(s.as_ref()),
+        Value::Int(i) => q.bind(*i),
+        Value::Float(f) => q.bind(*f),
+        Value::Bool(b) => q.bind(*b),
+        Value::Timestamp(t) => q.bind(*t),
+        Value::Decimal(d) => q.bind(d.to_string()),
+        Value::UuidList(ids) => q.bind(ids.as_slice()),
+    }
+}
+
+/// Binds every value, each with its column's type.
+fn bind_all<'q, 'v>(
+    mut q: Q<'q>,
+    values: impl IntoIterator<Item = (&'v Value<'v>, ColumnType)>,
+) -> Q<'q> {
+    for (v, ty) in values {
+        q = bind(q, v, ty);
+    }
+    q
+}
+
+/// Reads column `i` of `row` as the neutral type of `col`.
+fn read_value(
+    table: &Table,
+    row: &PgRow,
+    i: usize,
+    col: &Column,
+) -> Result<Value<'static>, StoreError> {
+    let decode = |e: sqlx::Error| {
+        tracing::error!(table = table.name, column = col.name, error = %e, "stored value does not convert");
+        map_sqlx(e)
+    };
+    macro_rules! get {
+        ($t:ty) => {
+            row.try_get::<Option<$t>, _>(i).map_err(decode)?
+        };
+    }
+    Ok(match col.ty {
+        ColumnType::Uuid => get!(Uuid).map(Value::Uuid),
+        ColumnType::Text => get!(String).map(|s| Value::Text(Cow::Owned(s))),
+        // A few columns are `integer` (their values are small); read each width as declared.
+        ColumnType::Int => match row.column(i).type_info().name() {
+            "INT4" => get!(i32).map(|v| Value::Int(v.into())),
+            "INT2" => get!(i16).map(|v| Value::Int(v.into())),
+            _ => get!(i64).map(Value::Int),
+        },
+        ColumnType::Float => get!(f64).map(Value::Float),
+        ColumnType::Bool => get!(bool).map(Value::Bool),
+        ColumnType::Timestamp => get!(DateTime<Utc>).map(Value::Timestamp),
+        ColumnType::Json => get!(&RawValue).map(|j| Value::Json(Cow::Owned(j.get().to_owned()))),
+        ColumnType::Decimal => match get!(String) {
+            Some(text) => Some(Value::Decimal(text.parse::<Decimal>().map_err(|e| {
+                StoreError::backend(format!(
+                    "{}.{}: {text} is no decimal: {e}",
+                    table.name, col.name
+                ))
+            })?)),
+            None => None,
+        },
+        ColumnType::UuidList => get!(Vec<Uuid>).map(Value::UuidList),
+    }
+    .unwrap_or(Value::Null))
+}
+
+/// Every row's values, read by position in the description's column order.
+pub(crate) fn read_rows(table: &'static Table, rows: &[PgRow]) -> Result<Rows, StoreError> {
+    let mut out = Vec::with_capacity(rows.len() * table.columns.len());
+    for row in rows {
+        for (i, col) in table.columns.iter().enumerate() {
+            out.push(read_value(table, row, i, col)?);
+        }
+    }
+    Rows::new(table, out)
+}
+
+/// The generic read: `select` in `org`.
+pub(crate) async fn select(
+    c: &mut PgConnection,
+    org: OrgId,
+    select: Select,
+) -> Result<Rows, StoreError> {
+    select.check()?;
+    let table = select.table;
+    let text = sql(table).select(&select, &Pg);
+    let params = select.params(org);
+    let q = sqlx::query(sqlx::AssertSqlSafe(text));
+    let q = bind_all(q, params.iter().map(|v| (v, v.ty().unwrap_or(ColumnType::Text))));
+    let rows = q.fetch_all(c).await.map_err(map_sqlx)?;
+    read_rows(table, &rows)
+}
+
+fn stored<'v>(
+    table: &Table,
+    values: &'v [Value<'v>],
+) -> impl Iterator<Item = (&'v Value<'v>, ColumnType)> {
+    table.columns.iter().zip(values).filter(|(c, _)| c.join.is_none()).map(|(c, v)| (v, c.ty))
+}
+
+/// A statement with the key of one row bound (`P1` = org, `P2` = id).
+fn keyed(sql: &'static str, table: &Table, org: OrgId, id: Uuid) -> Q<'static> {
+    let q = sqlx::query(sql);
+    match table.key {
+        Key::Tenant => q.bind(id),
+        Key::Org(_) => q.bind(org.0).bind(id),
+    }
+}
+
+/// Replaces a record's join-table lists (`replace`: delete the old ones first).
+async fn write_joins(
+    c: &mut PgConnection,
+    r: &dyn StoredRecord,
+    values: &[Value<'_>],
+    replace: bool,
+) -> Result<(), StoreError> {
+    let table = r.table();
+    let s = sql(table);
+    let Some(Value::Uuid(id)) = table.position(table.id_column()).and_then(|p| values.get(p))
+    else {
+        return Err(StoreError::backend(format!("{} has no id value", table.name)));
+    };
+    for (j, (col, _)) in s.joins.iter().zip(table.joins()) {
+        let org = r.org().0;
+        if replace {
+            sqlx::query(j.delete.as_str())
+                .bind(org)
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .map_err(map_sqlx)?;
+        }
+        match table.position(col.name).and_then(|p| values.get(p)) {
+            Some(Value::UuidList(items)) if !items.is_empty() => {
+                sqlx::query(j.insert.as_str())
+                    .bind(org)
+                    .bind(id)
+                    .bind(items.as_slice())
+                    .execute(&mut *c)
+                    .await
+                    .map_err(map_sqlx)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a record and its lists.
+pub(crate) async fn insert(c: &mut PgConnection, r: &dyn StoredRecord) -> Result<(), StoreError> {
+    let values = r.values()?;
+    let table = r.table();
+    let q = bind_all(sqlx::query(sql(table).insert.as_str()), stored(table, &values));
+    q.execute(&mut *c).await.map_err(map_sqlx)?;
+    write_joins(c, r, &values, false).await
+}
+
+/// The versioned update of a record (which carries its next version) and its lists.
+pub(crate) async fn update(c: &mut PgConnection, r: &dyn StoredRecord) -> Result<(), StoreError> {
+    let values = r.values()?;
+    let table = r.table();
+    let q = bind_all(sqlx::query(sql(table).update()?), stored(table, &values));
+    if q.execute(&mut *c).await.map_err(map_sqlx)?.rows_affected() != 1 {
+        let id = table.id_of(&values).unwrap_or_default();
+        let current = current_version(c, table, r.org(), id, false).await?;
+        return Err(table.version_miss(id, current, table.version_of(&values).unwrap_or(0) - 1));
+    }
+    write_joins(c, r, &values, true).await
+}
+
+async fn current_version(
+    c: &mut PgConnection,
+    table: &'static Table,
+    org: OrgId,
+    id: Uuid,
+    lock: bool,
+) -> Result<Option<i64>, StoreError> {
+    let s = sql(table);
+    let text = if lock { &s.version_locked } else { &s.version };
+    let row = keyed(text.as_str(), table, org, id).fetch_optional(c).await.map_err(map_sqlx)?;
+    row.map(|r| r.try_get::<i64, _>(0)).transpose().map_err(map_sqlx)
+}
+
+/// `Write::AssertVersion`: the row must still have `version`. `FOR UPDATE` holds it until the
+/// commit ends, so a concurrent change of the row waits (or deadlocks and is retried as Busy)
+/// instead of slipping past the decision this commit was made on.
+pub(crate) async fn assert_version(
+    c: &mut PgConnection,
+    table: &'static Table,
+    org: OrgId,
+    id: Uuid,
+    version: i64,
+) -> Result<(), StoreError> {
+    match current_version(c, table, org, id, true).await? {
+        Some(v) if v == version => Ok(()),
+        current => Err(table.version_miss(id, current, version)),
+    }
+}
+
+/// `Write::Delete`: one row and its lists. A versioned delete waits for a concurrent update
+/// of the row and then finds the new version, so it cannot remove what it did not read.
+pub(crate) async fn delete(
+    c: &mut PgConnection,
+    table: &'static Table,
+    org: OrgId,
+    id: Uuid,
+    version: Option<i64>,
+) -> Result<(), StoreError> {
+    let s = sql(table);
+    let q = match version {
+        Some(v) => keyed(s.delete_versioned.as_str(), table, org, id).bind(v),
+        None => keyed(s.delete.as_str(), table, org, id),
+    };
+    if q.execute(&mut *c).await.map_err(map_sqlx)?.rows_affected() == 0 {
+        return Err(match version {
+            Some(v) => table.version_miss(id, current_version(c, table, org, id, false).await?, v),
+            None => table.not_found(id),
+        });
+    }
+    for j in &s.joins {
+        sqlx::query(j.delete.as_str())
+            .bind(org.0)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(map_sqlx)?;
+    }
+    Ok(())
+}
+
+/// `Write::DeleteChildren`: every row of `table` under `parent`, and their lists.
+pub(crate) async fn delete_children(
+    c: &mut PgConnection,
+    table: &'static Table,
+    org: OrgId,
+    parent: Uuid,
+) -> Result<(), StoreError> {
+    let s = sql(table);
+    let delete = s.delete_children()?;
+    for j in &s.joins {
+        if let Some(d) = &j.delete_of_children {
+            sqlx::query(d.as_str())
+                .bind(org.0)
+                .bind(parent)
+                .execute(&mut *c)
+                .await
+                .map_err(map_sqlx)?;
+        }
+    }
+    sqlx::query(delete).bind(org.0).bind(parent).execute(&mut *c).await.map_err(map_sqlx)?;
+    Ok(())
+}
