@@ -1,5 +1,6 @@
 //! Runnable examples for cmms. The Rust quick start lives in `quickstart.rs`; the README shows
-//! the same file, and a test keeps the two identical.
+//! the same file, and a test keeps the two identical. `record_type.rs` is the example of
+//! docs/records.md, whose code blocks a test finds in it word for word.
 
 #[cfg(test)]
 mod tests {
@@ -19,5 +20,22 @@ mod tests {
             example.trim(),
             "README quick start and examples/quickstart.rs differ"
         );
+    }
+
+    /// Every Rust block of docs/records.md stands in `record_type.rs` as written, and
+    /// scripts/test runs that example.
+    #[test]
+    fn records_guide_blocks_are_in_the_example() {
+        let guide = include_str!("../docs/records.md");
+        let example = include_str!("record_type.rs");
+        let blocks: Vec<&str> =
+            guide.split("```rust\n").skip(1).filter_map(|rest| rest.split("```").next()).collect();
+        assert!(blocks.len() >= 3, "docs/records.md has its examples");
+        for block in blocks {
+            assert!(
+                example.contains(block.trim_end()),
+                "this block of docs/records.md is not in examples/record_type.rs:\n{block}"
+            );
+        }
     }
 }

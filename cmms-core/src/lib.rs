@@ -10,6 +10,10 @@
 //!
 //! Start with [`Cmms`]: wrap a store, bootstrap an organization, and call use cases with an
 //! [`Actor`].
+//!
+//! Every stored record type is described once, in [`store::record`]: its table, ordered
+//! columns with neutral types, key and versioning, and its conversions to and from neutral
+//! values. Stores apply generic statements to the descriptions (docs/records.md).
 
 #![warn(missing_docs)]
 

@@ -94,7 +94,7 @@ pub(crate) async fn awaiting_confirmation(
         .fetch_all(c)
         .await
         .map_err(map_sqlx)?;
-    crate::record::read_rows(WorkOrder::TABLE, &rows)?.decode()
+    crate::record::read_records(&rows)
 }
 
 pub(crate) async fn audit_entries(

@@ -8,11 +8,10 @@ use chrono::{DateTime, Utc};
 use cmms_core::StoreError;
 use cmms_core::ids::OrgId;
 use cmms_core::store::record::{
-    Column, ColumnType, Dialect, JoinTable, Key, Rows, Select, SqlCache, StoredRecord, Table,
-    TableSql, Value,
+    Column, ColumnType, Dialect, JoinTable, Key, Record, Rows, Select, SqlCache, StoredRecord,
+    Table, TableSql, Value, decode_row,
 };
 use rust_decimal::Decimal;
-use serde_json::value::RawValue;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::{Column as _, PgConnection, Postgres, Row, TypeInfo};
@@ -37,8 +36,12 @@ impl Dialect for Pg {
         let _ = write!(out, "${n}{cast}");
     }
     fn column(&self, c: &Column, out: &mut String) {
-        // numeric as text, for the same reason: its text keeps the scale.
-        let cast = if c.ty == ColumnType::Decimal { "::text" } else { "" };
+        // Read back as text too: numeric's text keeps the scale, and a document's text is what
+        // the record parses (a jsonb value would be parsed twice).
+        let cast = match c.ty {
+            ColumnType::Decimal | ColumnType::Json => "::text",
+            _ => "",
+        };
         let _ = write!(out, "t.{}{cast}", c.name);
     }
     fn join_list(&self, j: &JoinTable, id: &str, out: &mut String) {
@@ -138,7 +141,7 @@ fn read_value(
         ColumnType::Float => get!(f64).map(Value::Float),
         ColumnType::Bool => get!(bool).map(Value::Bool),
         ColumnType::Timestamp => get!(DateTime<Utc>).map(Value::Timestamp),
-        ColumnType::Json => get!(&RawValue).map(|j| Value::Json(Cow::Owned(j.get().to_owned()))),
+        ColumnType::Json => get!(String).map(|j| Value::Json(Cow::Owned(j))),
         ColumnType::Decimal => match get!(String) {
             Some(text) => Some(Value::Decimal(text.parse::<Decimal>().map_err(|e| {
                 StoreError::backend(format!(
@@ -153,15 +156,32 @@ fn read_value(
     .unwrap_or(Value::Null))
 }
 
+fn read_row(table: &Table, row: &PgRow, out: &mut Vec<Value<'static>>) -> Result<(), StoreError> {
+    for (i, col) in table.columns.iter().enumerate() {
+        out.push(read_value(table, row, i, col)?);
+    }
+    Ok(())
+}
+
 /// Every row's values, read by position in the description's column order.
 pub(crate) fn read_rows(table: &'static Table, rows: &[PgRow]) -> Result<Rows, StoreError> {
     let mut out = Vec::with_capacity(rows.len() * table.columns.len());
     for row in rows {
-        for (i, col) in table.columns.iter().enumerate() {
-            out.push(read_value(table, row, i, col)?);
-        }
+        read_row(table, row, &mut out)?;
     }
     Rows::new(table, out)
+}
+
+/// Every row as a record of `T`, decoded one by one through one buffer.
+pub(crate) fn read_records<T: Record>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
+    let mut buf = Vec::with_capacity(T::TABLE.columns.len());
+    rows.iter()
+        .map(|row| {
+            buf.clear();
+            read_row(T::TABLE, row, &mut buf)?;
+            decode_row(&mut buf)
+        })
+        .collect()
 }
 
 /// The generic read: `select` in `org`.
@@ -174,7 +194,10 @@ pub(crate) async fn select(
     let table = select.table;
     let text = sql(table).select(&select, &Pg);
     let params = select.params(org);
-    let q = sqlx::query(sqlx::AssertSqlSafe(text));
+    let q = match text {
+        Cow::Borrowed(t) => sqlx::query(t),
+        Cow::Owned(t) => sqlx::query(sqlx::AssertSqlSafe(t)),
+    };
     let q = bind_all(q, params.iter().map(|v| (v, v.ty().unwrap_or(ColumnType::Text))));
     let rows = q.fetch_all(c).await.map_err(map_sqlx)?;
     read_rows(table, &rows)

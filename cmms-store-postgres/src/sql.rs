@@ -80,7 +80,7 @@ impl Sql {
     /// Runs the list on `c` and reads its rows as records of its table.
     pub(crate) async fn run<T: Record>(&mut self, c: &mut PgConnection) -> R<Vec<T>> {
         let rows = self.0.build().fetch_all(c).await.map_err(map_sqlx)?;
-        crate::record::read_rows(T::TABLE, &rows)?.decode()
+        crate::record::read_records(&rows)
     }
 }
 

@@ -11,7 +11,7 @@ use cmms_core::domain::audit::{AuditEntry, GENESIS_HASH};
 use cmms_core::domain::event::Event;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
-use cmms_core::store::record::{Record, WORK_ORDERS};
+use cmms_core::store::record::WORK_ORDERS;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 
 /// Result of a read.
@@ -83,7 +83,7 @@ pub(crate) fn awaiting_confirmation(
          AND t.actual_end <= ?2 ORDER BY t.actual_end, t.id",
         crate::record::sql(&WORK_ORDERS).select
     );
-    crate::record::query(c, WorkOrder::TABLE, &sql, params![org.0, micros(before)])?.decode()
+    crate::record::query_records(c, &sql, params![org.0, micros(before)])
 }
 
 pub(crate) fn audit_entries(

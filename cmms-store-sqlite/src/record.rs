@@ -8,8 +8,8 @@ use chrono::DateTime;
 use cmms_core::StoreError;
 use cmms_core::ids::OrgId;
 use cmms_core::store::record::{
-    Column, ColumnType, Dialect, JoinTable, Rows, Select, SqlCache, StoredRecord, Table, TableSql,
-    Value,
+    Column, ColumnType, Dialect, JoinTable, Record, Rows, Select, SqlCache, StoredRecord, Table,
+    TableSql, Value, decode_row,
 };
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
@@ -154,6 +154,23 @@ pub(crate) fn query(
     Rows::new(table, out)
 }
 
+/// Runs a statement that selects `T`'s columns in order and decodes each row as it comes.
+pub(crate) fn query_records<T: Record>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = c.prepare_cached(sql).map_err(map_rusqlite)?;
+    let mut rows = stmt.query(params).map_err(map_rusqlite)?;
+    let (mut out, mut buf) = (Vec::new(), Vec::with_capacity(T::TABLE.columns.len()));
+    while let Some(row) = rows.next().map_err(map_rusqlite)? {
+        buf.clear();
+        read_row(T::TABLE, row, &mut buf)?;
+        out.push(decode_row(&mut buf)?);
+    }
+    Ok(out)
+}
+
 /// The generic read: `select` in `org`.
 pub(crate) fn select(c: &Connection, org: OrgId, select: Select) -> Result<Rows, StoreError> {
     select.check()?;
@@ -161,6 +178,7 @@ pub(crate) fn select(c: &Connection, org: OrgId, select: Select) -> Result<Rows,
     let s = sql(table);
     let text = s.select(&select, &Sqlite);
     let params = select.params(org);
+    // (The text is the cached statement's for reads by id.)
     query(c, table, &text, params_from_iter(params.iter().map(Bind)))
 }
 

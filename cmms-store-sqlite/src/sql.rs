@@ -78,7 +78,7 @@ impl Sql {
 
     /// Runs the list and reads its rows as records of its table.
     pub(crate) fn run<T: Record>(&self, c: &Connection) -> R<Vec<T>> {
-        crate::record::query(c, T::TABLE, &self.text, params_from_iter(self.args.iter()))?.decode()
+        crate::record::query_records(c, &self.text, params_from_iter(self.args.iter()))
     }
 }
 

@@ -15,6 +15,7 @@
 use super::{Column, ColumnType, Filter, JoinTable, Key, Select, Table, Value};
 use crate::error::StoreError;
 use crate::ids::OrgId;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{PoisonError, RwLock};
@@ -230,10 +231,10 @@ impl TableSql {
     }
 
     /// The statement of `q`, whose parameters are [`Select::params`].
-    pub fn select(&self, q: &Select, d: &dyn Dialect) -> String {
+    pub fn select(&'static self, q: &Select, d: &dyn Dialect) -> Cow<'static, str> {
         let t = q.table;
         if q.is_by_id() {
-            return self.by_id.clone();
+            return Cow::Borrowed(&self.by_id);
         }
         let mut s = format!("{} WHERE ", self.select);
         let mut n = 1;
@@ -268,7 +269,7 @@ impl TableSql {
             s.push_str(" LIMIT ");
             d.param(n + 1, ColumnType::Int, &mut s);
         }
-        s
+        Cow::Owned(s)
     }
 }
 
@@ -399,7 +400,7 @@ mod tests {
 
     #[test]
     fn selects_bind_their_filters_in_order() {
-        let t = TableSql::new(&TEAMS, &Plain);
+        let t: &'static TableSql = Box::leak(Box::new(TableSql::new(&TEAMS, &Plain)));
         let q = Select::new(&TEAMS)
             .eq("site_id", Value::Null)
             .eq("name", "Night".to_string())

@@ -527,6 +527,12 @@ impl Rows {
             )));
         }
         let width = self.table.columns.len();
-        self.values.chunks_mut(width).map(|row| T::read(&mut Reader::new(T::TABLE, row))).collect()
+        self.values.chunks_mut(width).map(decode_row).collect()
     }
+}
+
+/// One row's values (in column order) as a record of `T`. Stores that read many rows decode
+/// each as it arrives, reusing one buffer.
+pub fn decode_row<T: Record>(values: &mut [Value<'static>]) -> Result<T, StoreError> {
+    T::read(&mut Reader::new(T::TABLE, values))
 }
