@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use cmms_core::store::record::ColumnType::{Int, Text, Timestamp, Uuid as Id};
 use cmms_core::store::record::{
-    Key, Reader, Record, RecordReadsExt, Select, Table, Values, asc, col, null,
+    Key, Reader, Record, RecordReadsExt, RowSource, Select, Table, Values, asc, col, null,
 };
 use cmms_core::store::{Changeset, Store, Write};
 use cmms_core::{OrgId, StoreError};
@@ -60,7 +60,7 @@ impl Record for Tag {
         v.opt_text(self.colour.as_deref()).ts(self.created_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> Result<Self, StoreError> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,

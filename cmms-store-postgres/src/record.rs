@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 use cmms_core::StoreError;
 use cmms_core::ids::OrgId;
 use cmms_core::store::record::{
-    Column, ColumnType, Dialect, JoinTable, Key, Record, Rows, Select, SqlCache, StoredRecord,
-    Table, TableSql, Value, decode_row,
+    Column, ColumnType, DecodeRow, Dialect, Found, JoinTable, Key, Reader, Record, RowSource,
+    Select, SqlCache, StoredRecord, Table, TableSql, Value,
 };
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::{Column as _, PgConnection, Postgres, Row, TypeInfo};
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -113,94 +114,95 @@ fn bind_all<'q, 'v>(
     q
 }
 
-/// Reads column `i` of `row` as the neutral type of `col`.
-fn read_value(
-    table: &Table,
-    row: &PgRow,
-    i: usize,
-    col: &Column,
-) -> Result<Value<'static>, StoreError> {
-    let decode = |e: sqlx::Error| {
-        tracing::error!(table = table.name, column = col.name, error = %e, "stored value does not convert");
-        map_sqlx(e)
-    };
-    macro_rules! get {
-        ($t:ty) => {
-            row.try_get::<Option<$t>, _>(i).map_err(decode)?
-        };
+/// One PostgreSQL row as a [`RowSource`], read by position. (JSON and decimal columns are
+/// selected as text, see the dialect.)
+pub(crate) struct PgSource<'r> {
+    row: &'r PgRow,
+    at: usize,
+}
+
+impl<'r> PgSource<'r> {
+    pub(crate) fn new(row: &'r PgRow) -> Self {
+        Self { row, at: 0 }
     }
-    Ok(match col.ty {
-        ColumnType::Uuid => get!(Uuid).map(Value::Uuid),
-        ColumnType::Text => get!(String).map(|s| Value::Text(Cow::Owned(s))),
+
+    fn next<T>(&mut self) -> Result<Option<T>, Found>
+    where
+        T: for<'a> sqlx::Decode<'a, Postgres> + sqlx::Type<Postgres>,
+    {
+        let at = self.at;
+        self.at += 1;
+        self.row.try_get::<Option<T>, _>(at).map_err(|e| Found::Owned(e.to_string()))
+    }
+}
+
+impl RowSource for PgSource<'_> {
+    fn next_uuid(&mut self) -> Result<Option<Uuid>, Found> {
+        self.next()
+    }
+    fn next_text(&mut self) -> Result<Option<String>, Found> {
+        self.next()
+    }
+    fn next_int(&mut self) -> Result<Option<i64>, Found> {
         // A few columns are `integer` (their values are small); read each width as declared.
-        ColumnType::Int => match row.column(i).type_info().name() {
-            "INT4" => get!(i32).map(|v| Value::Int(v.into())),
-            "INT2" => get!(i16).map(|v| Value::Int(v.into())),
-            _ => get!(i64).map(Value::Int),
-        },
-        ColumnType::Float => get!(f64).map(Value::Float),
-        ColumnType::Bool => get!(bool).map(Value::Bool),
-        ColumnType::Timestamp => get!(DateTime<Utc>).map(Value::Timestamp),
-        ColumnType::Json => get!(String).map(|j| Value::Json(Cow::Owned(j))),
-        ColumnType::Decimal => match get!(String) {
-            Some(text) => Some(Value::Decimal(text.parse::<Decimal>().map_err(|e| {
-                StoreError::backend(format!(
-                    "{}.{}: {text} is no decimal: {e}",
-                    table.name, col.name
-                ))
-            })?)),
-            None => None,
-        },
-        ColumnType::UuidList => get!(Vec<Uuid>).map(Value::UuidList),
+        match self.row.try_column(self.at).map(|c| c.type_info().name()) {
+            Ok("INT4") => Ok(self.next::<i32>()?.map(i64::from)),
+            Ok("INT2") => Ok(self.next::<i16>()?.map(i64::from)),
+            _ => self.next(),
+        }
     }
-    .unwrap_or(Value::Null))
+    fn next_float(&mut self) -> Result<Option<f64>, Found> {
+        self.next()
+    }
+    fn next_bool(&mut self) -> Result<Option<bool>, Found> {
+        self.next()
+    }
+    fn next_ts(&mut self) -> Result<Option<DateTime<Utc>>, Found> {
+        self.next()
+    }
+    fn next_json(&mut self) -> Result<Option<String>, Found> {
+        self.next()
+    }
+    fn next_decimal(&mut self) -> Result<Option<Decimal>, Found> {
+        match self.next::<String>()? {
+            None => Ok(None),
+            Some(text) => text.parse().map(Some).map_err(|_| Found::Owned(format!("'{text}'"))),
+        }
+    }
+    fn next_uuids(&mut self) -> Result<Option<Vec<Uuid>>, Found> {
+        self.next()
+    }
+    fn skip(&mut self) -> Result<(), Found> {
+        self.at += 1;
+        Ok(())
+    }
 }
 
-fn read_row(table: &Table, row: &PgRow, out: &mut Vec<Value<'static>>) -> Result<(), StoreError> {
-    for (i, col) in table.columns.iter().enumerate() {
-        out.push(read_value(table, row, i, col)?);
-    }
-    Ok(())
-}
-
-/// Every row's values, read by position in the description's column order.
-pub(crate) fn read_rows(table: &'static Table, rows: &[PgRow]) -> Result<Rows, StoreError> {
-    let mut out = Vec::with_capacity(rows.len() * table.columns.len());
-    for row in rows {
-        read_row(table, row, &mut out)?;
-    }
-    Rows::new(table, out)
-}
-
-/// Every row as a record of `T`, decoded one by one through one buffer.
+/// Every row as a record of `T`.
 pub(crate) fn read_records<T: Record>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
-    let mut buf = Vec::with_capacity(T::TABLE.columns.len());
-    rows.iter()
-        .map(|row| {
-            buf.clear();
-            read_row(T::TABLE, row, &mut buf)?;
-            decode_row(&mut buf)
-        })
-        .collect()
+    rows.iter().map(|row| T::read(&mut Reader::new(T::TABLE, &mut PgSource::new(row)))).collect()
 }
 
-/// The generic read: `select` in `org`.
+/// The generic read: `select` in `org`, each row handed to `decode`.
 pub(crate) async fn select(
     c: &mut PgConnection,
     org: OrgId,
     select: Select,
-) -> Result<Rows, StoreError> {
+    decode: DecodeRow,
+    mut out: Box<dyn Any + Send>,
+) -> Result<Box<dyn Any + Send>, StoreError> {
     select.check()?;
-    let table = select.table;
-    let text = sql(table).select(&select, &Pg);
+    let text = sql(select.table).select(&select, &Pg);
     let params = select.params(org);
     let q = match text {
         Cow::Borrowed(t) => sqlx::query(t),
         Cow::Owned(t) => sqlx::query(sqlx::AssertSqlSafe(t)),
     };
     let q = bind_all(q, params.iter().map(|v| (v, v.ty().unwrap_or(ColumnType::Text))));
-    let rows = q.fetch_all(c).await.map_err(map_sqlx)?;
-    read_rows(table, &rows)
+    for row in q.fetch_all(c).await.map_err(map_sqlx)? {
+        decode(&mut PgSource::new(&row), &mut *out)?;
+    }
+    Ok(out)
 }
 
 fn stored<'v>(

@@ -12,8 +12,9 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
-use cmms_core::store::record::{RecordReads, Rows, Select};
+use cmms_core::store::record::{DecodeRow, RecordReads, Select};
 use cmms_core::store::*;
+use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::broadcast;
@@ -31,8 +32,14 @@ macro_rules! read {
 
 #[async_trait]
 impl RecordReads for PgStore {
-    async fn select(&self, org: OrgId, select: Select) -> StoreResult<Rows> {
-        read!(self, org, record::select, select)
+    async fn select(
+        &self,
+        org: OrgId,
+        select: Select,
+        decode: DecodeRow,
+        out: Box<dyn Any + Send>,
+    ) -> StoreResult<Box<dyn Any + Send>> {
+        read!(self, org, record::select, select, decode, out)
     }
 }
 

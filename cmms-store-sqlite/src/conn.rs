@@ -264,6 +264,13 @@ pub(crate) fn configure(
     if reader {
         conn.pragma_update(None, "query_only", true)?;
     }
+    // Plans do not depend on bound values (the query planner stability guarantee). Without it,
+    // SQLite marks a statement whose plan looked at a bound value (matching the expression
+    // index of the due-date sort, for one) as expired whenever it is bound again, and
+    // re-parses it on every run: the work-order list was re-prepared on each call, about a
+    // fifth of its CPU (callgrind, benches/BENCHMARKS.md). Our lists bind tenant, filters and
+    // keyset values, none of which should change a plan.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // Every described table has a handful of generic statements (select, insert, update,
     // version, delete, join lists) besides the lists and chains.
     conn.set_prepared_statement_cache_capacity(256);

@@ -4,16 +4,17 @@
 //! generic insert, versioned update, delete and select of every described record.
 
 use crate::error::map_rusqlite;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use cmms_core::StoreError;
 use cmms_core::ids::OrgId;
 use cmms_core::store::record::{
-    Column, ColumnType, Dialect, JoinTable, Record, Rows, Select, SqlCache, StoredRecord, Table,
-    TableSql, Value, decode_row,
+    ColumnType, DecodeRow, Dialect, Found, JoinTable, Reader, Record, RowSource, Select, SqlCache,
+    StoredRecord, Table, TableSql, Value,
 };
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
-use std::borrow::Cow;
+use rust_decimal::Decimal;
+use std::any::Any;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 use uuid::Uuid;
@@ -85,76 +86,111 @@ impl ToSql for Bind<'_> {
     }
 }
 
-fn mismatch(table: &Table, col: &Column, found: &str) -> StoreError {
-    let e = format!("{}.{}: expected {}, found {found}", table.name, col.name, col.ty);
-    tracing::error!(error = %e, "stored value does not convert");
-    StoreError::backend(e)
+/// One row of a rusqlite statement as a [`RowSource`], read by position.
+pub(crate) struct SqliteSource<'r, 's> {
+    row: &'r Row<'s>,
+    at: usize,
 }
 
-/// Reads column `i` of `row` as the neutral type of `col`.
-fn read_value(
-    table: &Table,
-    row: &Row<'_>,
-    i: usize,
-    col: &Column,
-) -> Result<Value<'static>, StoreError> {
-    let v = row.get_ref(i).map_err(map_rusqlite)?;
-    let bad = |what: &str| mismatch(table, col, what);
-    let text =
-        |b: &[u8]| std::str::from_utf8(b).map(str::to_owned).map_err(|_| bad("invalid UTF-8"));
-    Ok(match (col.ty, v) {
-        (_, ValueRef::Null) => Value::Null,
-        (ColumnType::Uuid, ValueRef::Blob(b)) => {
-            Value::Uuid(Uuid::from_slice(b).map_err(|_| bad("a BLOB that is no UUID"))?)
-        }
-        (ColumnType::Text, ValueRef::Text(b)) => Value::Text(Cow::Owned(text(b)?)),
-        (ColumnType::Json, ValueRef::Text(b)) => Value::Json(Cow::Owned(text(b)?)),
-        (ColumnType::Int, ValueRef::Integer(n)) => Value::Int(n),
-        (ColumnType::Float, ValueRef::Real(f)) => Value::Float(f),
-        (ColumnType::Float, ValueRef::Integer(n)) => Value::Float(n as f64),
-        (ColumnType::Bool, ValueRef::Integer(n)) => Value::Bool(n != 0),
-        (ColumnType::Timestamp, ValueRef::Integer(n)) => Value::Timestamp(
-            DateTime::from_timestamp_micros(n).ok_or_else(|| bad("a timestamp out of range"))?,
-        ),
-        (ColumnType::Decimal, ValueRef::Text(b)) => {
-            Value::Decimal(text(b)?.parse().map_err(|_| bad("text that is no decimal"))?)
-        }
-        (ColumnType::UuidList, ValueRef::Blob(b)) if b.len() % 16 == 0 => Value::UuidList(
-            b.chunks_exact(16).map(|c| Uuid::from_slice(c).unwrap_or_default()).collect(),
-        ),
-        (_, other) => return Err(bad(other.data_type().to_string().as_str())),
-    })
-}
-
-/// Appends one row's values, read by position in the description's column order.
-pub(crate) fn read_row(
-    table: &Table,
-    row: &Row<'_>,
-    out: &mut Vec<Value<'static>>,
-) -> Result<(), StoreError> {
-    for (i, col) in table.columns.iter().enumerate() {
-        out.push(read_value(table, row, i, col)?);
+impl<'r, 's> SqliteSource<'r, 's> {
+    #[inline]
+    pub(crate) fn new(row: &'r Row<'s>) -> Self {
+        Self { row, at: 0 }
     }
-    Ok(())
-}
 
-/// Runs a statement that selects `table`'s columns in order and collects its rows.
-pub(crate) fn query(
-    c: &Connection,
-    table: &'static Table,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<Rows, StoreError> {
-    let mut stmt = c.prepare_cached(sql).map_err(map_rusqlite)?;
-    let mut rows = stmt.query(params).map_err(map_rusqlite)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(map_rusqlite)? {
-        read_row(table, row, &mut out)?;
+    /// The next column, converted by `f` unless it is NULL.
+    #[inline]
+    fn next<T>(&mut self, f: impl FnOnce(ValueRef<'_>) -> Option<T>) -> Result<Option<T>, Found> {
+        let at = self.at;
+        self.at += 1;
+        match self.row.get_ref(at) {
+            Ok(ValueRef::Null) => Ok(None),
+            Ok(v) => {
+                let ty = v.data_type();
+                f(v).map(Some).ok_or_else(|| Found::Owned(ty.to_string()))
+            }
+            Err(e) => Err(Found::Owned(e.to_string())),
+        }
     }
-    Rows::new(table, out)
 }
 
-/// Runs a statement that selects `T`'s columns in order and decodes each row as it comes.
+fn utf8(b: &[u8]) -> Option<String> {
+    std::str::from_utf8(b).ok().map(str::to_owned)
+}
+
+impl RowSource for SqliteSource<'_, '_> {
+    #[inline]
+    fn next_uuid(&mut self) -> Result<Option<Uuid>, Found> {
+        self.next(|v| match v {
+            ValueRef::Blob(b) => Uuid::from_slice(b).ok(),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_text(&mut self) -> Result<Option<String>, Found> {
+        self.next(|v| match v {
+            ValueRef::Text(b) => utf8(b),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_int(&mut self) -> Result<Option<i64>, Found> {
+        self.next(|v| match v {
+            ValueRef::Integer(n) => Some(n),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_float(&mut self) -> Result<Option<f64>, Found> {
+        self.next(|v| match v {
+            ValueRef::Real(f) => Some(f),
+            ValueRef::Integer(n) => Some(n as f64),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_bool(&mut self) -> Result<Option<bool>, Found> {
+        self.next(|v| match v {
+            ValueRef::Integer(n) => Some(n != 0),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_ts(&mut self) -> Result<Option<DateTime<Utc>>, Found> {
+        self.next(|v| match v {
+            ValueRef::Integer(n) => DateTime::from_timestamp_micros(n),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_json(&mut self) -> Result<Option<String>, Found> {
+        self.next_text()
+    }
+    #[inline]
+    fn next_decimal(&mut self) -> Result<Option<Decimal>, Found> {
+        self.next(|v| match v {
+            ValueRef::Text(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+            _ => None,
+        })
+    }
+    #[inline]
+    fn next_uuids(&mut self) -> Result<Option<Vec<Uuid>>, Found> {
+        // One BLOB of 16-byte ids (a stored list, or a join list put together by `unhex`).
+        self.next(|v| match v {
+            ValueRef::Blob(b) if b.len() % 16 == 0 => {
+                Some(b.chunks_exact(16).map(|c| Uuid::from_slice(c).unwrap_or_default()).collect())
+            }
+            _ => None,
+        })
+    }
+    #[inline]
+    fn skip(&mut self) -> Result<(), Found> {
+        self.at += 1;
+        Ok(())
+    }
+}
+
+/// Runs a statement that selects `T`'s columns in order and reads each row as a `T`.
 pub(crate) fn query_records<T: Record>(
     c: &Connection,
     sql: &str,
@@ -162,24 +198,31 @@ pub(crate) fn query_records<T: Record>(
 ) -> Result<Vec<T>, StoreError> {
     let mut stmt = c.prepare_cached(sql).map_err(map_rusqlite)?;
     let mut rows = stmt.query(params).map_err(map_rusqlite)?;
-    let (mut out, mut buf) = (Vec::new(), Vec::with_capacity(T::TABLE.columns.len()));
+    let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(map_rusqlite)? {
-        buf.clear();
-        read_row(T::TABLE, row, &mut buf)?;
-        out.push(decode_row(&mut buf)?);
+        out.push(T::read(&mut Reader::new(T::TABLE, &mut SqliteSource::new(row)))?);
     }
     Ok(out)
 }
 
-/// The generic read: `select` in `org`.
-pub(crate) fn select(c: &Connection, org: OrgId, select: Select) -> Result<Rows, StoreError> {
+/// The generic read: `select` in `org`, each row handed to `decode`.
+pub(crate) fn select(
+    c: &Connection,
+    org: OrgId,
+    select: Select,
+    decode: DecodeRow,
+    mut out: Box<dyn Any + Send>,
+) -> Result<Box<dyn Any + Send>, StoreError> {
     select.check()?;
-    let table = select.table;
-    let s = sql(table);
-    let text = s.select(&select, &Sqlite);
+    // (For a read by id the text is the cached statement's, not a copy.)
+    let text = sql(select.table).select(&select, &Sqlite);
     let params = select.params(org);
-    // (The text is the cached statement's for reads by id.)
-    query(c, table, &text, params_from_iter(params.iter().map(Bind)))
+    let mut stmt = c.prepare_cached(&text).map_err(map_rusqlite)?;
+    let mut rows = stmt.query(params_from_iter(params.iter().map(Bind))).map_err(map_rusqlite)?;
+    while let Some(row) = rows.next().map_err(map_rusqlite)? {
+        decode(&mut SqliteSource::new(row), &mut *out)?;
+    }
+    Ok(out)
 }
 
 fn execute(c: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {

@@ -11,15 +11,22 @@ use cmms_core::domain::request::Request;
 use cmms_core::domain::user::User;
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::ids::*;
-use cmms_core::store::record::{RecordReads, Rows, Select};
+use cmms_core::store::record::{DecodeRow, RecordReads, Select};
 use cmms_core::store::*;
+use std::any::Any;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
 #[async_trait]
 impl RecordReads for SqliteStore {
-    async fn select(&self, org: OrgId, select: Select) -> StoreResult<Rows> {
-        self.read(move |c| record::select(c, org, select)).await
+    async fn select(
+        &self,
+        org: OrgId,
+        select: Select,
+        decode: DecodeRow,
+        out: Box<dyn Any + Send>,
+    ) -> StoreResult<Box<dyn Any + Send>> {
+        self.read(move |c| record::select(c, org, select, decode, out)).await
     }
 }
 

@@ -11,8 +11,8 @@ use crate::store::record::ColumnType::{
     Bool, Decimal as Dec, Float, Int, Json, Text, Timestamp, Uuid as Id, UuidList,
 };
 use crate::store::record::{
-    JoinTable, Key, Reader, Record, RecordReadsExt, Select, Table, Value, Values, asc, col, joined,
-    null,
+    JoinTable, Key, Reader, Record, RecordReadsExt, RowSource, Select, Table, Value, Values, asc,
+    col, joined, null,
 };
 use crate::store::{Changeset, Store, Write};
 use chrono::{DateTime, TimeZone, Utc};
@@ -131,7 +131,7 @@ impl Record for Probe {
         v.uuids(&self.items).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, StoreError> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> Result<Self, StoreError> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,

@@ -2,7 +2,7 @@
 
 use super::ColumnType::{Int, Json, Text, Timestamp, Uuid as Id};
 use super::org::{read_role, write_role};
-use super::{Key, Reader, Record, Table, Values, asc, col, desc, null};
+use super::{Key, Reader, Record, RowSource, Table, Values, asc, col, desc, null};
 use crate::domain::api_key::ApiKey;
 use crate::domain::credential::Credential;
 use crate::domain::token::AuthToken;
@@ -43,7 +43,7 @@ impl Record for Credential {
         v.opt_ts(self.locked_until).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             user_id: r.uuid()?,
@@ -92,7 +92,7 @@ impl Record for AuthToken {
         v.opt_ts(self.used_at).opt_ts(self.revoked_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -145,7 +145,7 @@ impl Record for ApiKey {
         v.ts(self.created_at).opt_ts(self.last_used_at).opt_ts(self.revoked_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,

@@ -16,6 +16,7 @@
 
 mod auth;
 mod org;
+mod reader;
 mod reads;
 mod schema;
 mod sql;
@@ -26,6 +27,7 @@ mod work;
 
 pub use auth::*;
 pub use org::*;
+pub use reader::*;
 pub use reads::*;
 pub use schema::*;
 pub use sql::*;
@@ -256,7 +258,7 @@ impl Table {
 /// generic reads return.
 ///
 /// `write` pushes one value per column of [`Record::TABLE`], in order; `read` takes them back in
-/// the same order. The values are checked against the description before a store sees them,
+/// the same order, from whatever [`RowSource`] the store reads (its driver's row, by position). The values are checked against the description before a store sees them,
 /// and a store's values are checked while they are read, so a description that disagrees with
 /// its functions fails loudly instead of shifting columns.
 pub trait Record: fmt::Debug + Send + Sync + Sized + 'static {
@@ -269,8 +271,8 @@ pub trait Record: fmt::Debug + Send + Sync + Sized + 'static {
     /// Pushes the record's values, one per column.
     fn write<'a>(&'a self, v: &mut Values<'a>) -> Result<(), StoreError>;
 
-    /// Reads a record back from one row's values.
-    fn read(r: &mut Reader<'_>) -> Result<Self, StoreError>;
+    /// Reads a record back from one row, column by column.
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> Result<Self, StoreError>;
 
     /// The record's values, checked against the description.
     fn to_values(&self) -> Result<Vec<Value<'_>>, StoreError> {

@@ -2,7 +2,7 @@
 //! roles, role grants and failure codes.
 
 use super::ColumnType::{Bool, Int, Json, Text, Timestamp, Uuid as Id};
-use super::{JoinTable, Key, Reader, Record, Table, Values, asc, col, joined, null};
+use super::{JoinTable, Key, Reader, Record, RowSource, Table, Values, asc, col, joined, null};
 use crate::domain::failure_code::FailureCode;
 use crate::domain::location::Location;
 use crate::domain::org::Org;
@@ -43,7 +43,7 @@ impl Record for Org {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             id: r.uuid()?,
             name: r.text()?,
@@ -89,7 +89,7 @@ impl Record for Site {
         v.bool(self.active).ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -138,7 +138,7 @@ impl Record for Location {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -187,7 +187,7 @@ impl Record for Team {
         v.uuids(&self.members).ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -231,7 +231,7 @@ impl Record for User {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -277,7 +277,7 @@ impl Record for CustomRole {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -302,7 +302,7 @@ pub(super) fn write_role<'a>(v: &mut Values<'a>, role: &RoleRef) {
 }
 
 /// Reads what [`write_role`] wrote.
-pub(super) fn read_role(r: &mut Reader<'_>) -> R<RoleRef> {
+pub(super) fn read_role<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<RoleRef> {
     let builtin = r.opt_parse()?;
     let custom = r.opt_uuid()?;
     match (builtin, custom) {
@@ -343,7 +343,7 @@ impl Record for RoleGrant {
         v.opt_json(self.sites.as_ref())?.opt_uuid(self.granted_by).ts(self.granted_at);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -384,7 +384,7 @@ impl Record for FailureCode {
         v.text(&self.description).ts(self.created_at);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,

@@ -1,11 +1,12 @@
 //! Generic reads of described records: a [`Select`] (equality filters on a table's columns, the
 //! table's own order, an optional limit), the one [`RecordReads::select`] every store
-//! implements, and typed helpers ([`RecordReadsExt`]) on top of it.
+//! implements, and typed helpers ([`RecordReadsExt`]: `get`, `find`, `list`) on top of it.
 
-use super::{ColumnType, Key, Record, Rows, Table, Value};
+use super::{ColumnType, DecodeRow, Key, Record, Table, Value, decode_into};
 use crate::error::StoreError;
 use crate::ids::OrgId;
 use async_trait::async_trait;
+use std::any::Any;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -102,12 +103,35 @@ impl Select {
 /// The one generic read every store implements.
 #[async_trait]
 pub trait RecordReads: Send + Sync {
-    /// The rows `select` names in `org`, in the table's order.
-    async fn select(&self, org: OrgId, select: Select) -> Result<Rows, StoreError>;
+    /// The rows `select` names in `org`, in the table's order: the store reads each row by
+    /// position and hands it to `decode` (a [`decode_into`] of the record type), which appends
+    /// the record to `out`; `out` comes back filled. The store never learns the record type,
+    /// and no row passes through neutral values on its way into a record.
+    async fn select(
+        &self,
+        org: OrgId,
+        select: Select,
+        decode: DecodeRow,
+        out: Box<dyn Any + Send>,
+    ) -> Result<Box<dyn Any + Send>, StoreError>;
 }
 
 /// Typed reads of described records, for every [`RecordReads`].
 pub trait RecordReadsExt: RecordReads {
+    /// Every record `select` finds, in the table's order.
+    fn list<T: Record>(
+        &self,
+        org: OrgId,
+        select: Select,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
+        async move {
+            let out = self.select(org, select, decode_into::<T>, Box::new(Vec::<T>::new())).await?;
+            out.downcast::<Vec<T>>().map(|rows| *rows).map_err(|_| {
+                StoreError::backend(format!("a store returned other rows than {}", T::TABLE.name))
+            })
+        }
+    }
+
     /// The record with this id.
     fn get<T: Record>(
         &self,
@@ -115,7 +139,7 @@ pub trait RecordReadsExt: RecordReads {
         id: impl Into<Uuid>,
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
         let q = Select::by_id(T::TABLE, id.into());
-        async move { Ok(self.select(org, q).await?.decode::<T>()?.into_iter().next()) }
+        async move { Ok(self.list::<T>(org, q).await?.into_iter().next()) }
     }
 
     /// The first record `select` finds.
@@ -124,16 +148,7 @@ pub trait RecordReadsExt: RecordReads {
         org: OrgId,
         select: Select,
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
-        async move { Ok(self.select(org, select.limit(1)).await?.decode::<T>()?.into_iter().next()) }
-    }
-
-    /// Every record `select` finds, in the table's order.
-    fn list<T: Record>(
-        &self,
-        org: OrgId,
-        select: Select,
-    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
-        async move { self.select(org, select).await?.decode::<T>() }
+        async move { Ok(self.list::<T>(org, select.limit(1)).await?.into_iter().next()) }
     }
 }
 

@@ -202,7 +202,8 @@ fn values_that_disagree_with_the_description_are_refused_by_name() {
 #[test]
 fn stored_values_that_disagree_are_errors_naming_the_column() {
     let mut row = vec![Value::Uuid(uuid::Uuid::nil()), Value::Text("not an id".into())];
-    let mut r = Reader::new(&SITES, &mut row);
+    let mut src = ValuesSource::new(&mut row);
+    let mut r = Reader::new(&SITES, &mut src);
     assert!(r.uuid::<OrgId>().is_ok());
     assert_eq!(
         r.uuid::<SiteId>().unwrap_err().to_string(),
@@ -210,10 +211,11 @@ fn stored_values_that_disagree_are_errors_naming_the_column() {
     );
     assert_eq!(
         r.text().unwrap_err().to_string(),
-        "backend: sites.name: expected a value, found the end of the row"
+        "backend: sites.name: expected text, found the end of the row"
     );
     let mut row = vec![Value::Text("rocket".into())];
-    let mut r = Reader::new(&SITES, &mut row);
+    let mut src = ValuesSource::new(&mut row);
+    let mut r = Reader::new(&SITES, &mut src);
     let e = r.parse::<crate::domain::site::SiteKind>().unwrap_err().to_string();
     assert!(e.starts_with("backend: sites.org_id: expected a known name, found "), "{e}");
     assert!(e.contains("unknown value 'rocket'"), "{e}");

@@ -2,7 +2,7 @@
 //! (timeline, comments, checklist items, labor), and requests.
 
 use super::ColumnType::{Bool, Float, Int, Json, Text, Timestamp, Uuid as Id};
-use super::{JoinTable, Key, Reader, Record, Table, Values, asc, col, joined, null};
+use super::{JoinTable, Key, Reader, Record, RowSource, Table, Values, asc, col, joined, null};
 use crate::domain::asset::Asset;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::comment::Comment;
@@ -60,7 +60,7 @@ impl Record for Asset {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -155,7 +155,7 @@ impl Record for WorkOrder {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         let (org_id, id, number, title) = (r.uuid()?, r.uuid()?, r.text()?, r.text()?);
         let (description, wo_type, priority) = (r.opt_text()?, r.parse()?, r.parse()?);
         r.skip()?; // priority_rank
@@ -229,7 +229,7 @@ impl Record for TimelineEntry {
         v.opt_uuid(self.actor_id).opt_text(self.reason.as_deref()).ts(self.at);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -272,7 +272,7 @@ impl Record for Comment {
         v.text(&self.body).bool(self.internal).ts(self.created_at);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -320,7 +320,7 @@ impl Record for ChecklistItem {
         v.opt_ts(self.completed_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -372,7 +372,7 @@ impl Record for LaborEntry {
         v.opt_uuid(self.created_by).ts(self.created_at);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
@@ -436,7 +436,7 @@ impl Record for Request {
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
-    fn read(r: &mut Reader<'_>) -> R<Self> {
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         Ok(Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
