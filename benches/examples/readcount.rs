@@ -1,7 +1,8 @@
-//! Reads through the SQLite store for an instruction count under callgrind, which (unlike
-//! wall-clock time on a shared 2-core machine) repeats to the instruction: `readcount N get`
-//! runs N reads of one work order by id, `readcount N list` N lists of 50, after seeding 60
-//! work orders. Subtract a `readcount 0 get` run for the setup (see BENCHMARKS.md):
+//! Reads and writes through the SQLite store for an instruction count under callgrind, which
+//! (unlike wall-clock time on a shared 2-core machine) repeats to the instruction:
+//! `readcount N get` runs N reads of one work order by id, `readcount N list` N lists of 50,
+//! `readcount N create` N creates through `Cmms::create_work_order`, after seeding 60 work
+//! orders. Subtract a `readcount 0 get` run for the setup (see BENCHMARKS.md):
 //!
 //! ```text
 //! cargo build --release -p cmms-benches --example readcount
@@ -62,7 +63,15 @@ fn main() {
         let store: Arc<dyn Store> = store;
         let mode = std::env::args().nth(2).unwrap_or_default();
         for _ in 0..n {
-            if mode == "list" {
+            if mode == "create" {
+                let input = NewWorkOrder {
+                    title: "Pump".into(),
+                    site_id: Some(site.id),
+                    assignees: vec![boot.owner.id],
+                    ..NewWorkOrder::default()
+                };
+                std::hint::black_box(cmms.create_work_order(&owner, input).await.unwrap());
+            } else if mode == "list" {
                 let q = cmms_core::store::WorkOrderQuery {
                     filter: Default::default(),
                     visibility: cmms_core::rbac::Visibility::all(),
