@@ -72,6 +72,8 @@ pub enum CmmsError {
         message: String,
         /// The record's current version, when known (for HTTP 409/412 answers).
         current_version: Option<i64>,
+        /// The field whose value is taken, for a unique value.
+        field: Option<String>,
     },
     /// Too many attempts (failed logins); retry after the given number of seconds.
     #[error("too many attempts: retry in {retry_after_secs} s")]
@@ -85,6 +87,40 @@ pub enum CmmsError {
     /// The store failed in a way the caller cannot fix (details are logged, not exposed).
     #[error("storage error: {0}")]
     Store(String),
+}
+
+/// The known name closest to a misspelt `name` (at most a third of its letters apart, and at
+/// least one), for "did you mean ...?" hints on unknown fields.
+///
+/// ```
+/// use cmms_core::error::closest;
+/// assert_eq!(closest("priorty", &["title", "priority"]), Some("priority"));
+/// assert_eq!(closest("colour", &["title", "priority"]), None);
+/// ```
+pub fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn display_fields(fields: &[FieldError]) -> String {
@@ -125,7 +161,18 @@ impl CmmsError {
 
     /// A conflict error without a known current version.
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict { message: message.into(), current_version: None }
+        Self::Conflict { message: message.into(), current_version: None, field: None }
+    }
+
+    /// A unique value that is already taken: a conflict naming the field.
+    ///
+    /// ```
+    /// use cmms_core::CmmsError;
+    /// let e = CmmsError::taken("code", "site code P1 is already used");
+    /// assert_eq!(e.code(), "conflict");
+    /// ```
+    pub fn taken(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict { message: message.into(), current_version: None, field: Some(field.into()) }
     }
 
     /// The field errors, when this is a validation error.
@@ -191,7 +238,7 @@ impl From<StoreError> for CmmsError {
                 CmmsError::NotFound { entity: entity.into(), id }
             }
             StoreError::Conflict { message, current_version } => {
-                CmmsError::Conflict { message, current_version }
+                CmmsError::Conflict { message, current_version, field: None }
             }
             StoreError::InvalidReference(what) => CmmsError::invalid("reference", what),
             StoreError::Busy => CmmsError::Busy,

@@ -9,7 +9,7 @@ use cmms_core::domain::checklist::ChecklistResult;
 use cmms_core::domain::failure_code::FailureCodeKind;
 use cmms_core::domain::labor::NewLabor;
 use cmms_core::domain::location::{LocationPatch, NewLocation};
-use cmms_core::domain::org::{NewOrg, OrgSettings};
+use cmms_core::domain::org::{NewOrg, OrgPatch};
 use cmms_core::domain::request::{ApproveRequest, NewRequest, RequestPatch};
 use cmms_core::domain::site::{NewSite, SitePatch};
 use cmms_core::domain::status::{TransitionInput, WorkOrderStatus};
@@ -66,7 +66,7 @@ struct Id<T> {
 
 #[derive(Deserialize)]
 struct Settings {
-    settings: OrgSettings,
+    settings: OrgPatch,
     #[serde(default)]
     expected_version: Option<i64>,
 }
@@ -176,7 +176,7 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
         "orgs.get" => out(c.get_org(a).await),
         "orgs.update_settings" => {
             let x: Settings = parse(args)?;
-            out(c.update_org_settings(a, x.settings, x.expected_version).await)
+            out(c.update_org(a, x.settings, x.expected_version).await)
         }
         "orgs.create_failure_code" => {
             let x: NewFailureCode = parse(args)?;

@@ -21,12 +21,13 @@ impl FirstLogin {
     pub fn describe(&self) -> String {
         let note = if self.generated { "   (generated: shown only this once)" } else { "" };
         format!(
-            "created organization \"{}\" with its owner\n  org:      {}\n  email:    {}\n  password: {}{note}\nlog in: POST /api/v1/auth/login {{\"org\": \"{}\", \"email\": \"{}\", \"password\": \"...\"}}",
+            "created organization \"{}\" with its owner\n  org:      {}   (id {})\n  email:    {}\n  password: {}{note}\nlog in: POST /api/v1/auth/login {{\"org\": \"{}\", \"email\": \"{}\", \"password\": \"...\"}}",
             self.created.org.name,
+            self.created.org.slug,
             self.created.org.id,
             self.created.owner.email,
             self.password,
-            self.created.org.id,
+            self.created.org.slug,
             self.created.owner.email,
         )
     }

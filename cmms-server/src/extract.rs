@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, TimeDelta, Utc};
 use cmms_core::{Actor, CmmsError};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -32,6 +33,13 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A short, stable key for a bearer token in the rate limiter (never the token itself).
+fn token_key(token: &str) -> String {
+    use sha2_hmac::Digest;
+    let digest = sha2_hmac::Sha256::digest(token.as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The authenticated caller: a user (access token) or an integration (API key).
@@ -64,7 +72,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Actor, DateTim
         Some(token) => match state.jwt().verify(token, now) {
             Some(claims) => {
                 let until = DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
-                let key = format!("user:{}", claims.sub);
+                // Per token, as documented: two sessions or integrations of one user do not
+                // share (and starve) one budget.
+                let key = format!("token:{}", token_key(token));
                 state.actor(claims.org, claims.sub).await.map(|a| (a, key, until))
             }
             None => Err(CmmsError::Unauthenticated),
@@ -138,13 +148,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
                 },
             );
-        if !json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
-        }
         let limit = state.body_limit();
         let bytes = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| {
             ApiError::new(
@@ -153,28 +156,131 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 format!("the body exceeds {limit} bytes"),
             )
         })?;
+        // No body at all is an empty object: an action whose fields are all optional takes
+        // none, and one with required fields names them.
+        if bytes.is_empty() {
+            return decode(&Bytes::from_static(b"{}")).map(JsonBody);
+        }
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
         decode(&bytes).map(JsonBody)
     }
 }
 
-/// Decodes JSON, telling a syntax problem (400) from a shape problem (422 naming the field).
+/// Decodes a body that must be exactly one JSON value (whitespace aside): a syntax problem or
+/// anything after the value is 400, a shape problem 422 naming the field (and, for a misspelt
+/// field, the closest known one), text containing NUL 422.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    if let Some(path) = nul_in_json(bytes) {
+        return Err(ApiError::invalid(&path, "text must not contain NUL characters"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return ApiError::malformed(format!("the body is not valid JSON: {inner}"));
+            // serde reports some shapes it did not expect (a second key in a one-key object)
+            // as syntax errors: valid JSON of the wrong shape is the caller's field problem.
+            if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
+                return ApiError::malformed(format!("the body is not valid JSON: {inner}"));
+            }
+            let field = if path == "." { "body".to_string() } else { path };
+            return ApiError::invalid(&field, "has an unexpected shape (see the schema)");
         }
         let message = inner.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        // An error from inside a hand-written Deserialize carries its own path.
+        let (path, message) = match message.strip_prefix(MARK).and_then(|m| m.split_once(MARK)) {
+            Some((inner_path, m)) => (inner_path.to_string(), m.to_string()),
+            None => (path, message),
+        };
         // Core's vocabularies say "validation failed: <field>: <problem>"; the path names it.
         let message = match message.strip_prefix("validation failed: ") {
             Some(rest) => rest.split_once(": ").map_or(rest, |(_, p)| p).to_string(),
             None => message,
         };
-        ApiError::invalid(if path == "." { "body" } else { &path }, message)
-    })
+        let (field, message) = unknown_field(&path, &message)
+            .unwrap_or_else(|| (if path == "." { "body".into() } else { path }, message));
+        ApiError::invalid(&field, message)
+    })?;
+    de.end().map_err(|_| {
+        ApiError::malformed("the body must be exactly one JSON value; something follows it")
+    })?;
+    Ok(value)
+}
+
+/// Marks an error raised inside a hand-written `Deserialize` (see [`versioned`]) as
+/// `<MARK><path><MARK><message>`, so [`decode`] still names the field at its path.
+const MARK: char = '\u{2}';
+
+/// A JSON object's optional `version` and the rest as `P` (which may refuse unknown fields).
+pub(crate) fn versioned<'de, D, P>(d: D) -> Result<(Option<i64>, P), D::Error>
+where
+    D: serde::Deserializer<'de>,
+    P: DeserializeOwned,
+{
+    use serde::de::Error;
+    use serde_json::Value;
+    let mut map = serde_json::Map::<String, Value>::deserialize(d)?;
+    let version = match map.remove("version") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+        Some(_) => return Err(D::Error::custom(format!("{MARK}version{MARK}expected an integer"))),
+    };
+    let patch = serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        D::Error::custom(format!("{MARK}{path}{MARK}{}", e.into_inner()))
+    })?;
+    Ok((version, patch))
+}
+
+/// serde's "unknown field `priorty`, expected one of `title`, ..." as the misspelt field's own
+/// path and a message that suggests the closest known field.
+fn unknown_field(path: &str, message: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (name, expected) = rest.split_once('`')?;
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    // serde_path_to_error's path may already end at the unknown field.
+    let field = match path {
+        "." | "" => name.to_string(),
+        p if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
+        p => format!("{p}.{name}"),
+    };
+    let message = match cmms_core::error::closest(name, &known) {
+        Some(k) => format!("unknown field; did you mean `{k}`?"),
+        None if known.is_empty() => "unknown field: this object takes no fields".into(),
+        None => format!("unknown field; known fields: {}", known.join(", ")),
+    };
+    Some((field, message))
+}
+
+/// Where the first string in a JSON text holds a NUL character (`\u0000`), as a rough path
+/// (`body` when it cannot tell): PostgreSQL cannot store one, so neither store may get one.
+/// Raw control characters are invalid JSON anyway, so the escape is the only way in.
+fn nul_in_json(bytes: &[u8]) -> Option<String> {
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match (in_string, bytes[i]) {
+            (_, b'"') => in_string = !in_string,
+            (true, b'\\') => {
+                if bytes.get(i + 1) == Some(&b'u')
+                    && bytes.get(i + 2..i + 6).is_some_and(|h| h == b"0000")
+                {
+                    return Some("body".into());
+                }
+                i += 1; // the escaped character
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// List query parameters decoded into `T` (repeat a key for several values: `status=a&status=b`).
@@ -187,7 +293,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ListQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         serde_html_form::from_str(query).map(ListQuery).map_err(|e| {
-            let message = e.to_string();
+            let e = e.to_string();
+            let e = match e.strip_prefix("unknown field `") {
+                Some(_) => unknown_field(".", &e).map_or(e, |(f, m)| format!("{f}: {m}")),
+                None => e,
+            };
+            let message = e;
             let message = match message.strip_prefix("validation failed: ") {
                 Some(rest) => rest.to_string(),
                 None => message,

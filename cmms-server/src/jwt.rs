@@ -23,6 +23,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at (seconds since the epoch).
     pub exp: i64,
+    /// This token's own id: two logins in the same second get different tokens (and so
+    /// separate rate budgets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<uuid::Uuid>,
 }
 
 /// Longest access token lifetime accepted (one day): access tokens cannot be revoked, so they
@@ -76,8 +80,13 @@ impl JwtKeys {
 
     /// A signed token for `user` of `org`, issued `now`.
     pub fn issue(&self, user: UserId, org: OrgId, now: DateTime<Utc>) -> String {
-        let claims =
-            Claims { sub: user, org, iat: now.timestamp(), exp: now.timestamp() + self.ttl_secs };
+        let claims = Claims {
+            sub: user,
+            org,
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl_secs,
+            jti: Some(uuid::Uuid::now_v7()),
+        };
         let payload = serde_json::to_vec(&claims).unwrap_or_default();
         let signing_input = format!("{}.{}", B64.encode(HEADER), B64.encode(payload));
         let mut mac = self.mac();

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     app.fallback(middleware::not_found)
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(axum::middleware::from_fn(middleware::method_not_allowed))
+        .layer(axum::middleware::from_fn(middleware::check_uri))
         .layer(axum::middleware::from_fn(middleware::problem_request_id))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(DefaultBodyLimit::max(state.body_limit()))

@@ -36,12 +36,11 @@ pub async fn problem_request_id(req: Request, next: Next) -> Response {
     let Some(id) = id.filter(|_| is_problem) else { return res };
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, PROBLEM_LIMIT).await else {
-        return ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "error body too large",
-        )
-        .into_response();
+        // Problems are built small (messages quote excerpts only); should one not be, the
+        // client still gets its status, never a 500 for its own mistake.
+        let status = parts.status;
+        return ApiError::new(status, "internal", "the error could not be described")
+            .into_response();
     };
     let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut v) => {
@@ -69,6 +68,32 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
     res
+}
+
+/// The longest request URI served (path and query), in bytes. (hyper itself answers 414 with
+/// an empty body above 64 KiB, before any layer runs.)
+pub const MAX_URI: usize = 8 * 1024;
+
+/// Refuses, in problem+json, a request URI over [`MAX_URI`] (414) and a path or query that
+/// decodes to a NUL character (422): no store can keep one, so none may get one, whatever the
+/// route.
+pub async fn check_uri(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let len = uri.path().len() + uri.query().map_or(0, |q| q.len() + 1);
+    if len > MAX_URI {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request URI exceeds {MAX_URI} bytes"),
+        )
+        .into_response();
+    }
+    for (part, text) in [("path", uri.path()), ("query", uri.query().unwrap_or_default())] {
+        if text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0') {
+            return ApiError::invalid(part, "text must not contain NUL characters").into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Unknown routes answer 404 in problem+json.

@@ -219,7 +219,20 @@ pub fn docs_html(doc: &Value) -> String {
     for (tag, items) in by_tag {
         html.push_str(&format!("<h2>{}</h2><ul>{}</ul>", escape(&tag), items.concat()));
     }
-    html.push_str("<h2>Schemas</h2>");
+    html.push_str(
+        "<h2 id=\"problems\">Problems</h2><p>Every error is <code>application/problem+json</code>: \
+         <code>type</code> points here, <code>code</code> is stable, <code>errors</code> names \
+         each invalid field, <code>request_id</code> identifies the request. Messages quote at \
+         most a short excerpt of what was sent.</p><dl>",
+    );
+    for (code, meaning) in crate::problem::PROBLEM_CODES {
+        html.push_str(&format!(
+            "<dt id=\"problem-{0}\"><code>{0}</code></dt><dd>{1}</dd>",
+            escape(code),
+            escape(meaning)
+        ));
+    }
+    html.push_str("</dl><h2>Schemas</h2>");
     for (name, schema) in doc["components"]["schemas"].as_object().into_iter().flatten() {
         let pretty = serde_json::to_string_pretty(schema).unwrap_or_default();
         html.push_str(&format!(

@@ -41,15 +41,60 @@ pub struct ApiError {
     retry_after: Option<u64>,
 }
 
+/// The longest excerpt of client input an error message quotes, in characters.
+pub const EXCERPT_CHARS: usize = 200;
+/// The most field errors one problem lists.
+pub const MAX_FIELD_ERRORS: usize = 50;
+
+/// `text` cut to [`EXCERPT_CHARS`] characters (marked with `…`): an error message may quote
+/// what the client sent, so its size must not follow the input's.
+pub fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Every problem `code` this API answers with, and what it means: the docs page lists them
+/// under `#problem-<code>`, which is each problem's `type`.
+pub const PROBLEM_CODES: &[(&str, &str)] = &[
+    ("unauthenticated", "401: credentials are missing, invalid or expired."),
+    ("forbidden", "403: the caller may not do this (the permission is named)."),
+    ("not_found", "404: no such record in the caller's organization."),
+    ("route_not_found", "404: no such route."),
+    ("method_not_allowed", "405: the route does not take this method (see Allow)."),
+    (
+        "conflict",
+        "409: a value is already taken (the field is named), or the record changed since it \
+         was read (current_version); 412 with the same code when If-Match named that version.",
+    ),
+    ("invalid_transition", "409: the status machine has no such move from the current status."),
+    ("insufficient_stock", "409: not enough stock available."),
+    ("payload_too_large", "413: the body is larger than the server accepts."),
+    ("uri_too_long", "414: the request URI is longer than the server accepts."),
+    ("unsupported_media_type", "415: the body must be application/json."),
+    (
+        "malformed_request",
+        "400: the body is not exactly one JSON value, or a header or parameter is malformed.",
+    ),
+    ("validation_failed", "422: one or more fields are invalid; errors[] names each field."),
+    ("rate_limited", "429: too many requests; retry after Retry-After seconds."),
+    ("store_error", "500: the server could not complete the request (the log has the cause)."),
+    ("internal", "500: an unexpected server error."),
+    ("busy", "503: the server is busy; retry after Retry-After seconds."),
+];
+
 impl ApiError {
-    /// An error with a status, a stable code and a detail.
+    /// An error with a status, a stable code and a detail (cut to an excerpt).
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         let title = status.canonical_reason().unwrap_or("Error").to_string();
+        let detail: String = detail.into();
         let problem = Problem {
-            kind: format!("https://cmms.dev/problems/{code}"),
+            // A URI reference the server resolves: the problem's entry on the docs page.
+            kind: format!("/docs#problem-{code}"),
             title,
             status: status.as_u16(),
-            detail: detail.into(),
+            detail: excerpt(&detail),
             code: code.to_string(),
             errors: Vec::new(),
             current_version: None,
@@ -112,9 +157,18 @@ impl From<CmmsError> for ApiError {
             other => other.to_string(),
         };
         let mut err = ApiError::new(status, e.code(), detail);
-        err.problem.errors = e.field_errors().to_vec();
-        if let CmmsError::Conflict { current_version, .. } = &e {
+        err.problem.errors = e
+            .field_errors()
+            .iter()
+            .take(MAX_FIELD_ERRORS)
+            .map(|f| FieldError { field: excerpt(&f.field), message: excerpt(&f.message) })
+            .collect();
+        if let CmmsError::Conflict { current_version, field, message } = &e {
             err.problem.current_version = *current_version;
+            if let Some(field) = field {
+                err.problem.errors =
+                    vec![FieldError { field: excerpt(field), message: excerpt(message) }];
+            }
         }
         match e {
             CmmsError::RateLimited { retry_after_secs } => err.retry_after(retry_after_secs),
@@ -142,3 +196,25 @@ impl IntoResponse for ApiError {
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_quote_only_an_excerpt_of_the_input() {
+        let huge = "x".repeat(1_000_000);
+        let e = ApiError::from(CmmsError::invalid(&huge, format!("'{huge}' is not a role")));
+        let body = serde_json::to_string(&e.problem).unwrap_or_default();
+        assert!(body.len() < 2_000, "{} bytes", body.len());
+        assert_eq!(excerpt("short"), "short");
+        assert_eq!(excerpt(&"é".repeat(300)).chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn every_code_is_documented() {
+        for code in ["validation_failed", "conflict", "uri_too_long"] {
+            assert!(PROBLEM_CODES.iter().any(|(c, _)| *c == code), "{code}");
+        }
+    }
+}

@@ -4,109 +4,10 @@
 //! organization. Also the other subcommands, and the same start on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_cmms");
-
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    printed: Vec<String>,
-}
-
-impl Running {
-    fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Running {
-        let mut cmd = Command::new(BIN);
-        cmd.current_dir(dir)
-            .env_remove("CMMS_DATABASE_URL")
-            .env("CMMS_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running { child, lines, printed: Vec::new() }
-    }
-
-    /// Reads printed lines until the "listening" line; returns the base URL.
-    fn base(&mut self) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("the server starts within 60 s");
-            if let Some(rest) = line.strip_prefix("cmms listening on ") {
-                let url = rest.split_whitespace().next().unwrap().to_string();
-                self.printed.push(line);
-                return url;
-            }
-            self.printed.push(line);
-        }
-    }
-
-    fn printed(&self, key: &str) -> Option<String> {
-        self.printed.iter().find_map(|l| {
-            l.trim()
-                .strip_prefix(key)
-                .map(|v| v.split("   (").next().unwrap_or("").trim().to_string())
-        })
-    }
-
-    fn terminate(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        for _ in 0..200 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "clean exit on SIGTERM: {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("no exit within 10 s of SIGTERM");
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // A failed test must not leave a server behind.
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-async fn login(base: &str, org: &str, email: &str, password: &str) -> Value {
-    let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "org": org, "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
-}
+mod common;
+use common::process::{BIN, Running, login};
+use serde_json::Value;
+use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_main_command_on_sqlite() {
@@ -150,6 +51,39 @@ async fn readme_main_command_on_sqlite() {
     let base = copy.base();
     login(&base, &org, &email, &password).await;
     copy.terminate();
+}
+
+/// The README's server quick start as written: its environment, the slug it logs in with, the
+/// printed lines it shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_server_quick_start() {
+    let readme = include_str!("../../README.md");
+    let section = readme.split("## Quick start (server)").nth(1).expect("a server quick start");
+    let command = section.split("```sh\n").nth(1).and_then(|b| b.lines().next()).unwrap();
+    let (env, rest) = command.split_once(' ').unwrap();
+    assert_eq!(rest, "cargo run --release -p cmms-server");
+    let (key, value) = env.split_once('=').unwrap();
+    let curl = section.split("```sh\n").nth(2).unwrap();
+    let body = curl.split("-d '").nth(1).and_then(|b| b.split('\'').next()).unwrap();
+    let body: Value = serde_json::from_str(body).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut srv = Running::start(dir.path(), &[(key, value)]);
+    let base = srv.base();
+    let printed = srv.printed("org:").expect("org printed");
+    assert!(section.contains(&format!("org:      {printed}   (id ")), "README shows `{printed}`");
+    let password = srv.printed("password:").expect("password printed");
+    let email = body["email"].as_str().unwrap();
+    let tokens = login(&base, body["org"].as_str().unwrap(), email, &password).await;
+    let http = reqwest::Client::new();
+    let list = http
+        .get(format!("{base}/api/v1/work-orders"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    srv.terminate();
 }
 
 #[test]

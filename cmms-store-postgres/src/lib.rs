@@ -154,6 +154,15 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            // Belt and braces with `detached`: a connection that comes back still counting an
+            // open transaction is closed, never handed to the next caller.
+            .after_release(|conn, _meta| {
+                let idle = !sqlx::Connection::is_in_transaction(conn);
+                if !idle {
+                    tracing::error!("a pooled connection came back inside a transaction; closed");
+                }
+                Box::pin(async move { Ok(idle) })
+            })
             .after_connect(move |conn, _meta| {
                 let (role, timeout) = (role.clone(), timeout.clone());
                 Box::pin(async move {
@@ -246,13 +255,19 @@ impl PgStore {
             migrate::LATEST
         )))
     }
+}
 
-    /// Starts a read-only transaction whose tenant setting is `org`, once the schema is ready.
-    async fn begin_read(
-        &self,
-        org: cmms_core::OrgId,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        self.ready().await?;
-        commit::begin(&self.pool, org, true).await
-    }
+/// Runs `work` in a task of its own and waits for it. If the caller is dropped (a client that
+/// disconnected, a timeout), the work still runs to its end — a transaction reaches COMMIT or
+/// ROLLBACK — instead of stopping between two statements with its connection about to go back
+/// to the pool inside a transaction.
+pub(crate) async fn detached<T, F>(work: F) -> Result<T, StoreError>
+where
+    F: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::spawn(work).await.map_err(|e| {
+        tracing::error!(error = %e, "a store task failed");
+        StoreError::backend("a store task failed")
+    })?
 }

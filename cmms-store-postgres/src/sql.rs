@@ -28,6 +28,19 @@ impl Sql {
         Self(QueryBuilder::new(crate::record::sql(table).select.as_str()))
     }
 
+    /// `SELECT count(*) FROM <table> t`, the start of a list's count.
+    pub(crate) fn count(table: &'static Table) -> Self {
+        let mut q = QueryBuilder::new("SELECT count(*) FROM ");
+        q.push(table.name).push(" t");
+        Self(q)
+    }
+
+    /// Runs a count.
+    pub(crate) async fn count_rows(&mut self, c: &mut PgConnection) -> R<u64> {
+        let n: i64 = self.0.build_query_scalar().fetch_one(c).await.map_err(map_sqlx)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Appends a fixed SQL fragment.
     pub(crate) fn push(&mut self, fragment: &'static str) -> &mut Self {
         self.0.push(fragment);

@@ -19,14 +19,24 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::broadcast;
 
-/// `read!(self, org, f, args...)`: `f(&mut tx, org, args...)` in a read-only transaction for
-/// `org`, committed after.
+/// `read!(self, org, |c| call(c, ...))`: the call in a read-only transaction for `org`,
+/// committed after, all in a task of its own (`detached`): a caller that goes away mid-read
+/// cannot leave the transaction open on a pooled connection. What the call uses is moved in.
 macro_rules! read {
-    ($store:expr, $org:expr, $f:path $(, $arg:expr)*) => {{
-        let mut tx = $store.begin_read($org).await?;
-        let value = $f(&mut tx, $org $(, $arg)*).await?;
-        tx.commit().await.map_err(map_sqlx)?;
-        Ok(value)
+    ($store:expr, $org:expr, |$c:ident| $call:expr) => {{
+        $store.ready().await?;
+        let pool = $store.pool.clone();
+        let org = $org;
+        crate::detached(async move {
+            let mut tx = commit::begin(&pool, org, true).await?;
+            let value = {
+                let $c = &mut *tx;
+                $call.await?
+            };
+            tx.commit().await.map_err(map_sqlx)?;
+            Ok(value)
+        })
+        .await
     }};
 }
 
@@ -39,13 +49,13 @@ impl RecordReads for PgStore {
         decode: DecodeRow,
         out: Box<dyn Any + Send>,
     ) -> StoreResult<Box<dyn Any + Send>> {
-        read!(self, org, record::select, select, decode, out)
+        read!(self, org, |c| record::select(c, org, select, decode, out))
     }
 }
 
 #[async_trait]
 impl OrgReads for PgStore {
-    /// The one read across tenants: through `cmms_org_ids()`, a SECURITY DEFINER function
+    /// A read across tenants: through `cmms_org_ids()`, a SECURITY DEFINER function
     /// that runs as the tables' owner and returns ids only (see the migration).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>> {
         self.ready().await?;
@@ -56,32 +66,53 @@ impl OrgReads for PgStore {
                 .map_err(map_sqlx)?;
         Ok(ids.into_iter().map(OrgId::from_uuid).collect())
     }
+    /// The other read across tenants, before any tenant is known: through
+    /// `cmms_org_by_slug(text)`, a SECURITY DEFINER function that returns the id only.
+    async fn find_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgId>> {
+        self.ready().await?;
+        let id: Option<uuid::Uuid> = sqlx::query_scalar("SELECT cmms_org_by_slug($1)")
+            .bind(slug)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_sqlx)?;
+        Ok(id.map(OrgId::from_uuid))
+    }
 }
 
 #[async_trait]
 impl SiteReads for PgStore {
     async fn location_path(&self, org: OrgId, id: LocationId) -> StoreResult<Vec<LocationId>> {
-        read!(self, org, reads::location_path, id)
+        read!(self, org, |c| reads::location_path(c, org, id))
     }
     async fn teams_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<TeamId>> {
-        read!(self, org, reads::teams_of_user, user)
+        read!(self, org, |c| reads::teams_of_user(c, org, user))
     }
 }
 
 #[async_trait]
 impl UserReads for PgStore {
     async fn list_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<Vec<User>> {
-        read!(self, org, list::users, query)
+        let query = query.clone();
+        read!(self, org, |c| list::users(c, org, &query))
+    }
+    async fn count_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        read!(self, org, |c| list::count_users(c, org, &query))
     }
 }
 
 #[async_trait]
 impl AssetReads for PgStore {
     async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>> {
-        read!(self, org, reads::asset_path, id)
+        read!(self, org, |c| reads::asset_path(c, org, id))
     }
     async fn list_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<Vec<Asset>> {
-        read!(self, org, list::assets, query)
+        let query = query.clone();
+        read!(self, org, |c| list::assets(c, org, &query))
+    }
+    async fn count_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        read!(self, org, |c| list::count_assets(c, org, &query))
     }
 }
 
@@ -92,21 +123,31 @@ impl WorkOrderReads for PgStore {
         org: OrgId,
         query: &WorkOrderQuery,
     ) -> StoreResult<Vec<WorkOrder>> {
-        read!(self, org, list::work_orders, query)
+        let query = query.clone();
+        read!(self, org, |c| list::work_orders(c, org, &query))
+    }
+    async fn count_work_orders(&self, org: OrgId, query: &WorkOrderQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        read!(self, org, |c| list::count_work_orders(c, org, &query))
     }
     async fn awaiting_confirmation(
         &self,
         org: OrgId,
         before: DateTime<Utc>,
     ) -> StoreResult<Vec<WorkOrder>> {
-        read!(self, org, reads::awaiting_confirmation, before)
+        read!(self, org, |c| reads::awaiting_confirmation(c, org, before))
     }
 }
 
 #[async_trait]
 impl RequestReads for PgStore {
     async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>> {
-        read!(self, org, list::requests, query)
+        let query = query.clone();
+        read!(self, org, |c| list::requests(c, org, &query))
+    }
+    async fn count_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        read!(self, org, |c| list::count_requests(c, org, &query))
     }
 }
 
@@ -118,10 +159,10 @@ impl AuditReads for PgStore {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<AuditEntry>> {
-        read!(self, org, reads::audit_entries, after, limit)
+        read!(self, org, |c| reads::audit_entries(c, org, after, limit))
     }
     async fn audit_head(&self, org: OrgId) -> StoreResult<(i64, String)> {
-        read!(self, org, reads::audit_head)
+        read!(self, org, |c| reads::audit_head(c, org))
     }
 }
 
@@ -129,7 +170,11 @@ impl AuditReads for PgStore {
 impl Store for PgStore {
     async fn commit(&self, org: OrgId, changes: Changeset) -> StoreResult<Receipt> {
         self.ready().await?;
-        let receipt = commit::commit(&self.pool, org, changes).await?;
+        // In a task of its own: the transaction runs to COMMIT or rolls back even when the
+        // caller (an HTTP request whose client went away) is dropped half-way.
+        let pool = self.pool.clone();
+        let receipt =
+            crate::detached(async move { commit::commit(&pool, org, changes).await }).await?;
         // Straight to the dispatcher, so local subscribers need not wait for the NOTIFY.
         if !receipt.events.is_empty() {
             let batch = CommittedBatch { org_id: org, events: receipt.events.clone() };
@@ -142,7 +187,8 @@ impl Store for PgStore {
 
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
         self.ready().await?;
-        events::read_events(&self.pool, org, after, limit).await
+        let pool = self.pool.clone();
+        crate::detached(async move { events::read_events(&pool, org, after, limit).await }).await
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>> {

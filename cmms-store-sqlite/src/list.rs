@@ -20,13 +20,13 @@ use rusqlite::types::Value;
 const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = t.org_id \
                            AND x.work_order_id = t.id AND x.user_id = ";
 
-/// A page of work orders.
-pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<Vec<WorkOrder>> {
-    if query.visibility.is_none() || query.fetch == 0 {
-        return Ok(Vec::new());
+/// The filters and visibility of a work-order list, after `q`'s SELECT; `None` when
+/// nothing can match.
+fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<()> {
+    if query.visibility.is_none() {
+        return None;
     }
     let f = &query.filter;
-    let mut q = Sql::select(&WORK_ORDERS);
     q.push(" WHERE t.org_id = ").arg(uuid_value(org));
     if !f.status.is_empty() {
         q.push(" AND t.status IN ").list(texts(f.status.iter().map(|s| s.as_str())));
@@ -84,7 +84,7 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
     if let Some(text) = &f.text {
         q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
+    visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
         }
@@ -99,6 +99,16 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
             q.push(")");
         }
     });
+    Some(())
+}
+
+/// A page of work orders.
+pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<Vec<WorkOrder>> {
+    let mut q = Sql::select(&WORK_ORDERS);
+    if query.fetch == 0 || work_orders_where(&mut q, org, query).is_none() {
+        return Ok(Vec::new());
+    }
+    let f = &query.filter;
     let dir = f.sort.direction;
     let col = match f.sort.field {
         WorkOrderSortField::Created => "t.created_at",
@@ -136,13 +146,22 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
     q.run(c)
 }
 
-/// A page of requests, newest first.
-pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Vec<Request>> {
-    if query.visibility.is_none() || query.fetch == 0 {
-        return Ok(Vec::new());
+/// How many work orders the list would show over all its pages (`?count=exact`).
+pub(crate) fn count_work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<u64> {
+    let mut q = Sql::count(&WORK_ORDERS);
+    match work_orders_where(&mut q, org, query) {
+        None => Ok(0),
+        Some(()) => q.count_rows(c),
+    }
+}
+
+/// The filters and visibility of a request list, after `q`'s SELECT; `None` when
+/// nothing can match.
+fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
+    if query.visibility.is_none() {
+        return None;
     }
     let f = &query.filter;
-    let mut q = Sql::select(&REQUESTS);
     q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if !f.status.is_empty() {
@@ -157,7 +176,7 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
     if let Some(text) = &f.text {
         q.text_search(&["t.title", "t.description", "t.number"], text);
     }
-    visibility(&mut q, &query.visibility, "t.site_id", |q, cond| match cond {
+    visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
         }
@@ -169,6 +188,15 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
             q.push("0");
         }
     });
+    Some(())
+}
+
+/// A page of requests, newest first.
+pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Vec<Request>> {
+    let mut q = Sql::select(&REQUESTS);
+    if query.fetch == 0 || requests_where(&mut q, org, query).is_none() {
+        return Ok(Vec::new());
+    }
     if let Some(key) = &query.after {
         let v = int_key(key)?.ok_or_else(bad_cursor)?;
         q.after("t.created_at", "t.id", Direction::Desc, Value::Integer(v), key.id);
@@ -177,13 +205,22 @@ pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Ve
     q.run(c)
 }
 
-/// A page of assets by name.
-pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<Asset>> {
-    if query.fetch == 0 || query.sites.as_ref().is_some_and(Vec::is_empty) {
-        return Ok(Vec::new());
+/// How many requests the list would show over all its pages (`?count=exact`).
+pub(crate) fn count_requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<u64> {
+    let mut q = Sql::count(&REQUESTS);
+    match requests_where(&mut q, org, query) {
+        None => Ok(0),
+        Some(()) => q.count_rows(c),
+    }
+}
+
+/// The filters and visibility of an assets list, after `q`'s SELECT; `None` when
+/// nothing can match.
+fn assets_where(q: &mut Sql, org: OrgId, query: &AssetQuery) -> Option<()> {
+    if query.sites.as_ref().is_some_and(Vec::is_empty) {
+        return None;
     }
     let f = &query.filter;
-    let mut q = Sql::select(&ASSETS);
     q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if let Some(sites) = &query.sites {
@@ -210,6 +247,15 @@ pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<As
     if let Some(text) = &f.text {
         q.text_search(&["t.name", "t.code", "t.serial_number"], text);
     }
+    Some(())
+}
+
+/// A page of assets by name.
+pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<Asset>> {
+    let mut q = Sql::select(&ASSETS);
+    if query.fetch == 0 || assets_where(&mut q, org, query).is_none() {
+        return Ok(Vec::new());
+    }
     if let Some(key) = &query.after {
         q.after("t.name", "t.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
@@ -217,13 +263,19 @@ pub(crate) fn assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<Vec<As
     q.run(c)
 }
 
-/// A page of users by email.
-pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User>> {
-    if query.fetch == 0 {
-        return Ok(Vec::new());
+/// How many assets the list would show over all its pages (`?count=exact`).
+pub(crate) fn count_assets(c: &Connection, org: OrgId, query: &AssetQuery) -> R<u64> {
+    let mut q = Sql::count(&ASSETS);
+    match assets_where(&mut q, org, query) {
+        None => Ok(0),
+        Some(()) => q.count_rows(c),
     }
+}
+
+/// The filters and visibility of a user list, after `q`'s SELECT; `None` when
+/// nothing can match.
+fn users_where(q: &mut Sql, org: OrgId, query: &UserQuery) -> Option<()> {
     let f = &query.filter;
-    let mut q = Sql::select(&USERS);
     q.push(" WHERE t.org_id = ");
     q.arg(uuid_value(org));
     if let Some(active) = f.active {
@@ -232,9 +284,27 @@ pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User
     if let Some(text) = &f.text {
         q.text_search(&["t.name", "t.email"], text);
     }
+    Some(())
+}
+
+/// A page of users by email.
+pub(crate) fn users(c: &Connection, org: OrgId, query: &UserQuery) -> R<Vec<User>> {
+    let mut q = Sql::select(&USERS);
+    if query.fetch == 0 || users_where(&mut q, org, query).is_none() {
+        return Ok(Vec::new());
+    }
     if let Some(key) = &query.after {
         q.after("t.email", "t.id", Direction::Asc, Value::Text(text_key(key)?), key.id);
     }
     q.push(" ORDER BY t.email ASC, t.id ASC LIMIT ").arg(i64::from(query.fetch));
     q.run(c)
+}
+
+/// How many users the list would show over all its pages (`?count=exact`).
+pub(crate) fn count_users(c: &Connection, org: OrgId, query: &UserQuery) -> R<u64> {
+    let mut q = Sql::count(&USERS);
+    match users_where(&mut q, org, query) {
+        None => Ok(0),
+        Some(()) => q.count_rows(c),
+    }
 }

@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("../migrations/0004_lists.sql"),
         down: include_str!("../migrations/0004_lists.down.sql"),
     },
+    Migration {
+        version: 5,
+        name: "slug",
+        up: include_str!("../migrations/0005_slug.sql"),
+        down: include_str!("../migrations/0005_slug.down.sql"),
+    },
 ];
 
 /// The schema version this library needs.

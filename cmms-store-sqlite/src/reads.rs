@@ -1,4 +1,5 @@
-//! The reads whose SQL is special, every one filtered by org_id: the one cross-tenant id list,
+//! The reads whose SQL is special, every one filtered by org_id but the two that find an
+//! organization (its id list for jobs, an id by slug for logging in),
 //! tree paths (recursive queries), team membership by user (a join table read by item), the
 //! completed work awaiting confirmation (a range), and the audit and event chains. Described
 //! records are otherwise read by the generic select in `record`.
@@ -40,6 +41,11 @@ pub(crate) fn one<T, P: Params>(
 
 pub(crate) fn list_org_ids(c: &Connection) -> R<Vec<OrgId>> {
     all(c, "SELECT id FROM orgs ORDER BY id", [], |r| rows::id(r, "id"))
+}
+
+pub(crate) fn find_org_by_slug(c: &Connection, slug: &str) -> R<Option<OrgId>> {
+    let sql = "SELECT id FROM orgs WHERE slug = ?1";
+    Ok(all(c, sql, params![slug], |r| rows::id(r, "id"))?.into_iter().next())
 }
 
 fn path<T: From<uuid::Uuid>>(

@@ -76,6 +76,20 @@ impl Sql {
         self.arg(uuid_value(id)).push("))")
     }
 
+    /// `SELECT count(*) FROM <table> t`, the start of a list's count.
+    pub(crate) fn count(table: &'static Table) -> Self {
+        Self { text: format!("SELECT count(*) FROM {} t", table.name), args: Vec::new() }
+    }
+
+    /// Runs a count.
+    pub(crate) fn count_rows(&self, c: &Connection) -> R<u64> {
+        let n: i64 = c
+            .prepare_cached(&self.text)
+            .and_then(|mut s| s.query_row(params_from_iter(self.args.iter()), |r| r.get(0)))
+            .map_err(crate::error::map_rusqlite)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Runs the list and reads its rows as records of its table.
     pub(crate) fn run<T: Record>(&self, c: &Connection) -> R<Vec<T>> {
         crate::record::query_records(c, &self.text, params_from_iter(self.args.iter()))

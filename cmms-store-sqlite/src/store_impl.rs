@@ -35,6 +35,10 @@ impl OrgReads for SqliteStore {
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>> {
         self.read(|c| reads::list_org_ids(c)).await
     }
+    async fn find_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgId>> {
+        let slug = slug.to_owned();
+        self.read(move |c| reads::find_org_by_slug(c, &slug)).await
+    }
 }
 
 #[async_trait]
@@ -53,6 +57,10 @@ impl UserReads for SqliteStore {
         let query = query.clone();
         self.read(move |c| list::users(c, org, &query)).await
     }
+    async fn count_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        self.read(move |c| list::count_users(c, org, &query)).await
+    }
 }
 
 #[async_trait]
@@ -63,6 +71,10 @@ impl AssetReads for SqliteStore {
     async fn list_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<Vec<Asset>> {
         let query = query.clone();
         self.read(move |c| list::assets(c, org, &query)).await
+    }
+    async fn count_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        self.read(move |c| list::count_assets(c, org, &query)).await
     }
 }
 
@@ -75,6 +87,10 @@ impl WorkOrderReads for SqliteStore {
     ) -> StoreResult<Vec<WorkOrder>> {
         let query = query.clone();
         self.read(move |c| list::work_orders(c, org, &query)).await
+    }
+    async fn count_work_orders(&self, org: OrgId, query: &WorkOrderQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        self.read(move |c| list::count_work_orders(c, org, &query)).await
     }
     async fn awaiting_confirmation(
         &self,
@@ -90,6 +106,10 @@ impl RequestReads for SqliteStore {
     async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>> {
         let query = query.clone();
         self.read(move |c| list::requests(c, org, &query)).await
+    }
+    async fn count_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<u64> {
+        let query = query.clone();
+        self.read(move |c| list::count_requests(c, org, &query)).await
     }
 }
 

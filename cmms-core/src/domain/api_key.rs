@@ -44,6 +44,7 @@ pub struct ApiKey {
 /// Input to create an API key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewApiKey {
     /// What it is for.
     pub name: String,

@@ -73,6 +73,7 @@ pub struct Asset {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewAsset {
     /// Site (required unless a location or parent gives it).
     pub site_id: Option<SiteId>,
@@ -107,8 +108,21 @@ pub struct NewAsset {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
+#[serde(deny_unknown_fields)]
 pub struct AssetPatch {
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub code: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<LocationId>"))]
@@ -128,9 +142,33 @@ pub struct AssetPatch {
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub serial_number: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "u8"))]
     pub criticality: Option<u8>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "AssetState"))]
     pub state: Option<AssetState>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Value"))]
     pub specifications: Option<Value>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Value"))]
     pub custom_fields: Option<Value>,
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Metadata of one attached file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// File name.
     pub name: String,

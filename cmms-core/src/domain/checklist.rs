@@ -51,6 +51,7 @@ pub struct ChecklistItem {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewChecklistItem {
     /// What to do.
     pub label: String,

@@ -55,6 +55,7 @@ pub struct LaborEntry {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewLabor {
     /// Who worked (default: the actor).
     pub user_id: Option<UserId>,

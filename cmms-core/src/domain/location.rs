@@ -33,6 +33,7 @@ pub struct Location {
 /// Input to create a location.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewLocation {
     /// Site.
     pub site_id: SiteId,
@@ -50,8 +51,15 @@ pub struct NewLocation {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct LocationPatch {
     /// New name.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub name: Option<String>,
     /// New code (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]

@@ -103,6 +103,35 @@ pub fn check_no_cycle<T: PartialEq + Copy>(
     Ok(())
 }
 
+/// Serde helper for patch fields that cannot be empty (a title, a setting): absent is `None`
+/// (unchanged), a value is `Some(v)`, and `null` is refused. In a JSON merge patch (RFC 7396)
+/// `null` means "remove", which such a field cannot be, so silently keeping the old value would
+/// hide the caller's mistake. Use with `#[serde(default, deserialize_with = "...")]` and
+/// `skip_serializing_if = "Option::is_none"` (so the schema shows no `null` default).
+///
+/// ```
+/// use cmms_core::domain::site::SitePatch;
+/// let p: SitePatch = serde_json::from_str(r#"{"code": "NP"}"#).unwrap();
+/// assert!(p.name.is_none()); // absent: unchanged
+/// let err = serde_json::from_str::<SitePatch>(r#"{"name": null}"#).unwrap_err();
+/// assert!(err.to_string().contains("cannot be null"));
+/// ```
+pub mod not_null {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    /// Deserializes a present, non-null field as `Some(..)`.
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        match Option::<T>::deserialize(d)? {
+            Some(v) => Ok(Some(v)),
+            None => Err(D::Error::custom("cannot be null; leave the field out to keep its value")),
+        }
+    }
+}
+
 /// Serde helper for patch fields that distinguish "absent" (`None`), "set to null"
 /// (`Some(None)`) and "set to a value" (`Some(Some(v))`). Use with `#[serde(default)]`.
 pub mod double_option {

@@ -11,20 +11,26 @@ enum Part {
     Year4,
     Year2,
     Month,
+    Site,
     Seq(usize),
 }
 
-/// A parsed number format. Tokens: `{YYYY}`, `{YY}`, `{MM}` and exactly one `{SEQ}` or
-/// `{SEQ:n}` (zero-padded to `n` digits). The counter restarts each period the format shows:
-/// yearly with a year token, monthly with a month token, never without.
+/// A parsed number format. Tokens: `{YYYY}`, `{YY}`, `{MM}`, `{SITE}` (the site's code) and
+/// exactly one `{SEQ}` or `{SEQ:n}` (zero-padded to `n` digits). The counter restarts each
+/// period the format shows: yearly with a year token, monthly with a month token, never
+/// without; with `{SITE}` each site code has its own counter (the Basma convention
+/// `{YY}-{SITE}-{SEQ:3}`: per building, reset each year).
 ///
 /// ```
 /// use cmms_core::domain::numbering::NumberFormat;
 /// use chrono::{TimeZone, Utc};
 /// let f = NumberFormat::parse("WO-{YYYY}-{SEQ:5}", "number_format").unwrap();
 /// let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
-/// assert_eq!(f.render(42, at, chrono_tz::UTC), "WO-2026-00042");
-/// assert_eq!(f.counter_key("work_order", at, chrono_tz::UTC), "work_order:2026");
+/// assert_eq!(f.render(42, at, chrono_tz::UTC, "P1"), "WO-2026-00042");
+/// assert_eq!(f.counter_key("work_order", at, chrono_tz::UTC, "P1"), "work_order:2026");
+/// let per_site = NumberFormat::parse("{YY}-{SITE}-{SEQ:3}", "number_format").unwrap();
+/// assert_eq!(per_site.render(7, at, chrono_tz::UTC, "B2"), "26-B2-007");
+/// assert_eq!(per_site.counter_key("request", at, chrono_tz::UTC, "B2"), "request:2026:site=B2");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberFormat {
@@ -56,10 +62,15 @@ impl NumberFormat {
                 "YYYY" => Part::Year4,
                 "YY" => Part::Year2,
                 "MM" => Part::Month,
+                "SITE" => Part::Site,
                 "SEQ" => Part::Seq(1),
                 t => match t.strip_prefix("SEQ:").and_then(|n| n.parse::<usize>().ok()) {
                     Some(n) if (1..=12).contains(&n) => Part::Seq(n),
-                    _ => return Err(bad("knows only {YYYY}, {YY}, {MM}, {SEQ} and {SEQ:n}")),
+                    _ => {
+                        return Err(bad(
+                            "knows only {YYYY}, {YY}, {MM}, {SITE}, {SEQ} and {SEQ:n}",
+                        ));
+                    }
                 },
             });
             rest = &rest[close + 1..];
@@ -83,20 +94,33 @@ impl NumberFormat {
         Ok(Self { parts })
     }
 
-    /// The counter this format draws from at `at`: `prefix`, plus the period it restarts in.
-    pub fn counter_key(&self, prefix: &str, at: DateTime<Utc>, tz: Tz) -> String {
+    /// Whether numbers carry the site's code (and each site code counts on its own).
+    pub fn uses_site(&self) -> bool {
+        self.parts.contains(&Part::Site)
+    }
+
+    /// The counter this format draws from at `at` for a record at the site coded `site`:
+    /// `prefix`, plus the period it restarts in, plus the site when numbers carry it.
+    pub fn counter_key(&self, prefix: &str, at: DateTime<Utc>, tz: Tz, site: &str) -> String {
         let local = at.with_timezone(&tz);
-        if self.parts.contains(&Part::Month) {
+        let mut key = if self.parts.contains(&Part::Month) {
             format!("{prefix}:{:04}-{:02}", local.year(), local.month())
         } else if self.parts.iter().any(|p| matches!(p, Part::Year4 | Part::Year2)) {
             format!("{prefix}:{:04}", local.year())
         } else {
             prefix.to_string()
+        };
+        if self.uses_site() {
+            // By code, not id: a code a site gives up and another takes keeps counting, so the
+            // numbers it shows never repeat.
+            key.push_str(":site=");
+            key.push_str(site);
         }
+        key
     }
 
-    /// The number for counter value `seq` drawn at `at`.
-    pub fn render(&self, seq: i64, at: DateTime<Utc>, tz: Tz) -> String {
+    /// The number for counter value `seq` drawn at `at` for a record at the site coded `site`.
+    pub fn render(&self, seq: i64, at: DateTime<Utc>, tz: Tz, site: &str) -> String {
         let local = at.with_timezone(&tz);
         self.parts
             .iter()
@@ -105,6 +129,7 @@ impl NumberFormat {
                 Part::Year4 => format!("{:04}", local.year()),
                 Part::Year2 => format!("{:02}", local.year().rem_euclid(100)),
                 Part::Month => format!("{:02}", local.month()),
+                Part::Site => site.to_string(),
                 Part::Seq(width) => format!("{seq:0width$}"),
             })
             .collect()
@@ -140,11 +165,26 @@ mod tests {
         // 2027-01-01 02:30 UTC is still 2026-12-31 in New York.
         let at = Utc.with_ymd_and_hms(2027, 1, 1, 2, 30, 0).unwrap();
         let f = NumberFormat::parse("R{YY}{MM}-{SEQ:3}", "f").unwrap();
-        assert_eq!(f.render(7, at, ny), "R2612-007");
-        assert_eq!(f.counter_key("request", at, ny), "request:2026-12");
-        assert_eq!(f.render(7, at, chrono_tz::UTC), "R2701-007");
+        assert_eq!(f.render(7, at, ny, "P1"), "R2612-007");
+        assert_eq!(f.counter_key("request", at, ny, "P1"), "request:2026-12");
+        assert_eq!(f.render(7, at, chrono_tz::UTC, "P1"), "R2701-007");
         let plain = NumberFormat::parse("#{SEQ}", "f").unwrap();
-        assert_eq!(plain.counter_key("work_order", at, ny), "work_order");
-        assert_eq!(plain.render(123_456, at, ny), "#123456");
+        assert_eq!(plain.counter_key("work_order", at, ny, "P1"), "work_order");
+        assert_eq!(plain.render(123_456, at, ny, "P1"), "#123456");
+    }
+
+    #[test]
+    fn site_numbers_count_per_site_code_and_year() {
+        let at = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        let f = NumberFormat::parse("{YY}-{SITE}-{SEQ:3}", "f").unwrap();
+        assert!(f.uses_site());
+        assert_eq!(f.render(42, at, chrono_tz::UTC, "HQ"), "26-HQ-042");
+        let (a, b) = (
+            f.counter_key("work_order", at, chrono_tz::UTC, "HQ"),
+            f.counter_key("work_order", at, chrono_tz::UTC, "B2"),
+        );
+        assert_ne!(a, b);
+        let next_year = Utc.with_ymd_and_hms(2027, 1, 2, 0, 0, 0).unwrap();
+        assert_ne!(a, f.counter_key("work_order", next_year, chrono_tz::UTC, "HQ"));
     }
 }

@@ -16,6 +16,8 @@ pub struct Org {
     pub id: OrgId,
     /// Display name (1–200 characters).
     pub name: String,
+    /// Short unique name for logging in (`acme-plant`): see [`validate_slug`].
+    pub slug: String,
     /// Settings.
     pub settings: OrgSettings,
     /// Created.
@@ -41,6 +43,9 @@ pub struct OrgSettings {
     pub require_failure_codes: bool,
     /// The organization's time zone (IANA name), used for numbers' years.
     pub time_zone: String,
+    /// Whether whoever files a request may choose its number (`[A-Z0-9-]{3,20}`, unique in the
+    /// organization) instead of drawing the next one.
+    pub caller_request_numbers: bool,
 }
 
 impl Default for OrgSettings {
@@ -51,11 +56,122 @@ impl Default for OrgSettings {
             auto_close_days: 3,
             require_failure_codes: false,
             time_zone: "UTC".into(),
+            caller_request_numbers: false,
+        }
+    }
+}
+
+/// A change of the organization's name, slug or settings (JSON merge patch: a field left out
+/// keeps its value).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct OrgPatch {
+    /// Display name.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub name: Option<String>,
+    /// Short unique name for logging in.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub slug: Option<String>,
+    /// Format of work order numbers (see `NumberFormat`).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub work_order_number_format: Option<String>,
+    /// Format of request numbers.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub request_number_format: Option<String>,
+    /// Days after which a completion the requester has not confirmed closes by itself.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "u32"))]
+    pub auto_close_days: Option<u32>,
+    /// Whether completing corrective or emergency work requires failure codes.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
+    pub require_failure_codes: Option<bool>,
+    /// The organization's time zone (IANA name), used for numbers' years.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub time_zone: Option<String>,
+    /// Whether whoever files a request may choose its number.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
+    pub caller_request_numbers: Option<bool>,
+}
+
+impl From<OrgSettings> for OrgPatch {
+    /// Every setting, as a patch that sets them all.
+    fn from(s: OrgSettings) -> Self {
+        Self {
+            name: None,
+            slug: None,
+            work_order_number_format: Some(s.work_order_number_format),
+            request_number_format: Some(s.request_number_format),
+            auto_close_days: Some(s.auto_close_days),
+            require_failure_codes: Some(s.require_failure_codes),
+            time_zone: Some(s.time_zone),
+            caller_request_numbers: Some(s.caller_request_numbers),
         }
     }
 }
 
 impl OrgSettings {
+    /// These settings with the patch's fields applied.
+    ///
+    /// ```
+    /// use cmms_core::domain::org::{OrgPatch, OrgSettings};
+    /// let patch = OrgPatch { auto_close_days: Some(5), ..OrgPatch::default() };
+    /// let after = OrgSettings::default().patched(patch);
+    /// assert_eq!((after.auto_close_days, after.time_zone.as_str()), (5, "UTC"));
+    /// ```
+    pub fn patched(&self, p: OrgPatch) -> Self {
+        let s = self.clone();
+        Self {
+            work_order_number_format: p
+                .work_order_number_format
+                .unwrap_or(s.work_order_number_format),
+            request_number_format: p.request_number_format.unwrap_or(s.request_number_format),
+            auto_close_days: p.auto_close_days.unwrap_or(s.auto_close_days),
+            require_failure_codes: p.require_failure_codes.unwrap_or(s.require_failure_codes),
+            time_zone: p.time_zone.unwrap_or(s.time_zone),
+            caller_request_numbers: p.caller_request_numbers.unwrap_or(s.caller_request_numbers),
+        }
+    }
+
     /// Checks every setting, reporting each bad one.
     pub fn validate(&self) -> Result<()> {
         let mut p = Problems::new();
@@ -89,9 +205,13 @@ pub fn parse_time_zone(name: &str, field: &str) -> Result<Tz> {
 /// Input for `Cmms::bootstrap_org`: the organization and its first owner.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewOrg {
     /// Organization name.
     pub name: String,
+    /// Short unique name for logging in; made from the name when omitted.
+    #[serde(default)]
+    pub slug: Option<String>,
     /// Owner's name.
     pub owner_name: String,
     /// Owner's email.
@@ -103,4 +223,64 @@ pub struct NewOrg {
 
 pub(crate) fn validate_org_name(p: &mut Problems, name: &str) -> String {
     validate::text(p, "name", name, 1, 200)
+}
+
+/// The longest slug, in characters.
+pub const MAX_SLUG: usize = 63;
+
+/// A slug made from a name: ASCII letters and digits lower-cased, accented Latin letters
+/// without their accents, every other run of characters one hyphen; `org` when nothing is left.
+///
+/// ```
+/// use cmms_core::domain::org::slugify;
+/// assert_eq!(slugify("Kühlwerk Nord — Halle 3"), "kuhlwerk-nord-halle-3");
+/// assert_eq!(slugify("!!!"), "org");
+/// ```
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        let folded = match ch {
+            'a'..='z' | '0'..='9' => Some(ch),
+            'A'..='Z' => Some(ch.to_ascii_lowercase()),
+            'à'..='å' | 'À'..='Å' => Some('a'),
+            'ç' | 'Ç' => Some('c'),
+            'è'..='ë' | 'È'..='Ë' => Some('e'),
+            'ì'..='ï' | 'Ì'..='Ï' => Some('i'),
+            'ñ' | 'Ñ' => Some('n'),
+            'ò'..='ö' | 'ø' | 'Ò'..='Ö' | 'Ø' => Some('o'),
+            'ù'..='ü' | 'Ù'..='Ü' => Some('u'),
+            'ý' | 'ÿ' | 'Ý' => Some('y'),
+            'ß' => Some('s'),
+            _ => None,
+        };
+        match folded {
+            Some(c) => out.push(c),
+            None if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            None => {}
+        }
+        if out.len() >= MAX_SLUG {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.len() < 2 { "org".to_string() } else { out }
+}
+
+/// Checks a slug: 2 to 63 characters of `a-z`, `0-9` and `-`, starting and ending with a letter
+/// or digit, and not shaped like an id (login takes either).
+pub fn validate_slug(p: &mut Problems, slug: &str) {
+    let ok_chars = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ends_ok = !slug.starts_with('-') && !slug.ends_with('-');
+    if !(2..=MAX_SLUG).contains(&slug.len()) || !ok_chars || !ends_ok {
+        let shown: String = slug.chars().take(40).collect();
+        p.add(
+            "slug",
+            format!(
+                "'{shown}' is not a slug: 2 to {MAX_SLUG} characters of a-z, 0-9 and -, \
+                 starting and ending with a letter or digit"
+            ),
+        );
+    } else if uuid::Uuid::parse_str(slug).is_ok() {
+        p.add("slug", "must not look like an organization id");
+    }
 }

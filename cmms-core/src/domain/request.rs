@@ -145,6 +145,7 @@ impl Request {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewRequest {
     /// Title.
     pub title: String,
@@ -162,6 +163,29 @@ pub struct NewRequest {
     pub attachments: Vec<Attachment>,
     /// Submit right away instead of keeping a draft.
     pub submit: bool,
+    /// The request's number, when the organization lets the caller choose it
+    /// (`caller_request_numbers`): 3 to 20 of `A-Z`, `0-9` and `-`, unique in the organization.
+    pub number: Option<String>,
+}
+
+/// Checks a caller-chosen request number: 3 to 20 of `A-Z`, `0-9` and `-`.
+///
+/// ```
+/// use cmms_core::domain::request::check_request_number;
+/// assert!(check_request_number("B2-0042").is_ok());
+/// assert!(check_request_number("b2 42").is_err());
+/// ```
+pub fn check_request_number(number: &str) -> crate::error::Result<()> {
+    let ok = (3..=20).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        return Ok(());
+    }
+    let shown: String = number.chars().take(40).collect();
+    Err(crate::CmmsError::invalid(
+        "number",
+        format!("'{shown}' is not a request number: 3 to 20 of A-Z, 0-9 and -"),
+    ))
 }
 
 /// Changes to a draft request.
@@ -169,12 +193,31 @@ pub struct NewRequest {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
+#[serde(deny_unknown_fields)]
 pub struct RequestPatch {
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub description: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Priority"))]
     pub priority: Option<Priority>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<Attachment>"))]
     pub attachments: Option<Vec<Attachment>>,
 }
 
@@ -182,6 +225,7 @@ pub struct RequestPatch {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// Work type (default corrective).
     #[serde(rename = "type")]
@@ -208,6 +252,9 @@ pub(crate) fn check_new(input: &NewRequest) -> Result<CheckedRequest> {
         description: validate::opt_text(&mut p, "description", input.description.as_deref(), 5000),
     };
     p.absorb(attachment::check_all(&input.attachments))?;
+    if let Some(n) = &input.number {
+        p.absorb(check_request_number(n))?;
+    }
     p.finish()?;
     Ok(checked)
 }

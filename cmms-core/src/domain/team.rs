@@ -32,6 +32,7 @@ pub struct Team {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewTeam {
     /// Name.
     pub name: String,
@@ -45,14 +46,27 @@ pub struct NewTeam {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TeamPatch {
     /// New name.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub name: Option<String>,
     /// New home site (`Some(None)` clears).
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<SiteId>"))]
     pub site_id: Option<Option<SiteId>>,
     /// New member list (replaces the old one).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<UserId>"))]
     pub members: Option<Vec<UserId>>,
 }
 

@@ -214,3 +214,24 @@ pub enum RoleRef {
     /// A custom role of the organization.
     Custom(crate::ids::RoleId),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/concepts.md lists every built-in role with its level, in this order.
+    #[test]
+    fn the_guide_shows_every_role_and_level() {
+        let guide = include_str!("../../../docs/concepts.md");
+        let table = guide.split("| role | level | may |\n").nth(1).unwrap_or("");
+        let shown: Vec<String> = table
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with('|'))
+            .map(|row| row.split('|').map(str::trim).skip(1).take(2).collect::<Vec<_>>().join(" "))
+            .collect();
+        let roles: Vec<String> =
+            BUILTIN_ROLES.iter().map(|r| format!("{} {}", r.role, r.level)).collect();
+        assert_eq!(shown, roles, "docs/concepts.md's roles and BUILTIN_ROLES differ");
+    }
+}

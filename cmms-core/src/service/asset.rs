@@ -14,8 +14,8 @@ use crate::ids::{AssetId, SiteId};
 use crate::rbac::{self, Permission, Resource, ScopeCondition};
 use crate::store::KeyType;
 use crate::store::{
-    AssetFilter, AssetQuery, Changeset, KeyValue, Page, SortKey, Write, check_limit, decode_cursor,
-    encode_cursor,
+    AssetFilter, AssetQuery, Changeset, Count, KeyValue, Page, SortKey, Write, check_limit,
+    decode_cursor, encode_cursor,
 };
 
 const ASSET_SORT: &str = "name";
@@ -83,10 +83,9 @@ impl Cmms {
 
     async fn ensure_asset_code_free(&self, actor: &Actor, asset: &Asset) -> Result<()> {
         match self.store.find_asset_by_code(actor.org(), &asset.code).await? {
-            Some(other) if other.id != asset.id => Err(CmmsError::invalid(
-                "code",
-                format!("asset code {} is already used", asset.code),
-            )),
+            Some(other) if other.id != asset.id => {
+                Err(CmmsError::taken("code", format!("asset code {} is already used", asset.code)))
+            }
             _ => Ok(()),
         }
     }
@@ -166,6 +165,7 @@ impl Cmms {
                     .collect(),
             )
         };
+        let counted = filter.count;
         let query = AssetQuery { filter, sites, after, fetch: limit + 1 };
         let mut items = self.store.list_assets(actor.org(), &query).await?;
         let next_cursor = page_cursor(&mut items, limit, |a| SortKey {
@@ -173,7 +173,11 @@ impl Cmms {
             id: a.id.uuid(),
         })
         .map(|k| encode_cursor(ASSET_SORT, &k));
-        Ok(Page { items, next_cursor })
+        let total = match counted {
+            Some(Count::Exact) => Some(self.store.count_assets(actor.org(), &query).await?),
+            None => None,
+        };
+        Ok(Page { items, next_cursor, total })
     }
 
     /// The asset's maintenance history: work orders on it and on its sub-assets, newest

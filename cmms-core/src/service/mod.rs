@@ -29,7 +29,7 @@ use crate::domain::credential::AuthSettings;
 use crate::domain::location::Location;
 use crate::domain::numbering::NumberFormat;
 use crate::error::{CmmsError, Result};
-use crate::ids::{LocationId, UserId};
+use crate::ids::{LocationId, SiteId, UserId};
 use crate::rbac::{self, Permission, Resource};
 use crate::store::{Changeset, Receipt, SortKey, Store, Write};
 use chrono::{DateTime, Utc};
@@ -116,19 +116,29 @@ impl Cmms {
         build: impl Fn(String) -> Vec<Write> + Send + Sync + 'static,
     ) -> Result<String> {
         let settings = self.load_org(actor.org()).await?.settings;
-        let (text, field, counter) = match numbering {
-            Numbering::WorkOrder => {
-                (&settings.work_order_number_format, "work_order_number_format", "work_order")
+        let (text, field, counter, site) = match numbering {
+            Numbering::WorkOrder(site) => {
+                (&settings.work_order_number_format, "work_order_number_format", "work_order", site)
             }
-            Numbering::Request => {
-                (&settings.request_number_format, "request_number_format", "request")
+            Numbering::Request(site) => {
+                (&settings.request_number_format, "request_number_format", "request", site)
             }
         };
         let format = NumberFormat::parse(text, field)?;
+        let code = match format.uses_site() {
+            true => {
+                self.store
+                    .get_site(actor.org(), site)
+                    .await?
+                    .ok_or_else(|| CmmsError::not_found("site", site))?
+                    .code
+            }
+            false => String::new(),
+        };
         let tz = settings.tz();
-        let key = format.counter_key(counter, at, tz);
+        let key = format.counter_key(counter, at, tz, &code);
         let render = move |values: &[i64]| {
-            format.render(values.first().copied().unwrap_or_default(), at, tz)
+            format.render(values.first().copied().unwrap_or_default(), at, tz, &code)
         };
         let render_again = render.clone();
         let cs =
@@ -213,11 +223,11 @@ impl Cmms {
     }
 }
 
-/// Which counter and format a human number comes from.
+/// Which counter and format a human number comes from, for a record at a site.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Numbering {
-    WorkOrder,
-    Request,
+    WorkOrder(SiteId),
+    Request(SiteId),
 }
 
 /// Free-text list filters are bounded, like every other input.
@@ -280,6 +290,7 @@ pub(crate) fn check_version(entity: &str, current: i64, expected: Option<i64>) -
         Some(v) if v != current => Err(CmmsError::Conflict {
             message: format!("{entity} changed since it was read (version {v}, now {current})"),
             current_version: Some(current),
+            field: None,
         }),
         _ => Ok(()),
     }

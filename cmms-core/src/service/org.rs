@@ -4,7 +4,9 @@ use super::{Cmms, OrgChange, check_version, json, require_held};
 use crate::actor::{Actor, ActorGrant};
 use crate::domain::event::EventKind;
 use crate::domain::failure_code::{FailureCode, FailureCodeKind};
-use crate::domain::org::{NewOrg, Org, OrgSettings, validate_org_name};
+use crate::domain::org::{
+    MAX_SLUG, NewOrg, Org, OrgPatch, slugify, validate_org_name, validate_slug,
+};
 use crate::domain::user::{RoleGrant, User};
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Problems, Result};
@@ -50,6 +52,13 @@ impl Cmms {
         let now = self.now();
         let mut p = Problems::new();
         let name = validate_org_name(&mut p, &input.name);
+        let slug = match &input.slug {
+            Some(s) => {
+                validate_slug(&mut p, s);
+                s.clone()
+            }
+            None => self.free_slug(&slugify(&name)).await?,
+        };
         p.absorb(input.settings.validate())?;
         let org_id = OrgId::new();
         let owner = User::create(org_id, &input.owner_name, &input.owner_email, now)
@@ -60,9 +69,13 @@ impl Cmms {
         };
         p.finish()?;
         let owner = owner.ok_or_else(|| CmmsError::invalid("owner_email", "is required"))?;
+        if input.slug.is_some() && self.store.find_org_by_slug(&slug).await?.is_some() {
+            return Err(CmmsError::taken("slug", format!("slug {slug} is already used")));
+        }
         let org = Org {
             id: org_id,
             name,
+            slug,
             settings: input.settings,
             created_at: now,
             updated_at: now,
@@ -105,6 +118,39 @@ impl Cmms {
         Ok(Bootstrapped { org, owner })
     }
 
+    /// `base`, or `base-2`, `base-3`, ... — the first slug no organization has yet.
+    async fn free_slug(&self, base: &str) -> Result<String> {
+        for n in 1..=1000 {
+            let candidate = match n {
+                1 => base.to_string(),
+                n => {
+                    let tail = format!("-{n}");
+                    let keep = base.len().min(MAX_SLUG - tail.len());
+                    format!("{}{tail}", base[..keep].trim_end_matches('-'))
+                }
+            };
+            if self.store.find_org_by_slug(&candidate).await?.is_none() {
+                return Ok(candidate);
+            }
+        }
+        Err(CmmsError::taken("slug", format!("no free slug for {base}; choose one")))
+    }
+
+    /// The organization a login names: its id, or its slug. `None` when there is none (the
+    /// caller answers as for wrong credentials, so logins reveal nothing more).
+    pub async fn find_org(&self, id_or_slug: &str) -> Result<Option<OrgId>> {
+        let text = id_or_slug.trim();
+        if let Ok(id) = text.parse::<OrgId>() {
+            return Ok(self.store.get_org(id).await?.map(|o| o.id));
+        }
+        let mut p = Problems::new();
+        validate_slug(&mut p, text);
+        if p.finish().is_err() {
+            return Ok(None);
+        }
+        Ok(self.store.find_org_by_slug(text).await?)
+    }
+
     /// The actor's organization.
     pub async fn get_org(&self, actor: &Actor) -> Result<Org> {
         rbac::authorize(actor, Permission::OrgRead, &Resource::ORG)?;
@@ -115,20 +161,39 @@ impl Cmms {
         self.store.get_org(org).await?.ok_or_else(|| CmmsError::not_found("org", org))
     }
 
-    /// Replaces the organization's settings.
-    pub async fn update_org_settings(
+    /// Changes the organization's name, slug or settings: the fields the patch names, the rest
+    /// kept. A slug another organization has is a conflict.
+    pub async fn update_org(
         &self,
         actor: &Actor,
-        settings: OrgSettings,
+        patch: OrgPatch,
         expected_version: Option<i64>,
     ) -> Result<Org> {
         rbac::authorize(actor, Permission::OrgManage, &Resource::ORG)?;
         let before = self.load_org(actor.org()).await?;
         check_version("org", before.version, expected_version)?;
-        settings.validate()?;
+        let mut p = Problems::new();
+        let name = match &patch.name {
+            Some(n) => validate_org_name(&mut p, n),
+            None => before.name.clone(),
+        };
+        let slug = patch.slug.clone().unwrap_or_else(|| before.slug.clone());
+        validate_slug(&mut p, &slug);
+        let settings = before.settings.patched(patch);
+        p.absorb(settings.validate())?;
+        p.finish()?;
+        if slug != before.slug && self.store.find_org_by_slug(&slug).await?.is_some() {
+            return Err(CmmsError::taken("slug", format!("slug {slug} is already used")));
+        }
         let now = self.now();
-        let after =
-            Org { settings, updated_at: now, version: before.version + 1, ..before.clone() };
+        let after = Org {
+            name,
+            slug,
+            settings,
+            updated_at: now,
+            version: before.version + 1,
+            ..before.clone()
+        };
         let change = OrgChange::new(
             Write::update(after.clone()),
             "org.update",
@@ -153,7 +218,7 @@ impl Cmms {
         let fc = FailureCode::create(actor.org(), kind, code, description, self.now())?;
         let existing = self.store.list_failure_codes(actor.org()).await?;
         if existing.iter().any(|c| c.kind == fc.kind && c.code == fc.code) {
-            return Err(CmmsError::invalid(
+            return Err(CmmsError::taken(
                 "code",
                 format!("{} code {} already exists", kind, fc.code),
             ));

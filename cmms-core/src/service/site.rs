@@ -35,7 +35,7 @@ impl Cmms {
     async fn ensure_site_code_free(&self, actor: &Actor, site: &Site) -> Result<()> {
         let sites = self.store.list_sites(actor.org()).await?;
         if sites.iter().any(|s| s.code == site.code && s.id != site.id) {
-            return Err(CmmsError::invalid(
+            return Err(CmmsError::taken(
                 "code",
                 format!("site code {} is already used", site.code),
             ));

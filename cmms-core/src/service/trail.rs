@@ -25,11 +25,13 @@ pub(crate) struct OrgChange {
 }
 
 /// Who may see the event of an org-level record: the permission that reads that kind of
-/// record (people and roles are not for customers' eyes).
+/// record (people, roles and teams — lists of people — are not for customers' eyes).
 fn audience_for(kind: EntityKind) -> EventAudience {
     let permission = match kind {
-        EntityKind::User | EntityKind::Grant | EntityKind::Role => Permission::UserRead,
-        EntityKind::Site | EntityKind::Location | EntityKind::Team => Permission::SiteRead,
+        EntityKind::User | EntityKind::Grant | EntityKind::Role | EntityKind::Team => {
+            Permission::UserRead
+        }
+        EntityKind::Site | EntityKind::Location => Permission::SiteRead,
         _ => Permission::OrgRead,
     };
     EventAudience { permission: Some(permission), ..EventAudience::default() }

@@ -10,7 +10,7 @@ use crate::ids::{GrantId, RoleId, SiteId, UserId};
 use crate::rbac::{self, BuiltinRole, Permission, PermissionSet, Resource, RoleDef, RoleRef};
 use crate::store::KeyType;
 use crate::store::{
-    KeyValue, Page, SortKey, UserFilter, UserQuery, Write, check_limit, decode_cursor,
+    Count, KeyValue, Page, SortKey, UserFilter, UserQuery, Write, check_limit, decode_cursor,
     encode_cursor,
 };
 
@@ -71,7 +71,7 @@ impl Cmms {
     async fn ensure_email_free(&self, actor: &Actor, user: &User) -> Result<()> {
         match self.store.find_user_by_email(actor.org(), &user.email).await? {
             Some(other) if other.id != user.id => {
-                Err(CmmsError::invalid("email", "is already used by another user"))
+                Err(CmmsError::taken("email", "is already used by another user"))
             }
             _ => Ok(()),
         }
@@ -169,6 +169,7 @@ impl Cmms {
             .as_deref()
             .map(|c| decode_cursor(USER_SORT, c, KeyType::Text))
             .transpose()?;
+        let counted = filter.count;
         let query = UserQuery { filter, after, fetch: limit + 1 };
         let mut items = self.store.list_users(actor.org(), &query).await?;
         let next_cursor = page_cursor(&mut items, limit, |u| SortKey {
@@ -176,7 +177,11 @@ impl Cmms {
             id: u.id.uuid(),
         })
         .map(|k| encode_cursor(USER_SORT, &k));
-        Ok(Page { items, next_cursor })
+        let total = match counted {
+            Some(Count::Exact) => Some(self.store.count_users(actor.org(), &query).await?),
+            None => None,
+        };
+        Ok(Page { items, next_cursor, total })
     }
 
     /// Grants a role to a user at org scope (`sites == None`) or for listed sites. Only roles

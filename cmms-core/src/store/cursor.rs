@@ -20,6 +20,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass this as `cursor` to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// Every row the list shows over all its pages, when asked for (`count=exact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// A position in a sorted list: the last row's sort key and id.

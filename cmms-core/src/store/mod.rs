@@ -52,9 +52,12 @@ pub trait OrgReads: RecordReads {
     async fn get_org(&self, org: OrgId) -> StoreResult<Option<Org>> {
         self.get(org, org).await
     }
-    /// Every organization's id (for background jobs). The one read across tenants: special in
-    /// each store (PostgreSQL answers it through a SECURITY DEFINER function).
+    /// Every organization's id (for background jobs). One of the two reads across tenants:
+    /// special in each store (PostgreSQL answers it through a SECURITY DEFINER function).
     async fn list_org_ids(&self) -> StoreResult<Vec<OrgId>>;
+    /// The organization with this slug (for logging in by slug); the other read across
+    /// tenants, special for the same reason.
+    async fn find_org_by_slug(&self, slug: &str) -> StoreResult<Option<OrgId>>;
     /// The organization's failure codes, by kind in declaration order (problem, cause,
     /// remedy), then by code.
     async fn list_failure_codes(&self, org: OrgId) -> StoreResult<Vec<FailureCode>> {
@@ -121,6 +124,8 @@ pub trait UserReads: RecordReads {
     }
     /// A page of users (sorted by email, id). Special in each store: a filtered keyset list.
     async fn list_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// How many users `query` finds over all its pages (its cursor and page size aside).
+    async fn count_users(&self, org: OrgId, query: &UserQuery) -> StoreResult<u64>;
     /// A user's role grants.
     async fn grants_of_user(&self, org: OrgId, user: UserId) -> StoreResult<Vec<RoleGrant>> {
         self.list(org, Select::new(&ROLE_GRANTS).eq("user_id", user.0)).await
@@ -155,6 +160,8 @@ pub trait AssetReads: RecordReads {
     async fn asset_path(&self, org: OrgId, id: AssetId) -> StoreResult<Vec<AssetId>>;
     /// A page of assets. Special in each store: a filtered keyset list.
     async fn list_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<Vec<Asset>>;
+    /// How many assets `query` finds over all its pages.
+    async fn count_assets(&self, org: OrgId, query: &AssetQuery) -> StoreResult<u64>;
 }
 
 /// Work orders and what hangs off them.
@@ -171,6 +178,8 @@ pub trait WorkOrderReads: RecordReads {
         org: OrgId,
         query: &WorkOrderQuery,
     ) -> StoreResult<Vec<WorkOrder>>;
+    /// How many work orders `query` finds over all its pages.
+    async fn count_work_orders(&self, org: OrgId, query: &WorkOrderQuery) -> StoreResult<u64>;
     /// The status timeline, oldest first.
     async fn timeline(&self, org: OrgId, wo: WorkOrderId) -> StoreResult<Vec<TimelineEntry>> {
         self.list(org, Select::new(&TIMELINE).eq("work_order_id", wo.0)).await
@@ -215,6 +224,8 @@ pub trait RequestReads: RecordReads {
     /// A page of requests (created_at, id descending). Special in each store: a filtered
     /// keyset list.
     async fn list_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<Vec<Request>>;
+    /// How many requests `query` finds over all its pages.
+    async fn count_requests(&self, org: OrgId, query: &RequestQuery) -> StoreResult<u64>;
 }
 
 /// The audit chain (special in each store: numbered, hash-linked rows and their head).

@@ -102,6 +102,7 @@ impl std::str::FromStr for WorkOrderSort {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct WorkOrderFilter {
     /// Any of these statuses.
     pub status: Vec<WorkOrderStatus>,
@@ -140,6 +141,9 @@ pub struct WorkOrderFilter {
     pub limit: Option<u32>,
     /// Cursor from the previous page.
     pub cursor: Option<String>,
+    /// `exact`: also count every row the list would show over all its pages (costs a count
+    /// query, so it is off by default).
+    pub count: Option<Count>,
 }
 
 /// A work order list query as a store receives it.
@@ -155,10 +159,20 @@ pub struct WorkOrderQuery {
     pub fetch: u32,
 }
 
+/// How a list counts its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Count {
+    /// An exact count (`SELECT count(*)` with the list's filters and visibility).
+    Exact,
+}
+
 /// Filters for listing assets; sorted by name, then id.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AssetFilter {
     /// At this site.
     pub site: Option<SiteId>,
@@ -178,6 +192,9 @@ pub struct AssetFilter {
     pub limit: Option<u32>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// `exact`: also count every row the list would show over all its pages (costs a count
+    /// query, so it is off by default).
+    pub count: Option<Count>,
 }
 
 /// An asset list query as a store receives it.
@@ -197,6 +214,7 @@ pub struct AssetQuery {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RequestFilter {
     /// Any of these statuses.
     pub status: Vec<RequestStatus>,
@@ -210,6 +228,9 @@ pub struct RequestFilter {
     pub limit: Option<u32>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// `exact`: also count every row the list would show over all its pages (costs a count
+    /// query, so it is off by default).
+    pub count: Option<Count>,
 }
 
 /// A request list query as a store receives it (sorted by created_at, id descending).
@@ -229,6 +250,7 @@ pub struct RequestQuery {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct UserFilter {
     /// Only active (true) or inactive (false) users.
     pub active: Option<bool>,
@@ -238,6 +260,9 @@ pub struct UserFilter {
     pub limit: Option<u32>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// `exact`: also count every row the list would show over all its pages (costs a count
+    /// query, so it is off by default).
+    pub count: Option<Count>,
 }
 
 /// A user list query as a store receives it (sorted by email, id ascending).

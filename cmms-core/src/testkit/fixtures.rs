@@ -278,6 +278,14 @@ pub fn assert_field<T: std::fmt::Debug>(r: Result<T, CmmsError>, field: &str) {
     }
 }
 
+/// Asserts a conflict on a taken value of `field` (a unique value someone else has).
+pub fn assert_taken<T: std::fmt::Debug>(r: Result<T, CmmsError>, field: &str) {
+    match r {
+        Err(CmmsError::Conflict { field: Some(f), .. }) => assert_eq!(f, field),
+        other => panic!("expected a conflict on '{field}', got {other:?}"),
+    }
+}
+
 /// Asserts `NotFound`.
 pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, CmmsError>, what: &str) {
     assert!(matches!(r, Err(CmmsError::NotFound { .. })), "{what}: expected NotFound, got {r:?}");

@@ -67,6 +67,13 @@ macro_rules! conformance_suite {
             auth_refresh_rotation,
             auth_reset_and_verification,
             auth_api_keys,
+            stale_versions_answer_before_anything_else,
+            taken_values_are_conflicts_naming_the_field,
+            org_patches_keep_what_they_do_not_name,
+            orgs_are_found_by_slug_or_id,
+            assignees_can_do_the_work,
+            site_numbers_and_chosen_request_numbers,
+            lists_count_exactly_when_asked,
         );
     };
 }

@@ -107,7 +107,8 @@ class _Group:
 
     def _page(self, actor: Actor, method: str, item: Type[T], /, **args: Any) -> Page[T]:
         raw = json.loads(self._db._native.call(method, _native_actor(actor), dumps(args)))
-        return Page(items=[from_dict(item, x) for x in raw["items"]], next_cursor=raw["next_cursor"])
+        items = [from_dict(item, x) for x in raw["items"]]
+        return Page(items=items, next_cursor=raw["next_cursor"], total=raw.get("total"))
 
     @staticmethod
     def _walk(fetch: Callable[[Optional[str]], Page[T]]) -> Iterator[T]:

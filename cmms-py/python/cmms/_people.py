@@ -30,19 +30,39 @@ class Orgs(_Group):
     """Organizations (the tenant), their settings and failure codes."""
 
     def bootstrap(
-        self, *, name: str, owner_name: str, owner_email: str, settings: Optional[OrgSettings] = None
+        self, *, name: str, owner_name: str, owner_email: str, settings: Optional[OrgSettings] = None,
+        slug: Optional[str] = None,
     ) -> Bootstrapped:
-        """Creates an organization with its first owner (no actor needed)."""
+        """Creates an organization with its first owner (no actor needed). ``slug`` (the short
+        name people log in with) is made from the name when left out."""
         return self._call(
             None, "orgs.bootstrap", Bootstrapped,
             name=name, owner_name=owner_name, owner_email=owner_email, settings=settings or UNSET,
+            slug=slug if slug is not None else UNSET,
         )
 
     def get(self, actor: Actor) -> Org:
         return self._call(actor, "orgs.get", Org)
 
     def update_settings(self, actor: Actor, settings: OrgSettings, *, expected_version: Optional[int] = None) -> Org:
+        """Sets every setting to ``settings`` (name and slug stay)."""
         return self._call(actor, "orgs.update_settings", Org, settings=settings, expected_version=expected_version)
+
+    def update(
+        self, actor: Actor, *, expected_version: Optional[int] = None, name: Any = UNSET, slug: Any = UNSET,
+        work_order_number_format: Any = UNSET, request_number_format: Any = UNSET, auto_close_days: Any = UNSET,
+        require_failure_codes: Any = UNSET, time_zone: Any = UNSET, caller_request_numbers: Any = UNSET,
+    ) -> Org:
+        """Changes the given fields of the organization and keeps the others (a merge patch)."""
+        patch = {
+            k: v for k, v in dict(
+                name=name, slug=slug, work_order_number_format=work_order_number_format,
+                request_number_format=request_number_format, auto_close_days=auto_close_days,
+                require_failure_codes=require_failure_codes, time_zone=time_zone,
+                caller_request_numbers=caller_request_numbers,
+            ).items() if v is not UNSET
+        }
+        return self._call(actor, "orgs.update_settings", Org, settings=patch, expected_version=expected_version)
 
     def create_failure_code(self, actor: Actor, *, kind: str, code: str, description: str) -> FailureCode:
         return self._call(actor, "orgs.create_failure_code", FailureCode, kind=kind, code=code, description=description)
@@ -158,9 +178,11 @@ class Users(_Group):
 
     def list(
         self, actor: Actor, *, active: Optional[bool] = None, text: Optional[str] = None,
-        limit: Optional[int] = None, cursor: Optional[str] = None,
+        limit: Optional[int] = None, cursor: Optional[str] = None, count: Optional[str] = None,
     ) -> Page[User]:
-        return self._page(actor, "users.list", User, active=active, text=text, limit=limit, cursor=cursor)
+        return self._page(
+            actor, "users.list", User, active=active, text=text, limit=limit, cursor=cursor, count=count
+        )
 
     def iter_all(self, actor: Actor, *, active: Optional[bool] = None, text: Optional[str] = None, limit: int = 200) -> Iterator[User]:
         return self._walk(lambda c: self.list(actor, active=active, text=text, limit=limit, cursor=c))

@@ -61,11 +61,12 @@ class Assets(_Group):
         self, actor: Actor, *, site: Optional[Id] = None, location: Optional[Id] = None, parent: Optional[Id] = None,
         roots_only: bool = False, state: Optional[str] = None, category: Optional[str] = None,
         text: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
+        count: Optional[str] = None,
     ) -> Page[Asset]:
         return self._page(
             actor, "assets.list", Asset, site=_id(site, "site"), location=_id(location, "location"),
             parent=_id(parent, "parent"), roots_only=roots_only, state=state, category=category, text=text,
-            limit=limit, cursor=cursor,
+            limit=limit, cursor=cursor, count=count,
         )
 
     def iter_all(self, actor: Actor, **filters: Any) -> Iterator[Asset]:
@@ -146,17 +147,18 @@ class WorkOrders(_Group):
         requested_by: Optional[Id] = None, due_from: Optional[datetime] = None, due_to: Optional[datetime] = None,
         created_from: Optional[datetime] = None, created_to: Optional[datetime] = None,
         text: Optional[str] = None, sort: Optional[str] = None, limit: Optional[int] = None,
-        cursor: Optional[str] = None,
+        cursor: Optional[str] = None, count: Optional[str] = None,
     ) -> Page[WorkOrder]:
         """One page of the work orders the actor may see. ``sort``: ``created``, ``updated``,
-        ``due``, ``priority``, with ``-field`` or ``field:asc`` / ``field:desc``."""
+        ``due``, ``priority``, with ``-field`` or ``field:asc`` / ``field:desc``.
+        ``count="exact"`` also counts every matching work order (``Page.total``)."""
         return self._page(
             actor, "work_orders.list", WorkOrder, status=_list(status, "status"),
             priority=_list(priority, "priority"), type=_list(type, "type"), assignee=_id(assignee, "assignee"),
             team=_id(team, "team"), asset=_id(asset, "asset"), include_sub_assets=include_sub_assets,
             site=_id(site, "site"), location=_id(location, "location"), requested_by=_id(requested_by, "requested_by"),
             due_from=due_from, due_to=due_to, created_from=created_from, created_to=created_to, text=text,
-            sort=sort if sort is not None else UNSET, limit=limit, cursor=cursor,
+            sort=sort if sort is not None else UNSET, limit=limit, cursor=cursor, count=count,
         )
 
     def iter_all(self, actor: Actor, **filters: Any) -> Iterator[WorkOrder]:
@@ -213,12 +215,14 @@ class Requests(_Group):
     def create(
         self, actor: Actor, *, title: str, description: Optional[str] = None, site_id: Optional[Id] = None,
         location_id: Optional[Id] = None, asset_id: Optional[Id] = None, priority: Optional[str] = None,
-        attachments: Sequence[Dict[str, Any]] = (), submit: bool = False,
+        attachments: Sequence[Dict[str, Any]] = (), submit: bool = False, number: Optional[str] = None,
     ) -> Request:
+        """Files a request. ``number`` is the filer's own request number, where the organization
+        allows it (``caller_request_numbers``)."""
         return self._call(
             actor, "requests.create", Request, title=title, description=description, site_id=_id(site_id, "site_id"),
             location_id=_id(location_id, "location_id"), asset_id=_id(asset_id, "asset_id"), priority=priority,
-            attachments=list(attachments), submit=submit,
+            attachments=list(attachments), submit=submit, number=number,
         )
 
     def update(
@@ -236,11 +240,12 @@ class Requests(_Group):
     def list(
         self, actor: Actor, *, status: Optional[Union[str, Sequence[str]]] = None, site: Optional[Id] = None,
         requested_by: Optional[Id] = None, text: Optional[str] = None, limit: Optional[int] = None,
-        cursor: Optional[str] = None,
+        cursor: Optional[str] = None, count: Optional[str] = None,
     ) -> Page[Request]:
         return self._page(
             actor, "requests.list", Request, status=_list(status, "status"), site=_id(site, "site"),
             requested_by=_id(requested_by, "requested_by"), text=text, limit=limit, cursor=cursor,
+            count=count,
         )
 
     def iter_all(self, actor: Actor, **filters: Any) -> Iterator[Request]:

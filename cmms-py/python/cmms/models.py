@@ -43,12 +43,14 @@ class OrgSettings(Record):
     auto_close_days: int = 3
     require_failure_codes: bool = False
     time_zone: str = "UTC"
+    caller_request_numbers: bool = False
 
 
 @dataclass(frozen=True, eq=True)
 class Org(Record):
     id: uuid.UUID
     name: str
+    slug: str
     settings: OrgSettings
     created_at: datetime
     updated_at: datetime
@@ -379,6 +381,8 @@ class Page(Record, Generic[T]):
 
     items: List[T]
     next_cursor: Optional[str]
+    total: Optional[int] = None
+    """Every row over all pages, when the list was asked to count (``count="exact"``)."""
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -33,9 +33,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct LoginBody {
-    /// The organization's id.
-    org: OrgId,
+    /// The organization: its slug (`acme-plant`) or its id.
+    org: String,
     email: String,
     password: String,
 }
@@ -58,17 +59,21 @@ struct Tokens {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct RefreshBody {
     refresh_token: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ResetRequestBody {
-    org: OrgId,
+    /// The organization: its slug or its id.
+    org: String,
     email: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ResetConfirmBody {
     /// The token from the reset mail.
     token: String,
@@ -77,6 +82,7 @@ struct ResetConfirmBody {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct VerifyBody {
     /// The token from the invitation mail.
     token: String,
@@ -86,12 +92,14 @@ struct VerifyBody {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct InviteBody {
     /// The user to invite (they get a verification token by mail).
     user_id: UserId,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ChangePasswordBody {
     current_password: String,
     new_password: String,
@@ -145,7 +153,9 @@ async fn login(
     if let Some(secs) = state.account_limit().blocked(&account) {
         return Err(CmmsError::RateLimited { retry_after_secs: secs }.into());
     }
-    match state.cmms().login(b.org, &b.email, &b.password).await {
+    // An unknown organization logs in like an unknown email: to nobody, at the same cost.
+    let org = state.cmms().find_org(&b.org).await?.unwrap_or_else(OrgId::new);
+    match state.cmms().login(org, &b.email, &b.password).await {
         Ok(session) => Ok(tokens(&state, session)),
         Err(CmmsError::Unauthenticated) => {
             let _ = state.account_limit().check(&account);
@@ -181,7 +191,12 @@ async fn reset_request(
     // not the email belongs to someone.
     let worker = state.clone();
     tokio::spawn(async move {
-        match worker.cmms().request_password_reset(b.org, &b.email).await {
+        let org = match worker.cmms().find_org(&b.org).await {
+            Ok(Some(org)) => org,
+            Ok(None) => return,
+            Err(e) => return tracing::warn!(error = %e, "password reset request failed"),
+        };
+        match worker.cmms().request_password_reset(org, &b.email).await {
             Ok(Some(m)) => {
                 worker.mailer().send(Mail { to: m.to, kind: "password_reset", token: m.token })
             }

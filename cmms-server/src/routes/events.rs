@@ -28,6 +28,7 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 const SLOW_CONSUMER: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct After {
     /// Resume after this sequence number (SSE clients may send `Last-Event-ID` instead).
     #[serde(default)]

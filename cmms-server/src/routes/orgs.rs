@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, patch, post};
 use cmms_core::domain::failure_code::{FailureCode, FailureCodeKind};
 use cmms_core::domain::location::{Location, LocationPatch, NewLocation};
-use cmms_core::domain::org::{Org, OrgSettings};
+use cmms_core::domain::org::{Org, OrgPatch};
 use cmms_core::domain::site::{NewSite, Site, SitePatch};
 use cmms_core::domain::team::{NewTeam, Team, TeamPatch};
 use cmms_core::{LocationId, SiteId, TeamId};
@@ -19,7 +19,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// A patch body: the changes, and optionally the version they were made on (like `If-Match`).
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Deserialized by hand (`extract::versioned`): serde's `flatten` would let misspelt fields
+/// through, and the patch types refuse unknown fields.
+#[derive(Debug, JsonSchema)]
 #[schemars(rename = "{P}WithVersion")]
 pub(crate) struct Versioned<P> {
     /// The version the change was made on (or send `If-Match`).
@@ -27,6 +29,13 @@ pub(crate) struct Versioned<P> {
     pub version: Option<i64>,
     #[serde(flatten)]
     pub patch: P,
+}
+
+impl<'de, P: serde::de::DeserializeOwned> Deserialize<'de> for Versioned<P> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (version, patch) = crate::extract::versioned(d)?;
+        Ok(Self { version, patch })
+    }
 }
 
 impl<P> Versioned<P> {
@@ -45,6 +54,7 @@ pub(crate) fn precondition<T>(r: cmms_core::Result<T>, if_match: IfMatch) -> Api
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct NewFailureCode {
     kind: FailureCodeKind,
     code: String,
@@ -52,6 +62,7 @@ struct NewFailureCode {
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct LocationQuery {
     /// Only this site's locations.
     #[serde(default)]
@@ -67,10 +78,10 @@ async fn update_org(
     State(s): State<AppState>,
     Caller(a): Caller,
     m: IfMatch,
-    JsonBody(b): JsonBody<Versioned<OrgSettings>>,
+    JsonBody(b): JsonBody<Versioned<OrgPatch>>,
 ) -> ApiResult<Response> {
     let expected = b.expected(m);
-    let org = precondition(s.cmms().update_org_settings(&a, b.patch, expected).await, m)?;
+    let org = precondition(s.cmms().update_org(&a, b.patch, expected).await, m)?;
     Ok(versioned(org.version, &org))
 }
 
@@ -206,7 +217,7 @@ pub(super) fn ops() -> Vec<Op> {
             "Replace the organization's settings",
             patch(update_org),
         )
-        .body::<Versioned<OrgSettings>>()
+        .body::<Versioned<OrgPatch>>()
         .returns::<Org>(200),
         Op::get(
             "/failure-codes",

@@ -28,6 +28,7 @@ struct CreatedUser {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct GrantBody {
     /// A built-in role (`{"builtin": "technician"}`) or a custom one (`{"custom": "<id>"}`).
     role: RoleRef,
@@ -83,6 +84,7 @@ async fn update_user(
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct PasswordBody {
     /// The new password (the length policy applies); the user's sessions end.
     password: String,

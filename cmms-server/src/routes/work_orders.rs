@@ -16,7 +16,7 @@ use cmms_core::domain::comment::Comment;
 use cmms_core::domain::labor::{LaborEntry, NewLabor};
 use cmms_core::domain::status::{TransitionInput, WorkOrderStatus};
 use cmms_core::domain::timeline::TimelineEntry;
-use cmms_core::domain::work_order::{NewWorkOrder, WorkOrder, WorkOrderPatch};
+use cmms_core::domain::work_order::{FailureReport, NewWorkOrder, WorkOrder, WorkOrderPatch};
 use cmms_core::service::Assignment;
 use cmms_core::store::{Page, WorkOrderFilter};
 use cmms_core::{ChecklistItemId, WorkOrderId};
@@ -24,14 +24,26 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct TransitionBody {
     /// The status to move to.
     to: WorkOrderStatus,
-    #[serde(flatten)]
-    input: TransitionInput,
+    /// Why (required to put on hold, cancel and reopen).
+    #[serde(default)]
+    reason: Option<String>,
+    /// Notes on completion.
+    #[serde(default)]
+    completion_notes: Option<String>,
+    /// Failure codes, on completion of corrective work.
+    #[serde(default)]
+    failure: Option<FailureReport>,
+    /// The version the move was decided on (or send `If-Match`).
+    #[serde(default)]
+    expected_version: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct CommentBody {
     body: String,
     /// Staff-only comment (never shown to requesters).
@@ -40,6 +52,7 @@ struct CommentBody {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct ChecklistResultBody {
     /// The result; `null` clears it.
     #[serde(default)]
@@ -117,7 +130,12 @@ async fn transition(
     m: IfMatch,
     JsonBody(b): JsonBody<TransitionBody>,
 ) -> ApiResult<Response> {
-    let input = TransitionInput { expected_version: m.0.or(b.input.expected_version), ..b.input };
+    let input = TransitionInput {
+        reason: b.reason,
+        completion_notes: b.completion_notes,
+        failure: b.failure,
+        expected_version: m.0.or(b.expected_version),
+    };
     let wo = precondition(s.cmms().transition_work_order(&a, id, b.to, input).await, m)?;
     Ok(versioned(wo.version, &wo))
 }

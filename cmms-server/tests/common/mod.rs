@@ -3,6 +3,9 @@
 //! `CMMS_TEST_DATABASE_URL`), and a small JSON client. `both_stores!` runs a test on each.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod openapi_walk;
+pub mod process;
+
 use cmms_core::Cmms;
 use cmms_core::domain::credential::AuthSettings;
 use cmms_server::mailer::{Mail, MemoryMailer};
@@ -285,6 +288,81 @@ impl Srv {
         (id, token)
     }
 
+    /// One record of every kind the API has a collection of, in `org`, by collection name (the
+    /// path segment before an id), for tests that call every route with real ids.
+    pub async fn one_of_each(&self, org: &Org) -> openapi_walk::Ids {
+        let t = &org.owner;
+        let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+        let mut ids = openapi_walk::Ids::new();
+        let n = self.mail.sent().len();
+        let code = format!("Q{n}");
+        let site = self
+            .post("/api/v1/sites", t, json!({ "name": "Every", "code": code }))
+            .await
+            .expect(201);
+        let location = self
+            .post("/api/v1/locations", t, json!({ "site_id": id(&site), "name": "Hall" }))
+            .await
+            .expect(201);
+        let team = self
+            .post("/api/v1/teams", t, json!({ "name": "Crew", "members": [] }))
+            .await
+            .expect(201);
+        let asset = self
+            .post(
+                "/api/v1/assets",
+                t,
+                json!({ "site_id": id(&site), "name": "Pump", "code": format!("P{n}") }),
+            )
+            .await
+            .expect(201);
+        let user = self
+            .post(
+                "/api/v1/users",
+                t,
+                json!({ "name": "Tina", "email": format!("tina{n}@{}.test", &org.id[..8]), "role": { "builtin": "technician" } }),
+            )
+            .await
+            .expect(201);
+        let role = self
+            .post(
+                "/api/v1/roles",
+                t,
+                json!({ "name": format!("Reader {n}"), "level": 20, "permissions": { "audit.read": "any" } }),
+            )
+            .await
+            .expect(201);
+        let wo = self.work_order(t, json!({ "title": "Fix", "site_id": id(&site) })).await;
+        let item = self
+            .post(
+                &format!("/api/v1/work-orders/{}/checklist", id(&wo)),
+                t,
+                json!({ "label": "Check" }),
+            )
+            .await
+            .expect(201);
+        let request = self
+            .post("/api/v1/requests", t, json!({ "title": "Leak", "site_id": id(&site) }))
+            .await
+            .expect(201);
+        let key = self
+            .post("/api/v1/api-keys", t, json!({ "name": "erp", "role": { "builtin": "viewer" } }))
+            .await
+            .expect(201);
+        ids.insert("sites", id(&site));
+        ids.insert("locations", id(&location));
+        ids.insert("teams", id(&team));
+        ids.insert("assets", id(&asset));
+        ids.insert("users", id(&user["user"]));
+        ids.insert("grants", id(&user["grant"]));
+        ids.insert("roles", id(&role));
+        ids.insert("work-orders", id(&wo));
+        ids.insert("checklist", id(&item));
+        ids.insert("requests", id(&request));
+        ids.insert("api-keys", id(&key["key"]));
+        ids
+    }
+
     /// A site of the org; returns its id.
     pub async fn site(&self, org: &Org, code: &str) -> String {
         let b = self
@@ -310,4 +388,31 @@ pub async fn into_res(r: reqwest::Response) -> Res {
     let text = r.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Res { status, headers, body, text }
+}
+
+/// A small seeded generator (xorshift64*) for tests that pick moments and inputs at random but
+/// must replay the same run from the same seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
 }

@@ -48,9 +48,12 @@ pub fn at(micros: i64) -> DateTime<Utc> {
 }
 
 pub fn org_rec(name: &str) -> Org {
+    let id = OrgId::new();
     Org {
-        id: OrgId::new(),
+        id,
         name: name.into(),
+        // Slugs are unique across organizations.
+        slug: format!("org-{}", id.uuid().simple()),
         settings: OrgSettings::default(),
         created_at: at(0),
         updated_at: at(0),

@@ -63,6 +63,7 @@ impl Priority {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct FailureReport {
     /// Problem (failure mode) code.
     pub problem: Option<String>,
@@ -162,6 +163,7 @@ impl WorkOrder {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewWorkOrder {
     /// Title.
     pub title: String,
@@ -202,13 +204,32 @@ pub struct NewWorkOrder {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 #[allow(missing_docs)]
+#[serde(deny_unknown_fields)]
 pub struct WorkOrderPatch {
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub title: Option<String>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub description: Option<Option<String>>,
     #[serde(rename = "type")]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "WorkOrderType"))]
     pub wo_type: Option<WorkOrderType>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Priority"))]
     pub priority: Option<Priority>,
     #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]

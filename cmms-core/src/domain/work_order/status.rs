@@ -127,6 +127,7 @@ pub fn require_edge(from: WorkOrderStatus, to: WorkOrderStatus) -> Result<&'stat
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     /// Reason (required for hold, cancel and reopen).
     pub reason: Option<String>,
@@ -315,5 +316,24 @@ mod tests {
         }
         let pairs: std::collections::HashSet<_> = EDGES.iter().map(|e| (e.from, e.to)).collect();
         assert_eq!(pairs.len(), EDGES.len(), "no duplicate edges");
+    }
+
+    /// docs/concepts.md shows this table; every edge there is an edge here and back.
+    #[test]
+    fn the_guide_shows_the_table() {
+        let guide = include_str!("../../../../docs/concepts.md");
+        let table = guide.split("| from | to | permission | requires |\n").nth(1).unwrap_or("");
+        let mut shown = Vec::new();
+        for row in table.lines().skip(1).take_while(|l| l.starts_with('|')) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            for from in cells[1].split(", ") {
+                shown.push(format!("{from} -> {} by {}", cells[2], cells[3].trim_matches('`')));
+            }
+        }
+        let mut table: Vec<String> =
+            EDGES.iter().map(|e| format!("{} -> {} by {}", e.from, e.to, e.permission)).collect();
+        shown.sort();
+        table.sort();
+        assert_eq!(shown, table, "docs/concepts.md's status machine and EDGES differ");
     }
 }

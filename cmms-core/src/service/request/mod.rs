@@ -21,8 +21,8 @@ use crate::error::{CmmsError, Problems, Result};
 use crate::ids::{RequestId, WorkOrderId};
 use crate::rbac::{self, Permission};
 use crate::store::{
-    Changeset, KeyType, KeyValue, Page, RequestFilter, RequestQuery, SortKey, Write, check_limit,
-    decode_cursor, encode_cursor,
+    Changeset, Count, KeyType, KeyValue, Page, RequestFilter, RequestQuery, SortKey, Write,
+    check_limit, decode_cursor, encode_cursor,
 };
 
 const REQUEST_SORT: &str = "created:desc";
@@ -91,22 +91,48 @@ impl Cmms {
         }
         let st = Stamp::new(actor, now);
         let template = draft.clone();
-        let number = self
-            .commit_numbered(actor, Numbering::Request, now, move |number| {
-                let r = Request { number, ..template.clone() };
-                let kind = if r.status == RequestStatus::Submitted {
-                    EventKind::RequestSubmitted
-                } else {
-                    EventKind::RequestCreated
-                };
-                vec![
-                    Write::insert(r.clone()),
-                    st.audit("request.create", entity(r.id), None, Some(json(&r))),
-                    st.event(kind, entity(r.id), audience(&r), json(&r)),
-                ]
-            })
-            .await?;
+        let writes = move |number: String| {
+            let r = Request { number, ..template.clone() };
+            let kind = if r.status == RequestStatus::Submitted {
+                EventKind::RequestSubmitted
+            } else {
+                EventKind::RequestCreated
+            };
+            vec![
+                Write::insert(r.clone()),
+                st.audit("request.create", entity(r.id), None, Some(json(&r))),
+                st.event(kind, entity(r.id), audience(&r), json(&r)),
+            ]
+        };
+        let number = match input.number {
+            None => self.commit_numbered(actor, Numbering::Request(site), now, writes).await?,
+            Some(number) => self.commit_chosen_number(actor, number, writes).await?,
+        };
         Ok(Request { number, ..draft })
+    }
+
+    /// Commits a request under the number its filer chose, where the organization allows it.
+    async fn commit_chosen_number(
+        &self,
+        actor: &Actor,
+        number: String,
+        writes: impl Fn(String) -> Vec<Write>,
+    ) -> Result<String> {
+        if !self.load_org(actor.org()).await?.settings.caller_request_numbers {
+            return Err(CmmsError::invalid(
+                "number",
+                "this organization numbers requests itself; leave number out",
+            ));
+        }
+        let mut cs = Changeset::new();
+        cs.extend(writes(number.clone()));
+        match self.commit(actor, cs).await {
+            // The only unique value a new request carries besides its fresh id.
+            Err(CmmsError::Conflict { .. }) => {
+                Err(CmmsError::taken("number", format!("request number {number} is already used")))
+            }
+            other => other.map(|_| number),
+        }
     }
 
     /// One request (requesters see only their own; others are `NotFound`).
@@ -143,6 +169,7 @@ impl Cmms {
             .map(|c| decode_cursor(REQUEST_SORT, c, KeyType::Time))
             .transpose()?;
         let visibility = rbac::visibility(actor, Permission::RequestRead);
+        let counted = filter.count;
         let query = RequestQuery { filter, visibility, after, fetch: limit + 1 };
         let mut items = self.store.list_requests(actor.org(), &query).await?;
         let next_cursor = page_cursor(&mut items, limit, |r| SortKey {
@@ -150,7 +177,11 @@ impl Cmms {
             id: r.id.uuid(),
         })
         .map(|k| encode_cursor(REQUEST_SORT, &k));
-        Ok(Page { items, next_cursor })
+        let total = match counted {
+            Some(Count::Exact) => Some(self.store.count_requests(actor.org(), &query).await?),
+            None => None,
+        };
+        Ok(Page { items, next_cursor, total })
     }
 
     /// Edits a draft request.
@@ -294,6 +325,7 @@ impl Cmms {
         rbac::authorize(actor, Permission::WorkOrderCreate, &wo.resource())?;
         // The request's work is approved work: whoever approves it must be able to approve work.
         rbac::authorize(actor, Permission::WorkOrderApprove, &wo.resource())?;
+        self.check_assignees_may_execute(actor, &wo).await?;
         let mut after = before.transitioned(RequestStatus::Approved, None, actor.user_id(), now)?;
         after.work_order_id = Some(wo.id);
         let st = Stamp::new(actor, now);

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// Users.
     pub assignees: Vec<UserId>,
@@ -47,6 +48,7 @@ impl Cmms {
         let now = self.now();
         let staffed =
             WorkOrder { assignees, team_id: assignment.team_id, updated_at: now, ..before.clone() };
+        self.check_assignees_may_execute(actor, &staffed).await?;
         let has_people = !staffed.assignees.is_empty() || staffed.team_id.is_some();
         let path: &[WorkOrderStatus] = match (before.status, has_people) {
             (WorkOrderStatus::Open, true) => &[WorkOrderStatus::Assigned],

@@ -77,6 +77,7 @@ impl Cmms {
             version: 1,
         };
         rbac::authorize(actor, Permission::WorkOrderCreate, &draft.resource())?;
+        self.check_assignees_may_execute(actor, &draft).await?;
         let staffed = !draft.assignees.is_empty() || draft.team_id.is_some();
         if staffed {
             let only_me = draft.assignees.iter().all(|a| Some(*a) == actor.user_id())
@@ -115,7 +116,7 @@ impl Cmms {
         let st = Stamp::new(actor, now);
         let template = draft.clone();
         let number = self
-            .commit_numbered(actor, Numbering::WorkOrder, now, move |number| {
+            .commit_numbered(actor, Numbering::WorkOrder(draft.site_id), now, move |number| {
                 let wo = WorkOrder { number, ..template.clone() };
                 let mut w = vec![Write::insert(wo.clone()), Write::insert(created_entry(&wo, &st))];
                 w.push(st.audit("work_order.create", entity(wo.id), None, Some(json(&wo))));

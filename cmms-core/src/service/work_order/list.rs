@@ -7,7 +7,7 @@ use crate::ids::UserId;
 use crate::rbac::{self, Permission};
 use crate::service::{Cmms, check_text_filter, page_cursor, require_held};
 use crate::store::{
-    KeyType, KeyValue, Page, SortKey, WorkOrderFilter, WorkOrderQuery, WorkOrderSort,
+    Count, KeyType, KeyValue, Page, SortKey, WorkOrderFilter, WorkOrderQuery, WorkOrderSort,
     WorkOrderSortField, check_limit, decode_cursor, encode_cursor,
 };
 
@@ -30,11 +30,16 @@ impl Cmms {
             .map(|c| decode_cursor(&name, c, key_type(sort)))
             .transpose()?;
         let visibility = rbac::visibility(actor, Permission::WorkOrderRead);
+        let counted = filter.count;
         let query = WorkOrderQuery { filter, visibility, after, fetch: limit + 1 };
         let mut items = self.store.list_work_orders(actor.org(), &query).await?;
         let next_cursor =
             page_cursor(&mut items, limit, |w| sort_key(sort, w)).map(|k| encode_cursor(&name, &k));
-        Ok(Page { items, next_cursor })
+        let total = match counted {
+            Some(Count::Exact) => Some(self.store.count_work_orders(actor.org(), &query).await?),
+            None => None,
+        };
+        Ok(Page { items, next_cursor, total })
     }
 
     /// Ids in a filter must exist in the actor's organization (another tenant's are NotFound).

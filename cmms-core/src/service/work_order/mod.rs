@@ -17,9 +17,9 @@ use crate::domain::status::{self, TransitionFacts, TransitionInput, WorkOrderSta
 use crate::domain::timeline::TimelineEntry;
 use crate::domain::work_order::WorkOrder;
 use crate::domain::{EntityKind, EntityRef};
-use crate::error::{CmmsError, Result};
+use crate::error::{CmmsError, Problems, Result};
 use crate::ids::{AssetId, LocationId, SiteId, TeamId, UserId, WorkOrderId};
-use crate::rbac::Permission;
+use crate::rbac::{self, Permission};
 use crate::store::Write;
 use chrono::{DateTime, Utc};
 
@@ -117,6 +117,34 @@ impl Cmms {
     }
 
     /// Checks that assignees exist and are active, and that the team exists.
+    /// Assignees must be able to carry the work out: each must hold `work_order.execute` on
+    /// the work order as it will be (its site; an `assigned` condition holds by being
+    /// assigned). A viewer or requester made assignee would own work they cannot start.
+    pub(crate) async fn check_assignees_may_execute(
+        &self,
+        actor: &Actor,
+        wo: &WorkOrder,
+    ) -> Result<()> {
+        let mut p = Problems::new();
+        for user in &wo.assignees {
+            let who = match self.actor(actor.org(), *user).await {
+                Ok(who) => who,
+                Err(CmmsError::Unauthenticated) => {
+                    p.add("assignees", format!("user {user} is inactive"));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if rbac::authorize(&who, Permission::WorkOrderExecute, &wo.resource()).is_err() {
+                p.add(
+                    "assignees",
+                    format!("user {user} may not carry out work orders at this site"),
+                );
+            }
+        }
+        p.finish()
+    }
+
     pub(crate) async fn check_people(
         &self,
         actor: &Actor,

@@ -23,9 +23,11 @@ impl Cmms {
         input: TransitionInput,
     ) -> Result<WorkOrder> {
         let before = self.get_work_order(actor, id).await?;
+        // A stale precondition answers first, whatever else is wrong with the request
+        // (RFC 9110 §13.2.2): the client must re-read before anything else means anything.
+        check_version("work_order", before.version, input.expected_version)?;
         let edge = status::require_edge(before.status, to)?;
         rbac::authorize(actor, edge.permission, &before.resource())?;
-        check_version("work_order", before.version, input.expected_version)?;
         let completing = to == WorkOrderStatus::Completed;
         let (checklist, required) = if completing {
             if let Some(f) = &input.failure {

@@ -22,6 +22,7 @@ pub static ORGS: Table = Table {
     columns: &[
         col("id", Id),
         col("name", Text),
+        col("slug", Text),
         col("settings", Json),
         col("created_at", Timestamp),
         col("updated_at", Timestamp),
@@ -39,7 +40,7 @@ impl Record for Org {
         self.id
     }
     fn write<'a>(&'a self, v: &mut Values<'a>) -> R<()> {
-        v.uuid(self.id).text(&self.name).json(&self.settings)?;
+        v.uuid(self.id).text(&self.name).text(&self.slug).json(&self.settings)?;
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
         Ok(())
     }
@@ -47,6 +48,7 @@ impl Record for Org {
         Ok(Self {
             id: r.uuid()?,
             name: r.text()?,
+            slug: r.text()?,
             settings: r.json()?,
             created_at: r.ts()?,
             updated_at: r.ts()?,

@@ -395,7 +395,7 @@ mod tests {
 
         let o = TableSql::new(&ORGS, &Plain);
         assert_eq!(o.delete, "DELETE FROM orgs WHERE id = ?1");
-        assert!(o.update().unwrap().ends_with("WHERE id = ?1 AND version = ?6 - 1"));
+        assert!(o.update().unwrap().ends_with("WHERE id = ?1 AND version = ?7 - 1"));
     }
 
     #[test]

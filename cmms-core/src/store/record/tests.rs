@@ -167,6 +167,7 @@ fn records_survive_their_values() {
     let o = Org {
         id: org,
         name: "Acme".into(),
+        slug: "acme".into(),
         settings: OrgSettings::default(),
         created_at: at(0),
         updated_at: at(0),

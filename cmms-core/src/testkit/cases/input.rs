@@ -7,7 +7,7 @@ use crate::domain::status::{TransitionInput, WorkOrderStatus as S};
 use crate::domain::work_order::{NewWorkOrder, Priority, WorkOrderPatch};
 use crate::store::WorkOrderFilter;
 use crate::testkit::TestDb;
-use crate::testkit::fixtures::{Fx, assert_field, assert_not_found};
+use crate::testkit::fixtures::{Fx, assert_field, assert_not_found, assert_taken};
 use crate::{AssetId, UserId};
 use std::sync::Arc;
 
@@ -135,7 +135,7 @@ pub async fn bad_input_is_refused_cleanly(db: Arc<dyn TestDb>) {
         .await,
         "specifications",
     );
-    assert_field(c.create_asset(&fx.owner.actor, mk("Dup", "L1", None)).await, "code");
+    assert_taken(c.create_asset(&fx.owner.actor, mk("Dup", "L1", None)).await, "code");
     let nul = serde_json::json!({ "note": "a\u{0}b" });
     assert_field(
         c.create_asset(&fx.owner.actor, NewAsset { specifications: nul, ..mk("Fan", "F1", None) })

@@ -11,6 +11,7 @@ mod permissions;
 mod requests;
 mod roundtrip;
 mod rules;
+mod semantics;
 mod status;
 mod tenancy;
 
@@ -25,6 +26,7 @@ pub use permissions::*;
 pub use requests::*;
 pub use roundtrip::*;
 pub use rules::*;
+pub use semantics::*;
 pub use status::*;
 pub use tenancy::*;
 

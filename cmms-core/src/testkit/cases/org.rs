@@ -10,7 +10,7 @@ use crate::domain::work_order::NewWorkOrder;
 use crate::rbac::{Condition, Permission, RoleRef};
 use crate::store::{UserFilter, WorkOrderFilter};
 use crate::testkit::TestDb;
-use crate::testkit::fixtures::{Fx, assert_field, assert_forbidden, person};
+use crate::testkit::fixtures::{Fx, assert_field, assert_forbidden, assert_taken, person};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ pub async fn org_users_roles_and_teams(db: Arc<dyn TestDb>) {
         email: fx.tech.user.email.to_uppercase(),
         ..NewUser::default()
     };
-    assert_field(c.create_user(&fx.owner.actor, dup).await, "email");
+    assert_taken(c.create_user(&fx.owner.actor, dup).await, "email");
     assert_field(
         c.create_user(
             &fx.owner.actor,
@@ -210,7 +210,7 @@ pub async fn org_sites_and_locations(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
     let o = &fx.owner.actor;
-    assert_field(
+    assert_taken(
         c.create_site(o, NewSite { name: "Copy".into(), code: "np".into(), ..Default::default() })
             .await,
         "code",

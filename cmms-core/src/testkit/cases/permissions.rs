@@ -60,9 +60,22 @@ fn expected(role: BuiltinRole, probe: Probe) -> [bool; 3] {
 
 async fn setup(fx: &Fx, who: &Person, rel: Rel) -> WorkOrder {
     let other = fx.tech2.user.id;
+    // "Assigned" through a team the person is in: roles that may not carry out work (a
+    // viewer, a requester) cannot be assignees themselves, and the condition reads both.
+    let team = match rel {
+        Rel::Assigned => {
+            let input = crate::domain::team::NewTeam {
+                name: format!("Team of {}", who.user.name),
+                site_id: None,
+                members: vec![who.user.id],
+            };
+            Some(fx.cmms.create_team(&fx.owner.actor, input).await.expect("setup team").id)
+        }
+        _ => None,
+    };
     let (requested_by, assignees) = match rel {
         Rel::Own => (Some(who.user.id), vec![other]),
-        Rel::Assigned => (None, vec![who.user.id]),
+        Rel::Assigned => (None, vec![other]),
         Rel::Other => (None, vec![other]),
     };
     fx.cmms
@@ -72,6 +85,7 @@ async fn setup(fx: &Fx, who: &Person, rel: Rel) -> WorkOrder {
                 title: format!("{rel:?} work"),
                 site_id: Some(fx.site.id),
                 assignees,
+                team_id: team,
                 requested_by,
                 ..NewWorkOrder::default()
             },
@@ -141,9 +155,11 @@ pub async fn permission_matrix(db: Arc<dyn TestDb>) {
         for probe in probes {
             for (i, rel) in [Rel::Own, Rel::Assigned, Rel::Other].into_iter().enumerate() {
                 let wo = setup(&fx, who, rel).await;
+                // Built after the setup, so the actor knows the team it was just put in.
+                let actor = fx.cmms.actor(fx.org.id, who.user.id).await.expect("actor");
                 let readable = expected(*role, Probe::Read)[i];
                 let before = fx.snapshot().await;
-                let r = run(&fx, &who.actor, probe, &wo).await;
+                let r = run(&fx, &actor, probe, &wo).await;
                 let want = expected(*role, probe)[i];
                 let what = format!("{role} {probe:?} on {rel:?} work");
                 match (want, &r) {

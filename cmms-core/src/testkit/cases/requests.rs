@@ -4,7 +4,7 @@
 
 use crate::CmmsError;
 use crate::domain::attachment::Attachment;
-use crate::domain::org::OrgSettings;
+use crate::domain::org::OrgPatch;
 use crate::domain::request::{ApproveRequest, NewRequest, RequestPatch, RequestStatus as R};
 use crate::domain::status::WorkOrderStatus as S;
 use crate::testkit::TestDb;
@@ -153,10 +153,9 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
 pub async fn request_auto_close_after_n_days(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
-    let org = c.get_org(&fx.owner.actor).await.unwrap();
-    c.update_org_settings(
+    c.update_org(
         &fx.owner.actor,
-        OrgSettings { auto_close_days: 5, ..org.settings },
+        OrgPatch { auto_close_days: Some(5), ..OrgPatch::default() },
         None,
     )
     .await

@@ -22,8 +22,18 @@ use std::sync::Arc;
 /// events need `user.read`; staff see them.
 pub async fn events_of_people_stay_with_staff(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
+    // A team is a list of people: its events are staff's too.
+    let team = crate::domain::team::NewTeam {
+        name: "Night shift".into(),
+        site_id: None,
+        members: vec![fx.tech.user.id],
+    };
+    fx.cmms.create_team(&fx.admin.actor, team).await.unwrap();
     let people = |kind: &str| {
-        kind.starts_with("user.") || kind.starts_with("grant.") || kind.starts_with("role.")
+        kind.starts_with("user.")
+            || kind.starts_with("grant.")
+            || kind.starts_with("role.")
+            || kind.starts_with("team.")
     };
     for outsider in [&fx.requester, &fx.contractor] {
         let seen = fx.cmms.events_since(&outsider.actor, 0, 1000).await.unwrap();

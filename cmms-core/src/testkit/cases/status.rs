@@ -4,7 +4,7 @@
 use crate::CmmsError;
 use crate::domain::checklist::{ChecklistResult, NewChecklistItem};
 use crate::domain::failure_code::FailureCodeKind;
-use crate::domain::org::OrgSettings;
+use crate::domain::org::OrgPatch;
 use crate::domain::status::{EDGES, Requirement, TransitionInput, WorkOrderStatus as S, edge};
 use crate::domain::work_order::{FailureReport, NewWorkOrder};
 use crate::service::Assignment;
@@ -144,8 +144,8 @@ pub async fn status_requirements_enforced(db: Arc<dyn TestDb>) {
 
     // Failure codes on corrective completion when the org requires them, and only known codes.
     let org = c.get_org(&fx.owner.actor).await.unwrap();
-    let settings = OrgSettings { require_failure_codes: true, ..org.settings.clone() };
-    c.update_org_settings(&fx.owner.actor, settings, Some(org.version)).await.unwrap();
+    let settings = OrgPatch { require_failure_codes: Some(true), ..Default::default() };
+    c.update_org(&fx.owner.actor, settings, Some(org.version)).await.unwrap();
     for (kind, code) in [
         (FailureCodeKind::Problem, "LEAK"),
         (FailureCodeKind::Cause, "WEAR"),
