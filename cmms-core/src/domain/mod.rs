@@ -14,6 +14,7 @@ pub mod labor;
 pub mod location;
 pub mod numbering;
 pub mod org;
+pub mod pm;
 pub mod request;
 pub mod site;
 pub mod team;
