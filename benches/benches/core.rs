@@ -103,5 +103,55 @@ fn audit_hash(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, authorize_each_role, transition_decision, validation, audit_hash);
+/// `pm::next_due` for typical schedules: a daily calendar plan, a monthly plan on the 31st, a
+/// 250-hour meter plan over a year of daily readings (projected), and both combined.
+fn pm_next_due(c: &mut Criterion) {
+    use cmms_core::domain::pm::{History, Schedule, Series, Service, next_due};
+    let schedule = |triggers: serde_json::Value| -> Schedule {
+        serde_json::from_value(serde_json::json!({
+            "triggers": triggers, "starts_on": "2026-01-31", "time_zone": "Europe/Berlin"
+        }))
+        .unwrap()
+    };
+    let daily = serde_json::json!({ "kind": "calendar", "every": 1, "unit": "days" });
+    let monthly = serde_json::json!({ "kind": "calendar", "every": 1, "unit": "months", "day_of_month": { "day": 31 } });
+    let hours =
+        serde_json::json!({ "kind": "meter_interval", "meter": "Run hours", "every": 250.0 });
+    let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 1, 0, 0, 0).unwrap();
+    let series = vec![Series {
+        meter: "Run hours".into(),
+        readings: (0..365).map(|d| (start + chrono::TimeDelta::days(d), 8.0 * d as f64)).collect(),
+    }];
+    // A year in: the last service a month ago.
+    let history = History {
+        last_due: Some(start + chrono::TimeDelta::days(330)),
+        last_service: Some(Service {
+            at: start + chrono::TimeDelta::days(334),
+            meter_values: Default::default(),
+        }),
+        count: 12,
+    };
+    let mut g = c.benchmark_group("pm_next_due");
+    for (name, triggers) in [
+        ("daily", serde_json::json!([daily])),
+        ("monthly_31st", serde_json::json!([monthly])),
+        ("meter_250h", serde_json::json!([hours])),
+        ("monthly_or_250h", serde_json::json!([monthly, hours])),
+    ] {
+        let s = schedule(triggers);
+        g.bench_function(name, |b| {
+            b.iter(|| next_due(black_box(&s), black_box(&history), &series))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    authorize_each_role,
+    transition_decision,
+    validation,
+    audit_hash,
+    pm_next_due
+);
 criterion_main!(benches);

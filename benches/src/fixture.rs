@@ -104,6 +104,8 @@ pub fn draft_work_order(org: &Org, i: usize, now: DateTime<Utc>) -> WorkOrder {
         requested_by: Some(org.owner_id()),
         created_by: Some(org.owner_id()),
         request_id: None,
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at: Some(now + chrono::Duration::days(7)),
         estimated_hours: Some(2.5),
         actual_start: None,

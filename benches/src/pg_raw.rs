@@ -395,6 +395,8 @@ pub fn work_order_row(r: &PgRow) -> Result<WorkOrder, sqlx::Error> {
         requested_by: r.try_get::<Option<Uuid>, _>(14)?.map(Into::into),
         created_by: r.try_get::<Option<Uuid>, _>(15)?.map(Into::into),
         request_id: r.try_get::<Option<Uuid>, _>(16)?.map(Into::into),
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at: r.try_get(17)?,
         estimated_hours: r.try_get(18)?,
         actual_start: r.try_get(19)?,

@@ -190,6 +190,8 @@ pub fn work_order(
         requested_by: Some(requester),
         created_by: Some(requester),
         request_id: None,
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at,
         estimated_hours: Some(f64::from(1 + rng.below(8) as u32)),
         actual_start,

@@ -331,6 +331,8 @@ pub fn work_order_row(row: &Row<'_>) -> R<WorkOrder> {
         requested_by: row.get::<_, Option<Uuid>>(14)?.map(Into::into),
         created_by: row.get::<_, Option<Uuid>>(15)?.map(Into::into),
         request_id: row.get::<_, Option<Uuid>>(16)?.map(Into::into),
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at: opt_ts(row, 17)?,
         estimated_hours: row.get(18)?,
         actual_start: opt_ts(row, 19)?,

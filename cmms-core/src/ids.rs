@@ -133,4 +133,12 @@ typed_id! {
     TokenId => "token",
     /// An API key for integrations.
     ApiKeyId => "api_key",
+    /// A meter on an asset.
+    MeterId => "meter",
+    /// One meter reading.
+    ReadingId => "reading",
+    /// A preventive-maintenance plan.
+    PmPlanId => "pm_plan",
+    /// One due slot of a plan on an asset (generated or skipped).
+    PmSlotId => "pm_slot",
 }

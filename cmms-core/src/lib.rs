@@ -1,8 +1,9 @@
 //! # cmms-core
 //!
 //! The maintenance-management domain as a library: organizations, sites, assets, work orders,
-//! requests, role-based access control, the work-order status machine, the audit hash chain and
-//! domain events — and the `Store` trait that SQLite and Postgres backends implement.
+//! requests, preventive maintenance and meters, role-based access control, the work-order status
+//! machine, the audit hash chain and domain events — and the `Store` trait that SQLite and
+//! Postgres backends implement.
 //!
 //! Every use case follows the same five steps (DESIGN §3.1): **load** through the store's
 //! tenant-scoped reads, **authorize** with the pure [`rbac::authorize`], **decide** with pure
@@ -14,6 +15,11 @@
 //! Every stored record type is described once, in [`store::record`]: its table, ordered
 //! columns with neutral types, key and versioning, and its conversions to and from neutral
 //! values. Stores apply generic statements to the descriptions (docs/records.md).
+//!
+//! Preventive maintenance: [`domain::pm`] holds plans' schedules and the pure engine
+//! ([`domain::pm::next_due`], [`domain::pm::forecast`]: no clock, no I/O); `Cmms` generates the
+//! due work idempotently (`generate_due_pm`) and reports what is due and compliance
+//! (docs/preventive-maintenance.md).
 
 #![warn(missing_docs)]
 

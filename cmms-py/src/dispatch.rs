@@ -21,7 +21,7 @@ use cmms_core::service::Assignment;
 use cmms_core::store::{AssetFilter, RequestFilter, UserFilter, WorkOrderFilter};
 use cmms_core::{Actor, Cmms, CmmsError, SiteId, UserId};
 use pyo3::PyResult;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -331,6 +331,6 @@ async fn call_requests(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResul
             let x: Since = parse(args)?;
             out(c.events_since(a, x.after, x.limit).await)
         }
-        other => Err(PyValueError::new_err(format!("unknown call '{other}'"))),
+        _ => crate::dispatch_pm::call_pm(c, a, method, args).await,
     }
 }

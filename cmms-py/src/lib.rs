@@ -4,6 +4,7 @@
 //! exceptions. Arguments and results cross the boundary as JSON text in core's serde format.
 
 mod dispatch;
+mod dispatch_pm;
 mod errors;
 mod runtime;
 
@@ -264,9 +265,17 @@ impl NativeSubscription {
     }
 }
 
+/// The PM schedule engine on plain data (no database, no clock): `op` is `next_due` or
+/// `forecast`; arguments and result are JSON.
+#[pyfunction]
+fn pm_engine(op: &str, args: &str) -> PyResult<String> {
+    dispatch_pm::engine(op, args)
+}
+
 /// The native module.
 #[pymodule]
 fn _cmms(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(pm_engine, m)?)?;
     m.add_class::<Native>()?;
     m.add_class::<NativeActor>()?;
     m.add_class::<NativeSubscription>()?;

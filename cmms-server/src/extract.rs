@@ -132,6 +132,35 @@ impl FromRequestParts<AppState> for StreamCaller {
     }
 }
 
+/// The caller of a feed a calendar app subscribes to: the `Authorization` header as anywhere,
+/// or an API key in the `key` query parameter, since a calendar app can only be given a URL.
+/// Only API keys are taken there (they are revocable and act with the role they were given);
+/// access tokens in URLs would end up in logs and expire within minutes anyway.
+#[derive(Debug, Clone)]
+pub struct FeedCaller(pub Actor);
+
+impl FromRequestParts<AppState> for FeedCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if bearer(&parts.headers).is_none() {
+            let query = parts.uri.query().unwrap_or_default();
+            let key = form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "key")
+                .map(|(_, v)| v.into_owned());
+            if let Some(key) = key {
+                if !key.starts_with(cmms_core::domain::api_key::KEY_PREFIX) {
+                    return Err(CmmsError::Unauthenticated.into());
+                }
+                let value = axum::http::HeaderValue::from_str(&format!("Bearer {key}"))
+                    .map_err(|_| ApiError::from(CmmsError::Unauthenticated))?;
+                parts.headers.insert(axum::http::header::AUTHORIZATION, value);
+            }
+        }
+        authenticate(parts, state).await.map(|(actor, _)| FeedCaller(actor))
+    }
+}
+
 /// A JSON request body decoded into `T`.
 #[derive(Debug, Clone)]
 pub struct JsonBody<T>(pub T);

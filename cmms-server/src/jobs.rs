@@ -1,7 +1,7 @@
 //! Background jobs run inside `serve`: every `job_interval`, auto-close completions nobody
-//! confirmed. Each job is idempotent by construction (core skips work that changed meanwhile),
-//! so any number of replicas may run them at once. Later issues add PM generation and
-//! escalations here.
+//! confirmed and generate the preventive work that is due. Each job is idempotent by
+//! construction (core skips work that changed meanwhile; PM slots have unique keys), so any
+//! number of replicas may run them at once.
 
 use crate::state::AppState;
 use std::time::Instant;
@@ -43,5 +43,40 @@ pub(crate) async fn run_once(state: &AppState) {
         }
     }
     metrics::histogram!("job_duration_seconds", "job" => "auto_close")
+        .record(started.elapsed().as_secs_f64());
+    generate_pm(state).await;
+}
+
+/// PM generation for every organization.
+async fn generate_pm(state: &AppState) {
+    let started = Instant::now();
+    metrics::counter!("job_runs_total", "job" => "pm_generate").increment(1);
+    let results = match state.cmms().generate_due_pm_everywhere().await {
+        Ok(results) => results,
+        Err(e) => {
+            metrics::counter!("job_errors_total", "job" => "pm_generate").increment(1);
+            tracing::warn!(error = %e, "PM generation could not list organizations");
+            return;
+        }
+    };
+    for (org, result) in results {
+        match result {
+            Ok(r) => {
+                let (created, skipped) = (r.created.len() as u64, r.skipped.len() as u64);
+                metrics::counter!("job_items_total", "job" => "pm_generate").increment(created);
+                metrics::counter!("pm_skipped_total").increment(skipped);
+                metrics::counter!("pm_overdue_total").increment(r.overdue as u64);
+                metrics::counter!("pm_raced_total").increment(r.raced as u64);
+                if created + skipped > 0 || r.overdue > 0 {
+                    tracing::info!(%org, created, skipped, overdue = r.overdue, "generated PM work");
+                }
+            }
+            Err(e) => {
+                metrics::counter!("job_errors_total", "job" => "pm_generate").increment(1);
+                tracing::warn!(%org, error = %e, "PM generation failed");
+            }
+        }
+    }
+    metrics::histogram!("job_duration_seconds", "job" => "pm_generate")
         .record(started.elapsed().as_secs_f64());
 }

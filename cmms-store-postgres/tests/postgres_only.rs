@@ -403,3 +403,64 @@ async fn dropped_calls_never_leave_a_transaction_open() {
     .unwrap();
     assert_eq!(stuck, 0, "a pooled connection was left inside a transaction");
 }
+
+/// Three store instances (as three server replicas would have) generate the same PM plan's
+/// work at the same moment: every asset gets exactly one work order, and the audit chain is
+/// whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_replicas_generate_each_pm_work_order_once() {
+    use cmms_core::domain::asset::NewAsset;
+    use cmms_core::domain::pm::NewPmPlan;
+    use cmms_core::service::GenerateRequest;
+    use cmms_core::store::WorkOrderFilter;
+    let url = TestServer::fresh_database().await;
+    let first = Cmms::new(store(&url, 5).await);
+    let (owner, site) = org(&first, "Replicas").await;
+    for i in 0..12 {
+        let asset = NewAsset {
+            name: format!("Fan {i}"),
+            code: format!("F-{i}"),
+            site_id: Some(site),
+            category: Some("fan".into()),
+            ..NewAsset::default()
+        };
+        first.create_asset(&owner, asset).await.unwrap();
+    }
+    let schedule = serde_json::json!({
+        "triggers": [{ "kind": "calendar", "every": 1, "unit": "weeks", "time_of_day": "00:00:00" }],
+        "starts_on": chrono::Utc::now().date_naive().to_string(),
+    });
+    let plan = NewPmPlan {
+        site_id: site,
+        title: "Check belts".into(),
+        description: None,
+        wo_type: None,
+        priority: None,
+        estimated_hours: None,
+        checklist: Vec::new(),
+        assignees: Vec::new(),
+        team_id: None,
+        asset_ids: Vec::new(),
+        category: Some("fan".into()),
+        schedule: serde_json::from_value(schedule).unwrap(),
+        active: None,
+    };
+    first.create_pm_plan(&owner, plan).await.unwrap();
+    let mut replicas = vec![first.clone()];
+    for _ in 0..2 {
+        replicas.push(Cmms::new(store(&url, 5).await));
+    }
+    let runs = replicas.into_iter().map(|cmms| {
+        let owner = owner.clone();
+        tokio::spawn(async move { cmms.generate_due_pm(&owner, GenerateRequest::default()).await })
+    });
+    let mut created = 0;
+    for run in runs.collect::<Vec<_>>() {
+        created += run.await.unwrap().unwrap().created.len();
+    }
+    assert_eq!(created, 12, "each asset once across the three replicas");
+    let filter = WorkOrderFilter { limit: Some(100), ..WorkOrderFilter::default() };
+    let wos = first.list_work_orders(&owner, filter).await.unwrap();
+    assert_eq!(wos.items.iter().filter(|w| w.pm_plan_id.is_some()).count(), 12);
+    assert_eq!(first.verify_audit_chain(&owner).await.unwrap(), None);
+}

@@ -51,6 +51,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("../migrations/0005_slug.sql"),
         down: include_str!("../migrations/0005_slug.down.sql"),
     },
+    Migration {
+        version: 6,
+        name: "pm",
+        up: include_str!("../migrations/0006_pm.sql"),
+        down: include_str!("../migrations/0006_pm.down.sql"),
+    },
 ];
 
 /// The schema version this library needs.

@@ -78,6 +78,22 @@ string_enum! {
         RequestCompletionConfirmed => "request.completion_confirmed",
         /// Requester rejected the completion.
         RequestCompletionRejected => "request.completion_rejected",
+        /// Meter created.
+        MeterCreated => "meter.created",
+        /// Meter changed.
+        MeterUpdated => "meter.updated",
+        /// Readings recorded on a meter (one event per meter and batch).
+        MeterReadingRecorded => "meter.reading_recorded",
+        /// PM plan created.
+        PmPlanCreated => "pm.plan_created",
+        /// PM plan changed.
+        PmPlanUpdated => "pm.plan_updated",
+        /// A plan's work order was generated for a due slot.
+        PmGenerated => "pm.generated",
+        /// A due slot was skipped: the previous work order was still open.
+        PmSkipped => "pm.skipped",
+        /// A generated work order passed its due date and grace window unfinished.
+        PmOverdue => "pm.overdue",
     }
 }
 

@@ -12,6 +12,7 @@ pub mod event;
 pub mod failure_code;
 pub mod labor;
 pub mod location;
+pub mod meter;
 pub mod numbering;
 pub mod org;
 pub mod pm;
@@ -67,6 +68,12 @@ string_enum! {
         Token => "token",
         /// API key.
         ApiKey => "api_key",
+        /// Meter.
+        Meter => "meter",
+        /// PM plan.
+        PmPlan => "pm_plan",
+        /// A PM plan's due slot on an asset.
+        PmSlot => "pm_slot",
     }
 }
 

@@ -23,6 +23,14 @@ string_enum! {
         AssetRead => "asset.read",
         /// Create, change and move assets.
         AssetWrite => "asset.write",
+        /// Create and change meters on assets (reading them needs `asset.read`).
+        MeterManage => "meter.manage",
+        /// Record meter readings.
+        MeterRecord => "meter.record",
+        /// Read PM plans, their history, what is due and compliance.
+        PmRead => "pm.read",
+        /// Create and change PM plans, and generate their work.
+        PmManage => "pm.manage",
         /// Read work orders.
         WorkOrderRead => "work_order.read",
         /// Create work orders.

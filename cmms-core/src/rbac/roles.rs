@@ -30,8 +30,13 @@ string_enum! {
 use Condition::{Any, Assigned, Own};
 use Permission as P;
 
-const STAFF_READ: &[(Permission, Condition)] =
-    &[(P::OrgRead, Any), (P::SiteRead, Any), (P::UserRead, Any), (P::AssetRead, Any)];
+const STAFF_READ: &[(Permission, Condition)] = &[
+    (P::OrgRead, Any),
+    (P::SiteRead, Any),
+    (P::UserRead, Any),
+    (P::AssetRead, Any),
+    (P::PmRead, Any),
+];
 
 /// One row of the built-in role table.
 #[derive(Debug)]
@@ -66,6 +71,9 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
             &[
                 (P::UserManage, Any),
                 (P::AssetWrite, Any),
+                (P::MeterManage, Any),
+                (P::MeterRecord, Any),
+                (P::PmManage, Any),
                 (P::WorkOrderRead, Any),
                 (P::WorkOrderCreate, Any),
                 (P::WorkOrderUpdate, Any),
@@ -96,6 +104,7 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
         &[
             STAFF_READ,
             &[
+                (P::MeterRecord, Any),
                 (P::WorkOrderRead, Any),
                 (P::WorkOrderCreate, Any),
                 (P::WorkOrderUpdate, Assigned),

@@ -7,7 +7,9 @@ mod asset;
 mod audit;
 mod auth;
 mod events;
+mod meter;
 mod org;
+mod pm;
 mod request;
 mod site;
 mod trail;
@@ -16,7 +18,12 @@ mod work_order;
 
 pub use auth::{Session, TokenMail};
 pub use events::{EventPage, EventSubscription};
+pub use meter::{MeterFilter, ReadingFilter, RecordedReadings};
 pub use org::Bootstrapped;
+pub use pm::{
+    ComplianceReport, DueItem, DueQuery, ForecastItem, GenerateRequest, GeneratedWork,
+    GenerationReport, PlanFilter, SkippedSlot, SlotFilter,
+};
 pub use request::AutoCloseReport;
 pub use work_order::{Assignment, sort_key as work_order_sort_key};
 

@@ -74,6 +74,13 @@ macro_rules! conformance_suite {
             assignees_can_do_the_work,
             site_numbers_and_chosen_request_numbers,
             lists_count_exactly_when_asked,
+            meters_take_readings_in_any_order,
+            pm_generation_is_idempotent_and_skips_while_open,
+            pm_completion_advances_floating_plans,
+            pm_meter_plans_follow_usage,
+            pm_concurrent_generation_creates_each_once,
+            pm_plans_validate_and_respect_state,
+            pm_thresholds_overdue_and_empty_compliance,
         );
     };
 }

@@ -10,7 +10,7 @@
 'WO-...'
 """
 
-from . import _cmms
+from . import _cmms, pm
 from ._convert import UNSET
 from .api import Actor, Cmms, open
 from .errors import (
@@ -52,6 +52,18 @@ from .models import (
     AutoCloseReport,
     Bootstrapped,
     Page,
+    Meter,
+    Reading,
+    RecordedReadings,
+    PmPlan,
+    PmSlot,
+    Due,
+    DueItem,
+    ForecastItem,
+    GeneratedWork,
+    SkippedSlot,
+    GenerationReport,
+    ComplianceReport,
 )
 
 __version__: str = _cmms.__version__
@@ -97,4 +109,17 @@ __all__ = [
     "AutoCloseReport",
     "Bootstrapped",
     "Page",
+    "Meter",
+    "Reading",
+    "RecordedReadings",
+    "PmPlan",
+    "PmSlot",
+    "Due",
+    "DueItem",
+    "ForecastItem",
+    "GeneratedWork",
+    "SkippedSlot",
+    "GenerationReport",
+    "ComplianceReport",
+    "pm",
 ]

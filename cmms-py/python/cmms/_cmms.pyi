@@ -3,9 +3,11 @@
 from typing import Optional, final
 
 
-__all__ = ["Native", "NativeActor", "NativeSubscription", "__version__"]
+__all__ = ["Native", "NativeActor", "NativeSubscription", "__version__", "pm_engine"]
 
 __version__: str
+
+def pm_engine(op: str, args: str) -> str: ...
 
 @final
 class Native:

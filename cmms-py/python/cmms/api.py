@@ -10,6 +10,7 @@ from . import _cmms
 from ._base import Actor, Id, _id, _redacted
 from ._convert import UNSET
 from ._people import Orgs, Sites, Users
+from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
 from ._work import Assets, Requests, WorkOrders
 
@@ -27,6 +28,9 @@ class Cmms:
         self.users = Users(self)
         self.assets = Assets(self)
         self.work_orders = WorkOrders(self)
+        self.meters = Meters(self)
+        self.pm_plans = PmPlans(self)
+        self.pm = Pm(self)
         self.requests = Requests(self)
         self.audit = Audit(self)
         self.events = Events(self)

@@ -17,7 +17,9 @@ __all__ = [
     "Record", "Org", "OrgSettings", "Site", "Location", "Team", "User", "RoleGrant", "CustomRole",
     "FailureCode", "Asset", "Attachment", "FailureReport", "WorkOrder", "ChecklistItem", "Comment",
     "LaborEntry", "TimelineEntry", "Request", "EntityRef", "AuditEntry", "EventAudience", "Event",
-    "EventPage", "BrokenLink", "AutoCloseReport", "Bootstrapped", "Page",
+    "EventPage", "BrokenLink", "AutoCloseReport", "Bootstrapped", "Page", "Meter", "Reading",
+    "RecordedReadings", "PmPlan", "PmSlot", "Due", "DueItem", "ForecastItem", "GeneratedWork",
+    "SkippedSlot", "GenerationReport", "ComplianceReport",
 ]
 
 
@@ -229,6 +231,10 @@ class WorkOrder(Record):
     created_at: datetime
     updated_at: datetime
     version: int
+    pm_plan_id: Optional[uuid.UUID] = None
+    """The PM plan that generated it."""
+    pm_slot_id: Optional[uuid.UUID] = None
+    """The plan's due slot it serves."""
 
 
 @dataclass(frozen=True, eq=True)
@@ -392,3 +398,171 @@ class Page(Record, Generic[T]):
 
     def __getitem__(self, index: int) -> T:
         return self.items[index]
+
+
+@dataclass(frozen=True, eq=True)
+class Meter(Record):
+    """A meter on an asset: ``accumulating`` (counts up; usage is the difference) or ``gauge``."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    asset_id: uuid.UUID
+    name: str
+    unit: str
+    kind: str
+    last_value: Optional[float]
+    last_total: Optional[float]
+    last_reading_at: Optional[datetime]
+    last_reset_at: Optional[datetime]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class Reading(Record):
+    """One reading; ``total`` is the usage since the first reading, across resets."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    meter_id: uuid.UUID
+    value: float
+    total: float
+    reset: bool
+    taken_at: datetime
+    source: str
+    recorded_by: Optional[uuid.UUID]
+    created_at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class RecordedReadings(Record):
+    recorded: List[Reading]
+    repeats: int
+    meters: List[Meter]
+
+
+@dataclass(frozen=True, eq=True)
+class PmPlan(Record):
+    """A preventive-maintenance plan. ``schedule`` is the plan's schedule as a dict (triggers,
+    ``combine``, ``starts_on``, ``time_zone``, ``lead_days``, ``grace_days``, ``active_months``,
+    ``ends``), in the form :func:`cmms.pm.forecast` takes."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    site_id: uuid.UUID
+    title: str
+    description: Optional[str]
+    type: str
+    priority: str
+    estimated_hours: Optional[float]
+    checklist: List[Dict[str, Any]]
+    assignees: List[uuid.UUID]
+    team_id: Optional[uuid.UUID]
+    asset_ids: List[uuid.UUID]
+    category: Optional[str]
+    schedule: Dict[str, Any]
+    active: bool
+    created_by: Optional[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class PmSlot(Record):
+    """One due slot of a plan on an asset: ``open``, ``completed``, ``cancelled`` or ``skipped``."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    plan_id: uuid.UUID
+    asset_id: uuid.UUID
+    slot: str
+    due_at: datetime
+    grace_days: int
+    status: str
+    work_order_id: Optional[uuid.UUID]
+    completed_at: Optional[datetime]
+    meter_values: Dict[str, float]
+    overdue_at: Optional[datetime]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class Due(Record):
+    """When a schedule is due: ``estimated`` when projected from meter usage."""
+
+    at: datetime
+    slot: str
+    estimated: bool
+    trigger: int
+    meter_value: Optional[float] = None
+
+
+@dataclass(frozen=True, eq=True)
+class DueItem(Record):
+    plan_id: uuid.UUID
+    title: str
+    asset_id: uuid.UUID
+    due_at: datetime
+    estimated: bool
+    open_work_order_id: Optional[uuid.UUID]
+    standing: str
+    days_until_due: int
+
+
+@dataclass(frozen=True, eq=True)
+class ForecastItem(Record):
+    asset_id: uuid.UUID
+    at: datetime
+    slot: str
+    estimated: bool
+    trigger: int
+    meter_value: Optional[float] = None
+
+
+@dataclass(frozen=True, eq=True)
+class GeneratedWork(Record):
+    plan_id: uuid.UUID
+    asset_id: uuid.UUID
+    slot_id: uuid.UUID
+    due_at: datetime
+    estimated: bool
+    work_order_id: uuid.UUID
+    number: str
+
+
+@dataclass(frozen=True, eq=True)
+class SkippedSlot(Record):
+    plan_id: uuid.UUID
+    asset_id: uuid.UUID
+    slot_id: uuid.UUID
+    due_at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class GenerationReport(Record):
+    created: List[GeneratedWork]
+    skipped: List[SkippedSlot]
+    overdue: int
+    raced: int
+
+
+@dataclass(frozen=True, eq=True)
+class ComplianceReport(Record):
+    from_: datetime
+    to: datetime
+    due: int
+    on_time: int
+    compliance: Optional[float]
+    plans: int
+    overdue_plans: int
+    simple_compliance: float
+
+    @staticmethod
+    def _prepare(data: Dict[str, Any]) -> Dict[str, Any]:
+        data = dict(data)
+        data["from_"] = data.pop("from")
+        return data

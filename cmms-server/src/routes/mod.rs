@@ -8,6 +8,7 @@ mod auth;
 mod events;
 mod orgs;
 mod people;
+mod pm;
 mod requests;
 mod work_orders;
 
@@ -156,12 +157,13 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 8] = [
+    let groups: [(&'static str, Vec<Op>); 9] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
         ("assets", assets::ops()),
         ("work orders", work_orders::ops()),
+        ("preventive maintenance", pm::ops()),
         ("requests", requests::ops()),
         ("audit", audit::ops()),
         ("events", events::ops()),

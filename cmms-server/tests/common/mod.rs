@@ -359,7 +359,26 @@ impl Srv {
         ids.insert("work-orders", id(&wo));
         ids.insert("checklist", id(&item));
         ids.insert("requests", id(&request));
+        let meter = self
+            .post(
+                "/api/v1/meters",
+                t,
+                json!({ "asset_id": id(&asset), "name": "Run hours", "unit": "h", "kind": "accumulating" }),
+            )
+            .await
+            .expect(201);
+        let plan = self
+            .post(
+                "/api/v1/pm-plans",
+                t,
+                json!({ "site_id": id(&site), "title": "Grease", "asset_ids": [id(&asset)],
+                        "schedule": { "triggers": [{ "kind": "calendar", "every": 1, "unit": "months" }] } }),
+            )
+            .await
+            .expect(201);
         ids.insert("api-keys", id(&key["key"]));
+        ids.insert("meters", id(&meter));
+        ids.insert("pm-plans", id(&plan));
         ids
     }
 

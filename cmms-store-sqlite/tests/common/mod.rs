@@ -132,6 +132,8 @@ pub fn wo_rec(org: OrgId, site: SiteId, number: &str) -> WorkOrder {
         requested_by: None,
         created_by: None,
         request_id: None,
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at: None,
         estimated_hours: None,
         actual_start: None,

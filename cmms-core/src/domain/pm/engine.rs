@@ -39,7 +39,8 @@ pub fn next_due(schedule: &Schedule, history: &History, meters: &[Series]) -> Op
         }
     }
     let tz = schedule.tz();
-    let start = local_instant(tz, schedule.starts_on, NaiveTime::MIN)?;
+    let starts_on = schedule.starts_on?;
+    let start = local_instant(tz, starts_on, NaiveTime::MIN)?;
     let serviced = history.last_service.as_ref();
     let series = |name: &str| meters.iter().find(|s| s.meter == name);
     let in_season = |d: NaiveDate| schedule.in_season(d.month());
@@ -49,7 +50,7 @@ pub fn next_due(schedule: &Schedule, history: &History, meters: &[Series]) -> Op
                 let at = calendar::next(
                     c,
                     tz,
-                    schedule.starts_on,
+                    starts_on,
                     serviced.map(|s| s.at),
                     history.last_due,
                     in_season,

@@ -10,10 +10,16 @@
 pub mod calendar;
 pub mod compliance;
 mod engine;
+pub mod ical;
 pub mod metered;
+mod plan;
 mod schedule;
 
 pub use engine::{MAX_FORECAST, forecast, next_due};
+pub use plan::{
+    MAX_PLAN_ASSETS, NewPmPlan, PmPlan, PmPlanPatch, PmSlot, PmState, SlotStatus, default_start,
+    state_id,
+};
 pub use schedule::{
     Anchoring, CalendarTrigger, CalendarUnit, Combine, DayOfMonth, Due, End, History,
     MeterIntervalTrigger, MeterThresholdTrigger, Schedule, Series, Service, Trigger,

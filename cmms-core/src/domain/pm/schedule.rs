@@ -154,10 +154,12 @@ pub struct Schedule {
     #[serde(default = "any")]
     pub combine: Combine,
     /// The first due date (local), from which fixed calendar slots count and which a plan never
-    /// serviced is first due on. Core sets it to one period after creation when not given, so
-    /// a new plan is never overdue.
-    pub starts_on: NaiveDate,
-    /// The site's IANA time zone (civil-time arithmetic happens there).
+    /// serviced is first due on. Required by the engine; a plan created without one starts one
+    /// period after its creation, so a new plan is never overdue.
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
+    /// The IANA time zone civil-time arithmetic happens in (default UTC; a plan uses its site's).
+    #[serde(default = "utc")]
     pub time_zone: String,
     /// Create the work order this many days before it is due.
     #[serde(default)]
@@ -172,6 +174,10 @@ pub struct Schedule {
     /// When it ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends: Option<End>,
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 fn any() -> Combine {
@@ -241,6 +247,12 @@ impl Schedule {
         };
         if self.triggers.is_empty() {
             bad("triggers".into(), "needs at least one trigger");
+        }
+        if self.triggers.len() > 10 {
+            bad("triggers".into(), "at most 10 triggers");
+        }
+        if self.starts_on.is_none() {
+            bad("starts_on".into(), "is required");
         }
         if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
             bad("time_zone".into(), "is not an IANA time zone name");

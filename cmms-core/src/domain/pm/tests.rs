@@ -229,6 +229,9 @@ fn bad_schedules_are_named_by_field() {
     let fields: Vec<String> =
         p.validate().unwrap_err().field_errors().iter().map(|e| e.field.clone()).collect();
     assert_eq!(fields, ["time_zone", "triggers[0].every", "triggers[0].weekdays"]);
+    let no_start =
+        Schedule { starts_on: None, ..plan(json!([cal(1, "days", "fixed")]), "2026-01-01", "UTC") };
+    assert_eq!(no_start.validate().unwrap_err().field_errors()[0].field, "starts_on");
 }
 
 // ---- properties ----
@@ -279,7 +282,7 @@ proptest! {
         prop_assert!(all.len() as u32 >= 120 / every - 1);
         let first = all[0].at.with_timezone(&tz);
         let base = first.year() * 12 + first.month0() as i32;
-        let start = p.starts_on.year() * 12 + p.starts_on.month0() as i32;
+        let start = p.starts_on.unwrap().year() * 12 + p.starts_on.unwrap().month0() as i32;
         prop_assert!(base == start || base == start + every as i32);
         for (k, d) in all.iter().enumerate() {
             let l = d.at.with_timezone(&tz);
@@ -355,7 +358,7 @@ proptest! {
 }
 
 fn local_instant_utc(p: &Schedule) -> DateTime<Utc> {
-    calendar::local_instant(p.tz(), p.starts_on, NaiveTime::MIN).unwrap()
+    calendar::local_instant(p.tz(), p.starts_on.unwrap(), NaiveTime::MIN).unwrap()
 }
 
 fn last_day(y: i32, m: u32) -> u32 {

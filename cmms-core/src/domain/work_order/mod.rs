@@ -9,7 +9,9 @@ use crate::domain::attachment::Attachment;
 use crate::domain::checklist::NewChecklistItem;
 use crate::domain::status::WorkOrderStatus;
 use crate::error::{Problems, Result};
-use crate::ids::{AssetId, LocationId, OrgId, RequestId, SiteId, TeamId, UserId, WorkOrderId};
+use crate::ids::{
+    AssetId, LocationId, OrgId, PmPlanId, PmSlotId, RequestId, SiteId, TeamId, UserId, WorkOrderId,
+};
 use crate::macros::string_enum;
 use crate::rbac::Resource;
 use crate::validate;
@@ -119,6 +121,10 @@ pub struct WorkOrder {
     pub created_by: Option<UserId>,
     /// The request this work order came from.
     pub request_id: Option<RequestId>,
+    /// The PM plan that generated it.
+    pub pm_plan_id: Option<PmPlanId>,
+    /// The plan's due slot it serves.
+    pub pm_slot_id: Option<PmSlotId>,
     /// Due.
     pub due_at: Option<DateTime<Utc>>,
     /// Estimated hours.

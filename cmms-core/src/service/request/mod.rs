@@ -305,6 +305,8 @@ impl Cmms {
             requested_by: Some(before.requested_by),
             created_by: actor.user_id(),
             request_id: Some(before.id),
+            pm_plan_id: None,
+            pm_slot_id: None,
             due_at: options.due_at.map(crate::clock::truncate_micros),
             estimated_hours: None,
             actual_start: None,

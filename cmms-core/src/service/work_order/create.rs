@@ -62,6 +62,8 @@ impl Cmms {
             requested_by,
             created_by: actor.user_id(),
             request_id: None,
+            pm_plan_id: None,
+            pm_slot_id: None,
             due_at: input.due_at.map(crate::clock::truncate_micros),
             estimated_hours: checked.estimated_hours,
             actual_start: None,

@@ -73,6 +73,12 @@ impl Cmms {
                 "work that came from a request cannot be deleted; cancel it",
             ));
         }
+        if wo.pm_slot_id.is_some() {
+            return Err(CmmsError::invalid(
+                "pm_plan_id",
+                "work a PM plan generated cannot be deleted; cancel it (the plan records that)",
+            ));
+        }
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
         // The work order first: its versioned delete (a row lock on PostgreSQL) decides the

@@ -19,7 +19,7 @@ use crate::domain::work_order::WorkOrder;
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Problems, Result};
 use crate::ids::{AssetId, LocationId, SiteId, TeamId, UserId, WorkOrderId};
-use crate::rbac::{self, Permission};
+use crate::rbac::{self, Permission, Resource};
 use crate::store::Write;
 use chrono::{DateTime, Utc};
 
@@ -125,8 +125,19 @@ impl Cmms {
         actor: &Actor,
         wo: &WorkOrder,
     ) -> Result<()> {
+        self.check_may_execute(actor, &wo.assignees, &wo.resource()).await
+    }
+
+    /// Every one of `users` may carry out work like `resource` (a work order, or the work a PM
+    /// plan will create); else one validation error naming each who may not.
+    pub(crate) async fn check_may_execute(
+        &self,
+        actor: &Actor,
+        users: &[UserId],
+        resource: &Resource<'_>,
+    ) -> Result<()> {
         let mut p = Problems::new();
-        for user in &wo.assignees {
+        for user in users {
             let who = match self.actor(actor.org(), *user).await {
                 Ok(who) => who,
                 Err(CmmsError::Unauthenticated) => {
@@ -135,7 +146,7 @@ impl Cmms {
                 }
                 Err(e) => return Err(e),
             };
-            if rbac::authorize(&who, Permission::WorkOrderExecute, &wo.resource()).is_err() {
+            if rbac::authorize(&who, Permission::WorkOrderExecute, resource).is_err() {
                 p.add(
                     "assignees",
                     format!("user {user} may not carry out work orders at this site"),

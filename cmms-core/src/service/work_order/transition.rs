@@ -49,6 +49,7 @@ impl Cmms {
             &t.work_order,
             &[t.entry],
         ));
+        cs.extend(self.pm_follow(actor, &before, &t.work_order).await?);
         self.commit(actor, cs).await?;
         Ok(t.work_order)
     }

@@ -16,6 +16,7 @@
 
 mod auth;
 mod org;
+mod pm;
 mod reader;
 mod reads;
 mod schema;
@@ -27,6 +28,7 @@ mod work;
 
 pub use auth::*;
 pub use org::*;
+pub use pm::*;
 pub use reader::*;
 pub use reads::*;
 pub use schema::*;
@@ -324,6 +326,11 @@ pub static TABLES: &[&Table] = &[
     &CREDENTIALS,
     &AUTH_TOKENS,
     &API_KEYS,
+    &METERS,
+    &METER_READINGS,
+    &PM_PLANS,
+    &PM_SLOTS,
+    &PM_STATES,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are

@@ -1,5 +1,5 @@
-//! Generic reads of described records: a [`Select`] (equality filters on a table's columns, the
-//! table's own order, an optional limit), the one [`RecordReads::select`] every store
+//! Generic reads of described records: a [`Select`] (equality, id-list and comparison filters on
+//! a table's columns, the table's own order or its reverse, an optional limit), the one [`RecordReads::select`] every store
 //! implements, and typed helpers ([`RecordReadsExt`]: `get`, `find`, `list`) on top of it.
 
 use super::{ColumnType, DecodeRow, Key, Record, Table, Value, decode_into};
@@ -17,6 +17,33 @@ pub enum Filter {
     Eq(&'static str, Value<'static>),
     /// `column` is one of these ids (none: no row matches).
     AnyOf(&'static str, Vec<Uuid>),
+    /// `column <op> value` (a range over times or numbers; never NULL).
+    Cmp(&'static str, Cmp, Value<'static>),
+}
+
+/// A comparison of a [`Filter::Cmp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Cmp {
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
 }
 
 /// Rows of one described table in one organization (the store always adds the tenant filter),
@@ -38,12 +65,14 @@ pub struct Select {
     pub filters: Vec<Filter>,
     /// At most this many rows.
     pub limit: Option<u32>,
+    /// Rows in the reverse of the table's order (newest first, for a table ordered by time).
+    pub reversed: bool,
 }
 
 impl Select {
     /// Every row of `table` (in the organization).
     pub fn new(table: &'static Table) -> Self {
-        Self { table, filters: Vec::new(), limit: None }
+        Self { table, filters: Vec::new(), limit: None, reversed: false }
     }
 
     /// The row with this id.
@@ -67,6 +96,18 @@ impl Select {
         self
     }
 
+    /// Adds `column <op> value`.
+    pub fn cmp(mut self, column: &'static str, op: Cmp, value: impl Into<Value<'static>>) -> Self {
+        self.filters.push(Filter::Cmp(column, op, value.into()));
+        self
+    }
+
+    /// Rows in the reverse of the table's order.
+    pub fn reversed(mut self) -> Self {
+        self.reversed = true;
+        self
+    }
+
     /// At most `n` rows.
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
@@ -87,6 +128,13 @@ impl Select {
                 Filter::AnyOf(name, _) => (
                     name,
                     t.column(name).is_some_and(|c| c.join.is_none() && c.ty == ColumnType::Uuid),
+                ),
+                Filter::Cmp(name, _, v) => (
+                    name,
+                    !matches!(v, Value::Null)
+                        && t.column(name).is_some_and(|c| {
+                            c.join.is_none() && super::value::fits(v, c.ty, false)
+                        }),
                 ),
             };
             if !ok {

@@ -258,12 +258,17 @@ impl TableSql {
                     n += 1;
                     d.any_of(&format!("t.{col}"), n, &mut s);
                 }
+                Filter::Cmp(col, op, v) => {
+                    n += 1;
+                    let _ = write!(s, "t.{col} {} ", op.sql());
+                    d.param(n, v.ty().unwrap_or(ColumnType::Text), &mut s);
+                }
             }
         }
         for (i, o) in t.order.iter().enumerate() {
             s.push_str(if i == 0 { " ORDER BY t." } else { ", t." });
             s.push_str(o.column);
-            s.push_str(if o.descending { " DESC" } else { " ASC" });
+            s.push_str(if o.descending != q.reversed { " DESC" } else { " ASC" });
         }
         if q.limit.is_some() {
             s.push_str(" LIMIT ");
@@ -291,7 +296,7 @@ impl Select {
         for f in self.filters {
             match f {
                 Filter::Eq(_, Value::Null) => {}
-                Filter::Eq(_, v) => out.push(v),
+                Filter::Eq(_, v) | Filter::Cmp(_, _, v) => out.push(v),
                 Filter::AnyOf(_, ids) => out.push(Value::UuidList(ids)),
             }
         }
@@ -336,7 +341,7 @@ impl SqlCache {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::record::{CREDENTIALS, ORGS, TEAMS};
+    use crate::store::record::{CREDENTIALS, Cmp, ORGS, TEAMS};
 
     /// `?n` parameters, `<list>` for join lists: enough to read the statements.
     struct Plain;
@@ -427,5 +432,21 @@ mod tests {
         let by_id = Select::by_id(&TEAMS, uuid::Uuid::nil());
         assert_eq!(t.select(&by_id, &Plain), t.by_id);
         assert_eq!(by_id.params(org), vec![Value::Uuid(org.0), Value::Uuid(uuid::Uuid::nil())]);
+    }
+
+    #[test]
+    fn ranges_and_reverse_order() {
+        let t: &'static TableSql = Box::leak(Box::new(TableSql::new(&TEAMS, &Plain)));
+        let q = Select::new(&TEAMS).cmp("name", Cmp::Ge, "N".to_string()).reversed().limit(2);
+        assert_eq!(
+            t.select(&q, &Plain),
+            format!(
+                "{} WHERE t.org_id = ?1 AND t.name >= ?2 ORDER BY t.name DESC, t.id DESC LIMIT ?3",
+                t.select
+            )
+        );
+        assert!(q.check().is_ok());
+        assert!(Select::new(&TEAMS).cmp("name", Cmp::Lt, Value::Null).check().is_err());
+        assert!(Select::new(&TEAMS).cmp("name", Cmp::Lt, 3i64).check().is_err());
     }
 }

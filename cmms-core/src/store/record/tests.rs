@@ -86,6 +86,8 @@ fn records_survive_their_values() {
         requested_by: Some(UserId::new()),
         created_by: Some(UserId::new()),
         request_id: Some(RequestId::new()),
+        pm_plan_id: None,
+        pm_slot_id: None,
         due_at: Some(at(1)),
         estimated_hours: Some(2.5),
         actual_start: Some(at(2)),

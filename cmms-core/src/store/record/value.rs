@@ -91,6 +91,18 @@ impl From<bool> for Value<'_> {
     }
 }
 
+impl From<DateTime<Utc>> for Value<'_> {
+    fn from(v: DateTime<Utc>) -> Self {
+        Self::Timestamp(v)
+    }
+}
+
+impl From<f64> for Value<'_> {
+    fn from(v: f64) -> Self {
+        Self::Float(v)
+    }
+}
+
 impl From<i64> for Value<'_> {
     fn from(v: i64) -> Self {
         Self::Int(v)
@@ -105,7 +117,7 @@ pub(crate) fn fits(value: &Value<'_>, ty: ColumnType, nullable: bool) -> bool {
     }
 }
 
-/// A record's values under construction, in column order. See [`Record::write`].
+/// A record's values under construction, in column order. See [`Record::write`](super::Record::write).
 #[derive(Debug)]
 pub struct Values<'a> {
     table: &'static Table,

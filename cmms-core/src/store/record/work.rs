@@ -112,6 +112,8 @@ pub static WORK_ORDERS: Table = Table {
         null("requested_by", Id),
         null("created_by", Id),
         null("request_id", Id),
+        null("pm_plan_id", Id),
+        null("pm_slot_id", Id),
         null("due_at", Timestamp),
         null("estimated_hours", Float),
         null("actual_start", Timestamp),
@@ -146,7 +148,8 @@ impl Record for WorkOrder {
         v.opt_text(self.category.as_deref()).text(self.status.as_str()).uuid(self.site_id);
         v.opt_uuid(self.location_id).opt_uuid(self.asset_id).uuids(&self.assignees);
         v.opt_uuid(self.team_id).opt_uuid(self.requested_by).opt_uuid(self.created_by);
-        v.opt_uuid(self.request_id).opt_ts(self.due_at).opt_float(self.estimated_hours);
+        v.opt_uuid(self.request_id).opt_uuid(self.pm_plan_id).opt_uuid(self.pm_slot_id);
+        v.opt_ts(self.due_at).opt_float(self.estimated_hours);
         v.opt_ts(self.actual_start).opt_ts(self.actual_end).opt_uuid(self.verified_by);
         v.opt_ts(self.verified_at).opt_ts(self.closed_at);
         v.opt_text(self.completion_notes.as_deref());
@@ -177,6 +180,8 @@ impl Record for WorkOrder {
             requested_by: r.opt_uuid()?,
             created_by: r.opt_uuid()?,
             request_id: r.opt_uuid()?,
+            pm_plan_id: r.opt_uuid()?,
+            pm_slot_id: r.opt_uuid()?,
             due_at: r.opt_ts()?,
             estimated_hours: r.opt_float()?,
             actual_start: r.opt_ts()?,

@@ -220,6 +220,7 @@ pub async fn permission_conditions_pure(_db: Arc<dyn TestDb>) {
         Permission::WorkOrderRead,
         Permission::WorkOrderInternal,
         Permission::RequestRead,
+        Permission::PmRead,
     ];
     for p in Permission::ALL.iter().filter(|p| !reads.contains(p)) {
         assert!(!rbac::holds(&viewer, *p), "viewer must not hold {p}");

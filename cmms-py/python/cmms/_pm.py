@@ -1,0 +1,157 @@
+# mypy: disable-error-code="no-any-return"
+"""Meters and preventive maintenance: ``db.meters``, ``db.pm_plans`` and ``db.pm``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+from ._base import Actor, Id, _Group, _id, _ids
+from ._convert import UNSET
+from .models import (
+    ComplianceReport,
+    DueItem,
+    ForecastItem,
+    GenerationReport,
+    Meter,
+    Page,
+    PmPlan,
+    PmSlot,
+    Reading,
+    RecordedReadings,
+)
+
+__all__ = ["Meters", "PmPlans", "Pm"]
+
+
+def _reading(r: Dict[str, Any], meter_id: Optional[Id]) -> Dict[str, Any]:
+    if not isinstance(r, dict):
+        raise TypeError(f"readings: expected dicts with value and taken_at, got {type(r).__name__}")
+    out = dict(r)
+    meter = out.pop("meter_id", meter_id)
+    out["meter_id"] = _id(meter, "meter_id")
+    return out
+
+
+class Meters(_Group):
+    """Meters on assets and their readings."""
+
+    def create(self, actor: Actor, *, asset_id: Id, name: str, unit: str, kind: str) -> Meter:
+        """Adds a meter to an asset; ``kind`` is ``accumulating`` or ``gauge``."""
+        return self._call(actor, "meters.create", Meter, asset_id=_id(asset_id, "asset_id"), name=name, unit=unit, kind=kind)
+
+    def get(self, actor: Actor, id: Id) -> Meter:
+        return self._call(actor, "meters.get", Meter, id=_id(id))
+
+    def update(
+        self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, name: Any = UNSET, unit: Any = UNSET,
+    ) -> Meter:
+        patch = {k: v for k, v in dict(name=name, unit=unit).items() if v is not UNSET}
+        return self._call(actor, "meters.update", Meter, id=_id(id), expected_version=expected_version, patch=patch)
+
+    def list(self, actor: Actor, *, asset: Optional[Id] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[Meter]:
+        return self._page(actor, "meters.list", Meter, asset=_id(asset, "asset"), limit=limit, cursor=cursor)
+
+    def record(
+        self, actor: Actor, meter_id: Optional[Id] = None, *, value: Optional[float] = None,
+        taken_at: Optional[datetime] = None, reset: bool = False, source: Optional[str] = None,
+        readings: Optional[Sequence[Dict[str, Any]]] = None,
+    ) -> RecordedReadings:
+        """Records one reading (``value=...``) or a batch (``readings=[{"value": ..., "taken_at": ...}]``,
+        each naming its ``meter_id`` or taking ``meter_id`` given here), in one commit, in any order."""
+        if readings is not None:
+            if value is not None:
+                raise ValueError("give value or readings, not both")
+            batch = [_reading(r, meter_id) for r in readings]
+        else:
+            if value is None:
+                raise ValueError("value: is required (or give readings)")
+            batch = [_reading({"value": value, "taken_at": taken_at, "reset": reset, "source": source}, meter_id)]
+        for r in batch:
+            for k in [k for k, v in r.items() if v is None]:
+                del r[k]
+        return self._call(actor, "meters.record", RecordedReadings, readings=batch)
+
+    def readings(
+        self, actor: Actor, meter_id: Id, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+        newest_first: bool = False, limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> Page[Reading]:
+        """One page of a meter's readings by time, from ``start`` (inclusive) to ``end`` (exclusive)."""
+        f = {k: v for k, v in dict(from_=start, to=end, limit=limit, cursor=cursor).items() if v is not None}
+        if "from_" in f:
+            f["from"] = f.pop("from_")
+        if newest_first:
+            f["newest_first"] = True
+        return self._page(actor, "meters.readings", Reading, id=_id(meter_id), filter=f)
+
+    def iter_readings(self, actor: Actor, meter_id: Id, **filters: Any) -> Iterator[Reading]:
+        filters.setdefault("limit", 500)
+        return self._walk(lambda c: self.readings(actor, meter_id, cursor=c, **filters))
+
+
+class PmPlans(_Group):
+    """Preventive-maintenance plans."""
+
+    def create(
+        self, actor: Actor, *, site_id: Id, title: str, schedule: Dict[str, Any],
+        asset_ids: Sequence[Id] = (), category: Optional[str] = None, description: Optional[str] = None,
+        type: Optional[str] = None, priority: Optional[str] = None, estimated_hours: Optional[float] = None,
+        checklist: Sequence[Dict[str, Any]] = (), assignees: Sequence[Id] = (), team_id: Optional[Id] = None,
+        active: Optional[bool] = None,
+    ) -> PmPlan:
+        """A plan for ``asset_ids`` (or every asset of ``category`` at the site) on ``schedule``:
+        ``{"triggers": [...], "starts_on": ..., "lead_days": ..., ...}`` (see docs/preventive-maintenance.md)."""
+        return self._call(
+            actor, "pm_plans.create", PmPlan, site_id=_id(site_id, "site_id"), title=title, schedule=schedule,
+            asset_ids=_ids(asset_ids, "asset_ids"), category=category, description=description, type=type,
+            priority=priority, estimated_hours=estimated_hours, checklist=list(checklist),
+            assignees=_ids(assignees, "assignees"), team_id=_id(team_id, "team_id"), active=active,
+        )
+
+    def get(self, actor: Actor, id: Id) -> PmPlan:
+        return self._call(actor, "pm_plans.get", PmPlan, id=_id(id))
+
+    def update(self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, **changes: Any) -> PmPlan:
+        """Changes the given fields (a merge patch: ``description=None`` clears it; ``schedule``
+        is replaced whole)."""
+        for key in ("assignees", "asset_ids"):
+            if key in changes:
+                changes[key] = _ids(changes[key], key)
+        if "team_id" in changes and changes["team_id"] is not None:
+            changes["team_id"] = _id(changes["team_id"], "team_id")
+        return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=changes)
+
+    def list(self, actor: Actor, *, site: Optional[Id] = None, active: Optional[bool] = None) -> List[PmPlan]:
+        return self._call(actor, "pm_plans.list", List[PmPlan], site=_id(site, "site"), active=active)
+
+    def forecast(self, actor: Actor, id: Id, *, start: Optional[datetime] = None, days: Optional[int] = None) -> List[ForecastItem]:
+        """The plan's dues on each asset from ``start`` (default now) for ``days`` (default 90)."""
+        return self._call(actor, "pm_plans.forecast", List[ForecastItem], id=_id(id), **{"from": start}, days=days)
+
+    def history(
+        self, actor: Actor, id: Id, *, asset: Optional[Id] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
+    ) -> Page[PmSlot]:
+        f = {k: v for k, v in dict(asset=_id(asset, "asset"), limit=limit, cursor=cursor).items() if v is not None}
+        return self._page(actor, "pm_plans.history", PmSlot, id=_id(id), filter=f)
+
+
+class Pm(_Group):
+    """What is due, generation, compliance and the iCalendar feed."""
+
+    def due(
+        self, actor: Actor, *, through: Optional[datetime] = None, site: Optional[Id] = None, plan: Optional[Id] = None,
+    ) -> List[DueItem]:
+        return self._call(actor, "pm.due", List[DueItem], through=through, site=_id(site, "site"), plan=_id(plan, "plan"))
+
+    def generate(self, actor: Actor, *, through: Optional[datetime] = None, plan_ids: Sequence[Id] = ()) -> GenerationReport:
+        """Creates the PM work due by ``through`` (default now), once per plan, asset and slot."""
+        return self._call(actor, "pm.generate", GenerationReport, through=through, plan_ids=_ids(plan_ids, "plan_ids"))
+
+    def compliance(self, actor: Actor, *, start: datetime, end: datetime, site: Optional[Id] = None) -> ComplianceReport:
+        """PM compliance over ``[start, end)``."""
+        return self._call(actor, "pm.compliance", ComplianceReport, **{"from": start}, to=end, site=_id(site, "site"))
+
+    def calendar(self, actor: Actor, *, days: Optional[int] = None, site: Optional[Id] = None) -> str:
+        """The forecast as iCalendar (RFC 5545) text."""
+        return self._call(actor, "pm.calendar", str, days=days, site=_id(site, "site"))
+
