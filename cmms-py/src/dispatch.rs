@@ -2,9 +2,11 @@
 //! arguments into core's input types (their serde names are the Python keyword names), calls
 //! the `Cmms` facade and encodes the result. Nothing here decides anything.
 
-use crate::errors::{bad_args, encode_failed, to_py};
+use crate::errors::{arg_problem, encode_failed, invalid, to_py};
 use chrono::{DateTime, Utc};
+use cmms_core::domain::api_key::NewApiKey;
 use cmms_core::domain::asset::{AssetPatch, NewAsset};
+use cmms_core::domain::check::Check;
 use cmms_core::domain::checklist::ChecklistResult;
 use cmms_core::domain::failure_code::FailureCodeKind;
 use cmms_core::domain::labor::NewLabor;
@@ -16,6 +18,7 @@ use cmms_core::domain::status::{TransitionInput, WorkOrderStatus};
 use cmms_core::domain::team::{NewTeam, TeamPatch};
 use cmms_core::domain::user::{NewRole, NewUser, RolePatch, UserPatch};
 use cmms_core::domain::work_order::{NewWorkOrder, WorkOrderPatch};
+use cmms_core::error::FieldError;
 use cmms_core::rbac::RoleRef;
 use cmms_core::service::Assignment;
 use cmms_core::store::{AssetFilter, RequestFilter, UserFilter, WorkOrderFilter};
@@ -26,13 +29,56 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-fn parse<T: DeserializeOwned>(args: &str) -> PyResult<T> {
-    let mut de = serde_json::Deserializer::from_str(args);
-    serde_path_to_error::deserialize(&mut de).map_err(bad_args)
+pub(crate) fn parse<T: DeserializeOwned>(args: &str) -> PyResult<T> {
+    let value = serde_json::from_str(args).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    from_value(value)
 }
 
 fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> PyResult<T> {
-    serde_path_to_error::deserialize(value).map_err(bad_args)
+    match decode_all(value)? {
+        (Some(t), problems) if problems.is_empty() => Ok(t),
+        (_, problems) => Err(invalid(problems)),
+    }
+}
+
+/// Like [`parse`], and when some arguments did not decode, the input's own checks run on the
+/// rest, so one call reports every problem (a bad priority and an empty title together).
+fn parse_checked<T: DeserializeOwned + Check>(args: &str) -> PyResult<T> {
+    let value = serde_json::from_str(args).map_err(|e| PyTypeError::new_err(e.to_string()))?;
+    match decode_all::<T>(value)? {
+        (Some(t), problems) if problems.is_empty() => Ok(t),
+        (rest, mut problems) => {
+            problems.extend(rest.map(|t| t.problems()).unwrap_or_default());
+            Err(invalid(problems))
+        }
+    }
+}
+
+/// Decodes `value`, collecting every argument that fails as a validation problem: each failing
+/// top-level argument is noted and left out, and decoding tries again with the rest. A wrong
+/// type is a programming error and raised at once (`TypeError` naming the argument).
+fn decode_all<T: DeserializeOwned>(
+    mut value: serde_json::Value,
+) -> PyResult<(Option<T>, Vec<FieldError>)> {
+    let mut problems = Vec::new();
+    loop {
+        let e = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(t) => return Ok((Some(t), problems)),
+            Err(e) => e,
+        };
+        let problem = match arg_problem(e) {
+            Ok(p) => p,
+            // A problem found after others may come from leaving an argument out.
+            Err(_) if !problems.is_empty() => return Ok((None, problems)),
+            Err(type_error) => return Err(type_error),
+        };
+        let top = problem.field.split(['.', '[']).next().unwrap_or_default().to_string();
+        problems.push(problem);
+        match value.as_object_mut().and_then(|m| m.remove(&top)) {
+            Some(_) => {}
+            None => return Ok((None, problems)),
+        }
+    }
 }
 
 /// Arguments of a call on one record: its `id`, an optional `expected_version`, and the rest
@@ -129,6 +175,16 @@ struct ChecklistRecord {
 }
 
 #[derive(Deserialize)]
+struct Slug {
+    slug: String,
+}
+
+#[derive(Deserialize)]
+struct Password {
+    password: String,
+}
+
+#[derive(Deserialize)]
 struct Reason {
     reason: String,
 }
@@ -161,6 +217,8 @@ struct Now {
 pub(crate) async fn call_without_actor(cmms: &Cmms, method: &str, args: &str) -> PyResult<String> {
     match method {
         "orgs.bootstrap" => out(cmms.bootstrap_org(parse::<NewOrg>(args)?).await),
+        "orgs.list" => out(cmms.list_orgs().await),
+        "orgs.find" => out(cmms.find_org_record(&parse::<Slug>(args)?.slug).await),
         "requests.auto_close" => {
             let a: Now = parse(args)?;
             out(cmms.auto_close_confirmations(a.now.unwrap_or_else(|| cmms.now())).await)
@@ -177,6 +235,13 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
         "orgs.update_settings" => {
             let x: Settings = parse(args)?;
             out(c.update_org(a, x.settings, x.expected_version).await)
+        }
+        "orgs.update" => {
+            let mut map: serde_json::Map<String, serde_json::Value> = parse(args)?;
+            let version = map.remove("expected_version").unwrap_or_default();
+            let version: Version = from_value(json!({ "expected_version": version }))?;
+            let patch: OrgPatch = from_value(serde_json::Value::Object(map))?;
+            out(c.update_org(a, patch, version.expected_version).await)
         }
         "orgs.create_failure_code" => {
             let x: NewFailureCode = parse(args)?;
@@ -226,13 +291,27 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
             out(c.update_role(a, x.id, x.rest, x.expected_version).await)
         }
         "users.list_roles" => out(c.list_roles(a).await),
-        "assets.create" => out(c.create_asset(a, parse::<NewAsset>(args)?).await),
+        "users.set_password" => {
+            let x: OnRecord<_, Password> = on_record(args)?;
+            out(c.set_password(a, x.id, &x.rest.password).await)
+        }
+        "users.create_api_key" => {
+            let made = c.create_api_key(a, parse::<NewApiKey>(args)?).await;
+            out(made.map(|(key, secret)| json!({ "key": key, "secret": secret })))
+        }
+        "users.api_keys" => out(c.list_api_keys(a).await),
+        "users.revoke_api_key" => out(c.revoke_api_key(a, parse::<Id<_>>(args)?.id).await),
+        "assets.create" => out(c.create_asset(a, parse_checked::<NewAsset>(args)?).await),
         "assets.update" => {
             let x: OnRecord<_, AssetPatch> = on_record(args)?;
             out(c.update_asset(a, x.id, x.rest, x.expected_version).await)
         }
         "assets.get" => out(c.get_asset(a, parse::<Id<_>>(args)?.id).await),
         "assets.list" => out(c.list_assets(a, parse::<AssetFilter>(args)?).await),
+        "assets.history" => {
+            let x: OnRecord<_, Children> = on_record(args)?;
+            out(c.asset_history(a, x.id, x.rest.limit, x.rest.cursor).await)
+        }
         "assets.children" => {
             let x: OnRecord<_, Children> = on_record(args)?;
             out(c.asset_children(a, x.id, x.rest.limit, x.rest.cursor).await)
@@ -243,7 +322,9 @@ pub(crate) async fn call(cmms: &Cmms, a: &Actor, method: &str, args: &str) -> Py
 
 async fn call_work(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<String> {
     match method {
-        "work_orders.create" => out(c.create_work_order(a, parse::<NewWorkOrder>(args)?).await),
+        "work_orders.create" => {
+            out(c.create_work_order(a, parse_checked::<NewWorkOrder>(args)?).await)
+        }
         "work_orders.get" => out(c.get_work_order(a, parse::<Id<_>>(args)?.id).await),
         "work_orders.update" => {
             let x: OnRecord<_, WorkOrderPatch> = on_record(args)?;
@@ -298,7 +379,7 @@ async fn call_work(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<St
 
 async fn call_requests(c: &Cmms, a: &Actor, method: &str, args: &str) -> PyResult<String> {
     match method {
-        "requests.create" => out(c.create_request(a, parse::<NewRequest>(args)?).await),
+        "requests.create" => out(c.create_request(a, parse_checked::<NewRequest>(args)?).await),
         "requests.update" => {
             let x: OnRecord<_, RequestPatch> = on_record(args)?;
             out(c.update_request(a, x.id, x.rest, x.expected_version).await)

@@ -2,7 +2,8 @@
 //! the pure schedule engine callable without a database (`engine`). Like `dispatch`, it only
 //! decodes arguments, calls core and encodes results.
 
-use crate::errors::{bad_args, encode_failed, to_py};
+use crate::dispatch::parse;
+use crate::errors::{encode_failed, to_py};
 use chrono::{DateTime, Utc};
 use cmms_core::domain::meter::{MeterPatch, NewMeter, NewReading};
 use cmms_core::domain::pm::{
@@ -14,13 +15,7 @@ use cmms_core::service::{
 use cmms_core::{Actor, Cmms, CmmsError, MeterId, PmPlanId, SiteId};
 use pyo3::PyResult;
 use pyo3::exceptions::PyValueError;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-fn parse<T: DeserializeOwned>(args: &str) -> PyResult<T> {
-    let mut de = serde_json::Deserializer::from_str(args);
-    serde_path_to_error::deserialize(&mut de).map_err(bad_args)
-}
 
 fn out<T: Serialize>(value: Result<T, CmmsError>) -> PyResult<String> {
     serde_json::to_string(&value.map_err(to_py)?).map_err(encode_failed)

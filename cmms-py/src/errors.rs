@@ -3,6 +3,7 @@
 //! `cmms.ValidationError` (which is also a `ValueError`).
 
 use cmms_core::CmmsError;
+use cmms_core::error::FieldError;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -51,9 +52,13 @@ fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
     Ok(PyErr::from_value(instance))
 }
 
-/// A problem with the arguments of a call, found while decoding them.
-pub(crate) fn bad_args(e: serde_path_to_error::Error<serde_json::Error>) -> PyErr {
-    let path = e.path().to_string();
+/// A problem with one argument of a call, found while decoding: a validation problem naming
+/// the caller's argument, or (for a value of the wrong type, a programming error) the
+/// `TypeError` to raise.
+pub(crate) fn arg_problem(
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> Result<FieldError, PyErr> {
+    let path = callers_path(&e.path().to_string());
     let inner = e.into_inner().to_string();
     // serde_json appends " at line L column C"; the position in our own JSON means nothing to
     // the caller.
@@ -64,10 +69,24 @@ pub(crate) fn bad_args(e: serde_path_to_error::Error<serde_json::Error>) -> PyEr
         message = rest.split_once(": ").map_or(rest, |(_, problem)| problem).to_string();
     }
     if message.starts_with("invalid type") || message.starts_with("missing field") {
-        return PyTypeError::new_err(format!("{path}: {message}"));
+        return Err(PyTypeError::new_err(format!("{path}: {message}")));
     }
     let field = if path == "." { "arguments".to_string() } else { path };
-    to_py(CmmsError::invalid(field, message))
+    Ok(FieldError { field, message })
+}
+
+/// The argument as the Python caller wrote it: without the wrappers the Python layer adds
+/// (`patch.`, `filter.`) or the tag of a role reference (`role.builtin`).
+fn callers_path(path: &str) -> String {
+    let path = path.strip_prefix("patch.").or_else(|| path.strip_prefix("filter.")).unwrap_or(path);
+    let path =
+        path.strip_suffix(".builtin").or_else(|| path.strip_suffix(".custom")).unwrap_or(path);
+    path.to_string()
+}
+
+/// A validation error listing every problem.
+pub(crate) fn invalid(problems: Vec<FieldError>) -> PyErr {
+    to_py(CmmsError::Validation(problems))
 }
 
 /// Encoding a result failed (should not happen: every result type serializes).

@@ -155,6 +155,13 @@ impl Native {
         Ok(NativeActor { actor })
     }
 
+    /// The system actor of an organization: every permission, no user (jobs, imports, tools).
+    fn system_actor(&self, org_id: &str) -> PyResult<NativeActor> {
+        let org: OrgId = org_id.parse().map_err(to_py)?;
+        self.open_db()?;
+        Ok(NativeActor { actor: Actor::system(org) })
+    }
+
     /// Runs use case `method` with JSON `args`, as `actor` (or without one where allowed);
     /// returns the JSON result.
     #[pyo3(signature = (method, actor, args))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -60,7 +60,7 @@ def make_org(db: cmms.Cmms) -> Org:
     site = db.sites.create(owner, name="North Plant", code="NP")
     people: Dict[str, cmms.Actor] = {}
     users: Dict[str, cmms.User] = {}
-    for name, role in [
+    roles: List[Tuple[str, cmms.types.BuiltinRole]] = [
         ("manager", "manager"),
         ("tech", "technician"),
         ("tech2", "technician"),
@@ -68,7 +68,8 @@ def make_org(db: cmms.Cmms) -> Org:
         ("requester", "requester"),
         ("requester2", "requester"),
         ("viewer", "viewer"),
-    ]:
+    ]
+    for name, role in roles:
         user = db.users.create(owner, name=f"{name} {tag}", email=f"{name}-{tag}@example.test", role=role)
         users[name] = user
         people[name] = db.actor(boot.org.id, user.id)

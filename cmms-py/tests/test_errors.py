@@ -82,10 +82,10 @@ def test_bad_arguments(org: Org) -> None:
     with pytest.raises(TypeError):
         db.work_orders.get(org.manager, 42)  # type: ignore[arg-type]
     with pytest.raises(cmms.ValidationError) as bad_status:
-        db.work_orders.list(org.manager, status="done")
+        db.work_orders.list(org.manager, status="done")  # type: ignore[arg-type]
     assert bad_status.value.field == "status[0]"
     with pytest.raises(ValueError) as bad_to:
-        db.work_orders.transition(org.manager, uuid.uuid4(), "finished")
+        db.work_orders.transition(org.manager, uuid.uuid4(), "finished")  # type: ignore[arg-type]
     assert "finished" in str(bad_to.value)
     with pytest.raises(TypeError):
         db.work_orders.create(org.manager, title="x", site_id=org.site.id, nonsense=1)  # type: ignore[call-arg]

@@ -11,8 +11,9 @@ from conftest import Org
 
 def test_pages_and_iter_all(org: Org) -> None:
     db = org.db
+    levels: List[cmms.types.Priority] = ["low", "medium", "high", "urgent"]
     made = [db.work_orders.create(org.manager, title=f"Job {i:02}", site_id=org.site.id,
-                                  priority=["low", "medium", "high", "urgent"][i % 4]) for i in range(23)]
+                                  priority=levels[i % 4]) for i in range(23)]
     seen: List[uuid.UUID] = []
     cursor: Optional[str] = None
     while True:

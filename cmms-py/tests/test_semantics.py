@@ -24,10 +24,10 @@ def test_update_changes_only_the_given_fields(org: Org) -> None:
 
 def test_a_required_field_cannot_be_cleared(org: Org) -> None:
     with pytest.raises(cmms.ValidationError) as e:
-        org.db.orgs.update(org.owner, name=None)
+        org.db.orgs.update(org.owner, name=None)  # type: ignore[arg-type]
     assert e.value.field in ("name", "settings.name")
     with pytest.raises(cmms.ValidationError):
-        org.db.sites.update(org.owner, org.site.id, name=None)
+        org.db.sites.update(org.owner, org.site.id, name=None)  # type: ignore[arg-type]
 
 
 def test_slug_is_unique_and_editable(org: Org) -> None:
@@ -48,7 +48,7 @@ def test_exact_counts_on_request(org: Org) -> None:
     assert page.total == 3 and len(page.items) == 2
     assert db.work_orders.list(org.owner, limit=2).total is None
     with pytest.raises(cmms.ValidationError):
-        db.work_orders.list(org.owner, count="roughly")
+        db.work_orders.list(org.owner, count="roughly")  # type: ignore[arg-type]
 
 
 def test_chosen_request_numbers(org: Org) -> None:

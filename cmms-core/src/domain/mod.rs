@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod asset;
 pub mod attachment;
 pub mod audit;
+pub mod check;
 pub mod checklist;
 pub mod comment;
 pub mod credential;

@@ -151,6 +151,26 @@ impl Cmms {
         Ok(self.store.find_org_by_slug(text).await?)
     }
 
+    /// Every organization in the database, by name. For embedding code that opened the
+    /// database itself (a script finding its organization again); servers answer only for the
+    /// caller's own organization and never call this on a caller's behalf.
+    pub async fn list_orgs(&self) -> Result<Vec<Org>> {
+        let mut orgs = Vec::new();
+        for id in self.store.list_org_ids().await? {
+            orgs.push(self.load_org(id).await?);
+        }
+        orgs.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(orgs)
+    }
+
+    /// The organization with this slug or id, for embedding code (see [`Cmms::list_orgs`]).
+    pub async fn find_org_record(&self, id_or_slug: &str) -> Result<Option<Org>> {
+        match self.find_org(id_or_slug).await? {
+            Some(id) => Ok(Some(self.load_org(id).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The actor's organization.
     pub async fn get_org(&self, actor: &Actor) -> Result<Org> {
         rbac::authorize(actor, Permission::OrgRead, &Resource::ORG)?;

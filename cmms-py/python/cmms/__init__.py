@@ -10,9 +10,10 @@
 'WO-...'
 """
 
-from . import _cmms, pm
+from . import _cmms, pm, types
 from ._convert import UNSET
-from .api import Actor, Cmms, open
+from .api import Actor, Cmms
+from .api import open as open
 from .errors import (
     BusyError,
     CmmsError,
@@ -31,7 +32,9 @@ from .models import (
     Location,
     Team,
     User,
+    CreatedUser,
     RoleGrant,
+    ApiKey,
     CustomRole,
     FailureCode,
     Asset,
@@ -68,8 +71,9 @@ from .models import (
 
 __version__: str = _cmms.__version__
 
+# `open` is left out of `__all__` on purpose: `from cmms import *` must not shadow the
+# built-in `open` (call it as `cmms.open(...)`).
 __all__ = [
-    "open",
     "Cmms",
     "Actor",
     "UNSET",
@@ -88,7 +92,9 @@ __all__ = [
     "Location",
     "Team",
     "User",
+    "CreatedUser",
     "RoleGrant",
+    "ApiKey",
     "CustomRole",
     "FailureCode",
     "Asset",
@@ -122,4 +128,5 @@ __all__ = [
     "GenerationReport",
     "ComplianceReport",
     "pm",
+    "types",
 ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Sequence, Type, TypeVar, Union
 
-from ._convert import UNSET, dumps, from_dict, loads
+from ._convert import UNSET, dumps, from_dict, loads, missing
 from .models import (
     Page,
 )
@@ -19,12 +20,29 @@ if TYPE_CHECKING:
 __all__ = ["Actor", "Id"]
 
 T = TypeVar("T")
+#: An id: a :class:`uuid.UUID` or its text.
 Id = Union[uuid.UUID, str]
+#: A vocabulary filter: one value or several.
+OneOrMore = Union[T, Sequence[T]]
+#: A moment: an aware datetime, or (for due dates) a date meaning the end of that day, UTC.
+When = Union[datetime, date]
+#: The page size ``iter_all`` fetches with (the largest a list allows is 500).
+PAGE = 200
+
+
+def _due(value: Any, name: str) -> Any:
+    """A due moment: a ``date`` is the end of that day (UTC); datetimes pass as they are."""
+    if missing(value):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(23, 59, 59), tzinfo=timezone.utc)
+    return value
 
 
 def _id(value: Optional[Id], name: str = "id") -> Optional[str]:
-    """Accepts a UUID or its text form; anything else is a TypeError naming the argument."""
-    if value is None:
+    """Accepts a UUID or its text form (a missing value such as NaN is ``None``); anything else
+    is a TypeError naming the argument."""
+    if missing(value):
         return None
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -51,7 +69,7 @@ def _opt_id(value: Any, name: str) -> Any:
 
 def _list(value: Optional[Union[str, Sequence[str]]], name: str) -> Any:
     """A vocabulary filter: one value or several (``None``: no filter)."""
-    if value is None:
+    if missing(value):
         return UNSET
     if isinstance(value, str):
         return [value]
@@ -88,6 +106,12 @@ class Actor:
 
     def __hash__(self) -> int:
         return hash((self.org_id, self.user_id))
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a cmms.Actor cannot be pickled (it holds the user's resolved roles): send "
+            "actor.org_id and actor.user_id to the other process and call db.actor(org_id, user_id) there"
+        )
 
 
 def _native_actor(actor: Actor) -> Any:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import uuid
 from datetime import date, datetime, time, timezone
-from typing import Any, Dict, List, Tuple, Type, TypeVar, Union, get_args, get_origin, get_type_hints
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union, get_args, get_origin, get_type_hints
 
 T = TypeVar("T")
 
@@ -31,27 +33,140 @@ class Unset:
 
 UNSET: Any = Unset()
 
+#: A keyword argument of an ``update``: the new value, or ``UNSET`` (the default) to keep it.
+Patch = Union[T, Unset]
 
-def _default(value: Any) -> Any:
+
+def closest(name: str, known: List[str]) -> Optional[str]:
+    """The known name nearest a misspelt one (at most a third of its letters apart)."""
+    def distance(a: str, b: str) -> int:
+        # Edits, counting two swapped neighbours as one ("lable" is one step from "label").
+        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[len(a)][len(b)]
+
+    limit = max(len(name) // 3, 1)
+    scored = sorted((distance(name, k), k) for k in known)
+    return scored[0][1] if scored and scored[0][0] <= limit else None
+
+
+def _bad(path: str, message: str) -> Exception:
+    from .errors import ValidationError
+
+    return ValidationError(
+        f"validation failed: {path}: {message}", code="validation_failed",
+        errors=[{"field": path, "message": message}],
+    )
+
+
+def _number(value: float, path: str) -> Any:
+    """NaN is a missing value (pandas reads an empty cell as NaN); whole numbers travel as
+    integers so ``criticality=3.0`` (a pandas column with gaps is float) reaches an integer
+    field; infinities are refused."""
+    if value != value:
+        return None
+    if value in (float("inf"), float("-inf")):
+        raise _bad(path, "must be a finite number")
+    if value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _aware(value: datetime, path: str) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _bad(path, "must be timezone-aware (e.g. datetime.now(timezone.utc))")
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _foreign(value: Any, path: str) -> Any:
+    """numpy and pandas scalars, recognised by their module so neither is imported."""
+    tp = type(value)
+    module, name = tp.__module__.split(".")[0], tp.__name__
+    if module == "pandas" and name in ("NAType", "NaTType"):
+        return None
+    if module != "numpy":
+        return _UNKNOWN
+    if name in ("bool_", "bool"):
+        return bool(value)
+    if name == "datetime64":
+        text = str(value)
+        if text == "NaT":
+            return None
+        # numpy's datetimes carry no zone; by numpy's own convention they are UTC.
+        stamp = value.astype("datetime64[us]").item()
+        return _aware(stamp.replace(tzinfo=timezone.utc), path)
+    if name == "ndarray":
+        return [plain(v, f"{path}[{i}]") for i, v in enumerate(value.tolist())]
+    if hasattr(value, "__index__"):
+        return operator.index(value)
+    if hasattr(value, "__float__"):
+        return _number(float(value), path)
+    if name.startswith("str"):
+        return str(value)
+    return _UNKNOWN
+
+
+_UNKNOWN = object()
+
+
+def missing(value: Any) -> bool:
+    """Whether ``value`` is a missing value: ``None``, NaN, ``pd.NA`` or ``NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, float) or type(value).__module__.split(".")[0] in ("numpy", "pandas"):
+        try:
+            return bool(value != value) or _foreign(value, "value") is None
+        except (TypeError, ValueError):
+            return False
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    return False
+
+
+def plain(value: Any, path: str) -> Any:
+    """``value`` as the JSON the core reads, converting what Python data tools hand over:
+    ``NaN``/``NaT``/``pd.NA`` are missing (``None``), numpy scalars their Python value,
+    ``Decimal`` a number, aware datetimes UTC text. Errors name ``path`` (the argument)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _number(float(value), path)
     if isinstance(value, uuid.UUID):
         return str(value)
+    foreign = _foreign(value, path)
+    if foreign is not _UNKNOWN:
+        return foreign
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"datetime {value.isoformat()} must be timezone-aware")
-        return value.astimezone(timezone.utc).isoformat()
+        return _aware(value, path)
     if isinstance(value, (date, time)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return None
+        if not value.is_finite():
+            raise _bad(path, "must be a finite number")
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Unset):
+        raise TypeError(f"{path}: UNSET is only meaningful as a whole argument")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"cannot pass a {type(value).__name__} to cmms")
+        return {f.name: plain(getattr(value, f.name), f"{path}.{f.name}") for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"{path}: cannot pass a {type(value).__name__} to cmms")
 
 
 def dumps(args: Dict[str, Any]) -> str:
     """Encodes call arguments, leaving out the ones that were not given."""
-    given = {k: v for k, v in args.items() if v is not UNSET}
-    return json.dumps(given, default=_default, ensure_ascii=False)
+    given = {k: plain(v, k) for k, v in args.items() if v is not UNSET}
+    return json.dumps(given, ensure_ascii=False, allow_nan=False)
 
 
 def parse_datetime(text: str) -> datetime:
@@ -115,12 +230,19 @@ def loads(cls: Any, text: str) -> Any:
     return decode(cls, json.loads(text))
 
 
-def to_dict(value: Any) -> Any:
-    """A record as plain JSON-compatible Python values (UUIDs and datetimes kept as objects)."""
+def to_dict(value: Any, as_json: bool = False) -> Any:
+    """A record as plain Python values: UUIDs and datetimes kept as objects, or (``as_json``)
+    written as text so ``json.dumps`` takes the result."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list):
-        return [to_dict(v) for v in value]
+        return {
+            f.name.rstrip("_"): to_dict(getattr(value, f.name), as_json) for f in dataclasses.fields(value)
+        }
+    if isinstance(value, (list, tuple)):
+        return [to_dict(v, as_json) for v in value]
     if isinstance(value, dict):
-        return {k: to_dict(v) for k, v in value.items()}
+        return {k: to_dict(v, as_json) for k, v in value.items()}
+    if as_json and isinstance(value, uuid.UUID):
+        return str(value)
+    if as_json and isinstance(value, (datetime, date, time)):
+        return value.isoformat()
     return value

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from ._base import Actor, Id, _Group, _id, _ids
-from ._convert import UNSET
+from ._base import PAGE, Actor, Id, _Group, _id, _ids
+from ._convert import UNSET, Patch
+from .types import ChecklistItemInput, MeterKind, Priority, ReadingSource, WorkOrderType, check_items
 from .models import (
     ComplianceReport,
     DueItem,
@@ -36,29 +37,42 @@ def _reading(r: Dict[str, Any], meter_id: Optional[Id]) -> Dict[str, Any]:
 class Meters(_Group):
     """Meters on assets and their readings."""
 
-    def create(self, actor: Actor, *, asset_id: Id, name: str, unit: str, kind: str) -> Meter:
-        """Adds a meter to an asset; ``kind`` is ``accumulating`` or ``gauge``."""
+    def create(self, actor: Actor, *, asset_id: Id, name: str, unit: str, kind: MeterKind) -> Meter:
+        """Adds a meter to an asset; ``kind`` is ``"accumulating"`` (counts up: run hours, km,
+        cycles; usage is the difference) or ``"gauge"`` (a measured value: vibration, °C).
+        ``name`` is unique on the asset and is how PM triggers refer to the meter.
+
+        >>> hours = db.meters.create(owner, asset_id=pump.id, name="Run hours", unit="h", kind="accumulating")  # doctest: +SKIP
+        """
         return self._call(actor, "meters.create", Meter, asset_id=_id(asset_id, "asset_id"), name=name, unit=unit, kind=kind)
 
     def get(self, actor: Actor, id: Id) -> Meter:
+        """The meter, with its last reading."""
         return self._call(actor, "meters.get", Meter, id=_id(id))
 
     def update(
-        self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, name: Any = UNSET, unit: Any = UNSET,
+        self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, name: Patch[str] = UNSET,
+        unit: Patch[str] = UNSET,
     ) -> Meter:
+        """Renames a meter or changes its unit (its kind never changes)."""
         patch = {k: v for k, v in dict(name=name, unit=unit).items() if v is not UNSET}
         return self._call(actor, "meters.update", Meter, id=_id(id), expected_version=expected_version, patch=patch)
 
     def list(self, actor: Actor, *, asset: Optional[Id] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Page[Meter]:
+        """One page of meters, of one asset or of every asset the actor may see."""
         return self._page(actor, "meters.list", Meter, asset=_id(asset, "asset"), limit=limit, cursor=cursor)
 
     def record(
         self, actor: Actor, meter_id: Optional[Id] = None, *, value: Optional[float] = None,
-        taken_at: Optional[datetime] = None, reset: bool = False, source: Optional[str] = None,
+        taken_at: Optional[datetime] = None, reset: bool = False, source: Optional[ReadingSource] = None,
         readings: Optional[Sequence[Dict[str, Any]]] = None,
     ) -> RecordedReadings:
         """Records one reading (``value=...``) or a batch (``readings=[{"value": ..., "taken_at": ...}]``,
-        each naming its ``meter_id`` or taking ``meter_id`` given here), in one commit, in any order."""
+        each naming its ``meter_id`` or taking ``meter_id`` given here), in one commit, in any order.
+        A lower value on an accumulating meter needs ``reset=True``; repeats are skipped.
+
+        >>> db.meters.record(tech, hours.id, value=1250.5)  # doctest: +SKIP
+        """
         if readings is not None:
             if value is not None:
                 raise ValueError("give value or readings, not both")
@@ -84,9 +98,14 @@ class Meters(_Group):
             f["newest_first"] = True
         return self._page(actor, "meters.readings", Reading, id=_id(meter_id), filter=f)
 
-    def iter_readings(self, actor: Actor, meter_id: Id, **filters: Any) -> Iterator[Reading]:
-        filters.setdefault("limit", 500)
-        return self._walk(lambda c: self.readings(actor, meter_id, cursor=c, **filters))
+    def iter_readings(
+        self, actor: Actor, meter_id: Id, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+        newest_first: bool = False, limit: int = PAGE,
+    ) -> Iterator[Reading]:
+        """Every reading of the meter in the range, page by page (the filters of :meth:`readings`)."""
+        return self._walk(lambda c: self.readings(
+            actor, meter_id, start=start, end=end, newest_first=newest_first, limit=limit, cursor=c,
+        ))
 
 
 class PmPlans(_Group):
@@ -95,20 +114,25 @@ class PmPlans(_Group):
     def create(
         self, actor: Actor, *, site_id: Id, title: str, schedule: Dict[str, Any],
         asset_ids: Sequence[Id] = (), category: Optional[str] = None, description: Optional[str] = None,
-        type: Optional[str] = None, priority: Optional[str] = None, estimated_hours: Optional[float] = None,
-        checklist: Sequence[Dict[str, Any]] = (), assignees: Sequence[Id] = (), team_id: Optional[Id] = None,
+        type: Optional[WorkOrderType] = None, priority: Optional[Priority] = None,
+        estimated_hours: Optional[float] = None, checklist: Sequence[ChecklistItemInput] = (), assignees: Sequence[Id] = (), team_id: Optional[Id] = None,
         active: Optional[bool] = None,
     ) -> PmPlan:
         """A plan for ``asset_ids`` (or every asset of ``category`` at the site) on ``schedule``:
-        ``{"triggers": [...], "starts_on": ..., "lead_days": ..., ...}`` (see docs/preventive-maintenance.md)."""
+        ``{"triggers": [...], "starts_on": ..., "lead_days": ..., ...}`` (see docs/preventive-maintenance.md).
+
+        >>> plan = db.pm_plans.create(owner, site_id=site.id, title="Grease bearings", asset_ids=[pump.id],
+        ...     schedule={"triggers": [{"kind": "meter_interval", "meter": "Run hours", "every": 250}]})  # doctest: +SKIP
+        """
         return self._call(
             actor, "pm_plans.create", PmPlan, site_id=_id(site_id, "site_id"), title=title, schedule=schedule,
             asset_ids=_ids(asset_ids, "asset_ids"), category=category, description=description, type=type,
-            priority=priority, estimated_hours=estimated_hours, checklist=list(checklist),
+            priority=priority, estimated_hours=estimated_hours, checklist=check_items("checklist", checklist),
             assignees=_ids(assignees, "assignees"), team_id=_id(team_id, "team_id"), active=active,
         )
 
     def get(self, actor: Actor, id: Id) -> PmPlan:
+        """The plan."""
         return self._call(actor, "pm_plans.get", PmPlan, id=_id(id))
 
     def update(self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, **changes: Any) -> PmPlan:
@@ -122,6 +146,7 @@ class PmPlans(_Group):
         return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=changes)
 
     def list(self, actor: Actor, *, site: Optional[Id] = None, active: Optional[bool] = None) -> List[PmPlan]:
+        """The plans the actor may read, by title."""
         return self._call(actor, "pm_plans.list", List[PmPlan], site=_id(site, "site"), active=active)
 
     def forecast(self, actor: Actor, id: Id, *, start: Optional[datetime] = None, days: Optional[int] = None) -> List[ForecastItem]:
@@ -131,6 +156,8 @@ class PmPlans(_Group):
     def history(
         self, actor: Actor, id: Id, *, asset: Optional[Id] = None, limit: Optional[int] = None, cursor: Optional[str] = None,
     ) -> Page[PmSlot]:
+        """One page of the plan's due slots (on one ``asset`` or all), newest first: when each
+        was due, its work order and how it ended."""
         f = {k: v for k, v in dict(asset=_id(asset, "asset"), limit=limit, cursor=cursor).items() if v is not None}
         return self._page(actor, "pm_plans.history", PmSlot, id=_id(id), filter=f)
 
@@ -141,6 +168,8 @@ class Pm(_Group):
     def due(
         self, actor: Actor, *, through: Optional[datetime] = None, site: Optional[Id] = None, plan: Optional[Id] = None,
     ) -> List[DueItem]:
+        """What is due by ``through`` (default 30 days from now) and what is overdue, per plan
+        and asset, with ``standing`` and ``days_until_due``."""
         return self._call(actor, "pm.due", List[DueItem], through=through, site=_id(site, "site"), plan=_id(plan, "plan"))
 
     def generate(self, actor: Actor, *, through: Optional[datetime] = None, plan_ids: Sequence[Id] = ()) -> GenerationReport:

@@ -12,7 +12,7 @@ from .models import (
     Event,
     EventPage,
 )
-from ._base import Actor, _Group, _native_actor
+from ._base import PAGE, Actor, _Group, _native_actor
 
 __all__ = ['Audit', 'Events']
 
@@ -20,8 +20,21 @@ __all__ = ['Audit', 'Events']
 class Audit(_Group):
     """The audit trail and its hash chain."""
 
-    def entries(self, actor: Actor, *, after: int = 0, limit: int = 100) -> List[AuditEntry]:
+    def entries(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> List[AuditEntry]:
+        """Up to ``limit`` (1–1000) audit entries after sequence number ``after``, oldest first."""
         return self._call(actor, "audit.entries", List[AuditEntry], after=after, limit=limit)
+
+    def iter_all(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> Iterator[AuditEntry]:
+        """Every audit entry after ``after``, fetched ``limit`` at a time.
+
+        >>> actions = collections.Counter(e.action for e in db.audit.iter_all(owner))  # doctest: +SKIP
+        """
+        while True:
+            batch = self.entries(actor, after=after, limit=limit)
+            yield from batch
+            if len(batch) < limit:
+                return
+            after = batch[-1].seq
 
     def verify(self, actor: Actor) -> Optional[BrokenLink]:
         """The first broken link of the chain, or ``None`` when it is intact."""
@@ -31,16 +44,33 @@ class Audit(_Group):
 class Events(_Group):
     """The event outbox: read from a sequence number, or follow it live."""
 
-    def since(self, actor: Actor, *, after: int = 0, limit: int = 100) -> EventPage:
+    def since(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> EventPage:
+        """Up to ``limit`` (1–1000) of the actor's events after sequence number ``after``; pass
+        the page's ``last_seq`` as ``after`` next time (it moves past events the actor may not
+        see, too)."""
         return self._call(actor, "events.since", EventPage, after=after, limit=limit)
 
+    def iter_all(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> Iterator[Event]:
+        """Every event of the actor's after ``after`` that exists now, page by page (use
+        :meth:`follow` to keep waiting for new ones)."""
+        while True:
+            page = self.since(actor, after=after, limit=limit)
+            yield from page.events
+            if page.last_seq <= after:
+                return
+            after = page.last_seq
+
     def follow(self, actor: Actor, *, after: int = 0, timeout: Optional[float] = None) -> Iterator[Event]:
-        """Yields the actor's events after ``after`` as they happen; stops when ``timeout``
-        seconds pass without one (``None`` waits forever)."""
+        """Yields the actor's events after ``after`` as they happen, also those committed by
+        other processes on the same database; stops when ``timeout`` seconds pass without one
+        (``None`` waits forever).
+
+        >>> for event in db.events.follow(owner, timeout=5):  # doctest: +SKIP
+        ...     print(event.seq, event.kind)
+        """
         sub = self._db._native.subscribe(_native_actor(actor), after)
         while True:
             raw = sub.next(timeout)
             if raw is None:
                 return
             yield loads(Event, raw)
-

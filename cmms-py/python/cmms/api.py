@@ -51,6 +51,7 @@ class Cmms:
         return version
 
     def schema_version(self) -> int:
+        """The database's schema version (see :meth:`migrate`)."""
         version: int = self._native.schema_version()
         return version
 
@@ -60,11 +61,25 @@ class Cmms:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
         return bool(self._native.closed)
 
     def actor(self, org_id: Id, user_id: Id) -> Actor:
-        """The caller for a user of an organization (with their roles and teams)."""
+        """The caller for a user of an organization (with their roles and teams). Actors are
+        not picklable: hand ``org_id`` and ``user_id`` to another process and call this there.
+
+        >>> owner = db.actor(boot.org.id, boot.owner.id)  # doctest: +SKIP
+        """
         return Actor(self._native.actor(_id(org_id, "org_id"), _id(user_id, "user_id")))
+
+    def system_actor(self, org_id: Id) -> Actor:
+        """The organization's system actor: every permission and no user, as the server's
+        background jobs act. For imports and maintenance scripts; audit entries show no user.
+
+        >>> acme = db.orgs.find("acme")  # doctest: +SKIP
+        >>> system = db.system_actor(acme.id)  # doctest: +SKIP
+        """
+        return Actor(self._native.system_actor(_id(org_id, "org_id")))
 
 
 def open(url: str, *, migrate: bool = False) -> Cmms:

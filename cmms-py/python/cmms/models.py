@@ -7,14 +7,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Generic, Iterator, List, Optional, TypeVar, Union
+from typing import Any, Dict, Generic, Iterator, List, Optional, SupportsIndex, TypeVar, Union, overload
 
 from ._convert import to_dict
 
 T = TypeVar("T")
 
 __all__ = [
-    "Record", "Org", "OrgSettings", "Site", "Location", "Team", "User", "RoleGrant", "CustomRole",
+    "Record", "Org", "OrgSettings", "Site", "Location", "Team", "User", "CreatedUser", "RoleGrant", "ApiKey",
+    "CustomRole",
     "FailureCode", "Asset", "Attachment", "FailureReport", "WorkOrder", "ChecklistItem", "Comment",
     "LaborEntry", "TimelineEntry", "Request", "EntityRef", "AuditEntry", "EventAudience", "Event",
     "EventPage", "BrokenLink", "AutoCloseReport", "Bootstrapped", "Page", "Meter", "Reading",
@@ -26,10 +27,23 @@ __all__ = [
 class Record:
     """Behaviour shared by every record."""
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The record as a dict (nested records as dicts; UUIDs and datetimes kept)."""
-        out: Dict[str, Any] = to_dict(self)
+    def to_dict(self, *, json: bool = False) -> Dict[str, Any]:
+        """The record as a dict, nested records as dicts. UUIDs and datetimes stay objects, or
+        with ``json=True`` become text (ids as their UUID text, datetimes ISO 8601), so that
+        ``json.dumps(wo.to_dict(json=True))`` works.
+
+        >>> import json, cmms
+        >>> json.dumps(cmms.EntityRef(kind="asset", id=uuid.UUID(int=1)).to_dict(json=True))
+        '{"kind": "asset", "id": "00000000-0000-0000-0000-000000000001"}'
+        """
+        out: Dict[str, Any] = to_dict(self, json)
         return out
+
+    def to_json(self, **dumps_args: Any) -> str:
+        """The record as JSON text (``to_dict(json=True)`` through ``json.dumps``)."""
+        import json as _json
+
+        return _json.dumps(self.to_dict(json=True), **dumps_args)
 
     def __hash__(self) -> int:
         # Records with an id hash by it (their list fields are not hashable); equality still
@@ -132,6 +146,34 @@ class RoleGrant(Record):
     sites: Optional[List[uuid.UUID]]
     granted_by: Optional[uuid.UUID]
     granted_at: datetime
+
+    @staticmethod
+    def _prepare(data: Dict[str, Any]) -> Dict[str, Any]:
+        return {**data, "role": _role_ref(data.get("role"))}
+
+
+@dataclass(frozen=True, eq=True)
+class CreatedUser(User):
+    """A user just created, with the role grant made with it (``None`` without a role)."""
+
+    grant: Optional[RoleGrant] = None
+
+
+@dataclass(frozen=True, eq=True)
+class ApiKey(Record):
+    """An API key for the HTTP server (its secret is never stored or shown again)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    #: A built-in role's name or a custom role's id.
+    role: Union[str, uuid.UUID]
+    sites: Optional[List[uuid.UUID]]
+    created_by: uuid.UUID
+    created_at: datetime
+    last_used_at: Optional[datetime]
+    revoked_at: Optional[datetime]
+    version: int
 
     @staticmethod
     def _prepare(data: Dict[str, Any]) -> Dict[str, Any]:
@@ -396,7 +438,13 @@ class Page(Record, Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, index: int) -> T:
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[T]: ...
+
+    def __getitem__(self, index: Union[SupportsIndex, slice]) -> Union[T, List[T]]:
         return self.items[index]
 
 
@@ -566,3 +614,16 @@ class ComplianceReport(Record):
         data = dict(data)
         data["from_"] = data.pop("from")
         return data
+
+
+def _hash_by_id() -> None:
+    # A frozen dataclass with eq=True writes its own __hash__ over every field, which fails on
+    # list fields; records hash by id instead (equal records have equal ids, so this agrees
+    # with equality).
+    for name in __all__:
+        cls = globals()[name]
+        if isinstance(cls, type) and issubclass(cls, Record) and cls is not Record:
+            cls.__hash__ = Record.__hash__  # type: ignore[method-assign]
+
+
+_hash_by_id()
