@@ -1,5 +1,6 @@
 """The guides' examples run as written: every ``python`` block of docs/preventive-maintenance.md
-is executed, and its ``json`` schedule is one the engine accepts."""
+and docs/python.md is executed (python.md's in order, in a scratch directory, as one reader
+would), and the PM guide's ``json`` schedule is one the engine accepts."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 
 import cmms.pm
 
-GUIDE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "preventive-maintenance.md"
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
+GUIDE = DOCS / "preventive-maintenance.md"
 
 
-def blocks(lang: str) -> list[str]:
-    text = GUIDE.read_text(encoding="utf-8")
+def blocks(lang: str, guide: pathlib.Path = GUIDE) -> list[str]:
+    text = guide.read_text(encoding="utf-8")
     return [b.split("```", 1)[0] for b in text.split(f"```{lang}\n")[1:]]
 
 
@@ -27,3 +29,19 @@ def test_there_are_examples_and_the_schedule_is_valid() -> None:
     assert len(blocks("python")) >= 4
     (schedule,) = blocks("json")
     cmms.pm.next_due(json.loads(schedule))
+
+
+def test_the_python_guide_runs_in_order(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    guide = DOCS / "python.md"
+    examples = blocks("python", guide)
+    assert len(examples) >= 3
+    monkeypatch.chdir(tmp_path)
+    for i, code in enumerate(examples):
+        exec(compile(code, f"{guide.name}[python {i}]", "exec"), {"__name__": "__guide__"})
+        # Each block's printed lines match the comments that show them.
+        shown = [line.split("# ", 1)[1] for line in code.splitlines()
+                 if line.lstrip().startswith(("# [", "# '")) or ("print(" in line and "  # " in line)]
+        printed = capsys.readouterr().out.splitlines()
+        for expected in shown:
+            assert expected in printed, (i, expected, printed)

@@ -167,7 +167,7 @@ def test_every_problem_at_once_with_the_callers_names(org: Org) -> None:
     with pytest.raises(TypeError, match=r"^checklist\[0\]: expected a dict"):
         db.work_orders.create(org.owner, title="t", site_id=org.site.id, checklist=["Isolate"])  # type: ignore[list-item]
     with pytest.raises(cmms.ValidationError) as e:
-        db.pm_plans.update(org.owner, uuid.uuid4(), priority="soonish")
+        db.pm_plans.update(org.owner, uuid.uuid4(), priority="soonish")  # type: ignore[arg-type]
     assert e.value.field == "priority", "not patch.priority"
 
 

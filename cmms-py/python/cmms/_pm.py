@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
-from ._base import PAGE, Actor, Id, _Group, _id, _ids
-from ._convert import UNSET, Patch
+from ._base import PAGE, Actor, Id, _Group, _id, _ids, _opt_id
+from ._convert import UNSET, Patch, Unset
 from .types import ChecklistItemInput, MeterKind, Priority, ReadingSource, WorkOrderType, check_items
 from .models import (
     ComplianceReport,
@@ -135,15 +135,26 @@ class PmPlans(_Group):
         """The plan."""
         return self._call(actor, "pm_plans.get", PmPlan, id=_id(id))
 
-    def update(self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, **changes: Any) -> PmPlan:
-        """Changes the given fields (a merge patch: ``description=None`` clears it; ``schedule``
-        is replaced whole)."""
-        for key in ("assignees", "asset_ids"):
-            if key in changes:
-                changes[key] = _ids(changes[key], key)
-        if "team_id" in changes and changes["team_id"] is not None:
-            changes["team_id"] = _id(changes["team_id"], "team_id")
-        return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=changes)
+    def update(
+        self, actor: Actor, id: Id, *, expected_version: Optional[int] = None, title: Patch[str] = UNSET,
+        description: Patch[Optional[str]] = UNSET, priority: Patch[Priority] = UNSET,
+        estimated_hours: Patch[Optional[float]] = UNSET, checklist: Patch[Sequence[ChecklistItemInput]] = UNSET,
+        assignees: Patch[Sequence[Id]] = UNSET, team_id: Patch[Optional[Id]] = UNSET,
+        asset_ids: Patch[Sequence[Id]] = UNSET, category: Patch[Optional[str]] = UNSET,
+        schedule: Patch[Dict[str, Any]] = UNSET, active: Patch[bool] = UNSET,
+    ) -> PmPlan:
+        """Changes the given fields (a merge patch: ``description=None`` clears it; ``schedule``,
+        ``checklist``, ``assignees`` and ``asset_ids`` are replaced whole)."""
+        changes: Dict[str, Any] = dict(
+            title=title, description=description, priority=priority, estimated_hours=estimated_hours,
+            checklist=checklist if isinstance(checklist, Unset) else check_items("checklist", checklist),
+            assignees=assignees if isinstance(assignees, Unset) else _ids(assignees, "assignees"),
+            team_id=_opt_id(team_id, "team_id"),
+            asset_ids=asset_ids if isinstance(asset_ids, Unset) else _ids(asset_ids, "asset_ids"),
+            category=category, schedule=schedule, active=active,
+        )
+        patch = {k: v for k, v in changes.items() if v is not UNSET}
+        return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=patch)
 
     def list(self, actor: Actor, *, site: Optional[Id] = None, active: Optional[bool] = None) -> List[PmPlan]:
         """The plans the actor may read, by title."""
