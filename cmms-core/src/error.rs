@@ -4,7 +4,9 @@
 //! and the Python bindings expose unchanged, so clients can branch on it.
 
 use serde::{Deserialize, Serialize};
+use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 /// One problem with one input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,9 +86,94 @@ pub enum CmmsError {
     /// The store is temporarily busy; retrying later may succeed.
     #[error("busy: try again")]
     Busy,
-    /// The store failed in a way the caller cannot fix (details are logged, not exposed).
-    #[error("storage error: {0}")]
-    Store(String),
+    /// The store failed in a way the caller cannot fix: the message says what (which
+    /// database, which operation where known, the driver's text) and `source()` is the driver's
+    /// error. Servers log it and answer with a generic message.
+    #[error(transparent)]
+    Store(StoreFailure),
+}
+
+/// What went wrong in the store, inside [`CmmsError::Store`]: a readable message and, when a
+/// driver reported it, the driver's error as [`std::error::Error::source`]. Cheap to clone (the
+/// source is shared). Displays as `storage error: <message>`.
+///
+/// ```
+/// use cmms_core::{CmmsError, StoreFailure};
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+/// let e = CmmsError::Store(StoreFailure::with_source("cannot connect to db:5432", io));
+/// assert_eq!(e.to_string(), "storage error: cannot connect to db:5432");
+/// assert_eq!(std::error::Error::source(&e).map(|s| s.to_string()).as_deref(), Some("connection refused"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreFailure {
+    message: String,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl StoreFailure {
+    /// A failure with a message and no driver error.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+
+    /// A failure with a message and the driver's error as its source.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Self { message: message.into(), source: Some(Arc::from(source.into())) }
+    }
+
+    /// The message, without the `storage error: ` prefix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The driver's own text (its error chain, see [`error_chain`]), when there is a driver
+    /// error.
+    pub fn driver_message(&self) -> Option<String> {
+        self.source.as_deref().map(|s| error_chain(s))
+    }
+}
+
+impl fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage error: {}", self.message)
+    }
+}
+
+impl StdError for StoreFailure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn StdError + 'static))
+    }
+}
+
+/// Two failures are equal when their messages are (driver errors are not comparable).
+impl PartialEq for StoreFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+/// An error and its sources joined by `": "`, leaving out a source whose text the chain already
+/// shows (many errors print their source inside their own message).
+///
+/// ```
+/// let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+/// assert_eq!(cmms_core::error::error_chain(&io), "no such file");
+/// ```
+pub fn error_chain(e: &(dyn StdError + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(source) = next {
+        let part = source.to_string();
+        if !part.is_empty() && !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = source.source();
+    }
+    text
 }
 
 /// The known name closest to a misspelt `name` (at most a third of its letters apart, and at
@@ -147,6 +234,16 @@ impl CmmsError {
             Self::Busy => "busy",
             Self::Store(_) => "store_error",
         }
+    }
+
+    /// A storage error with a message and no driver error.
+    ///
+    /// ```
+    /// let e = cmms_core::CmmsError::store("the event stream closed");
+    /// assert_eq!((e.code(), e.to_string().as_str()), ("store_error", "storage error: the event stream closed"));
+    /// ```
+    pub fn store(message: impl Into<String>) -> Self {
+        Self::Store(StoreFailure::new(message))
     }
 
     /// A validation error for one field.
@@ -214,15 +311,33 @@ pub enum StoreError {
     /// The schema is missing, older or newer than this binary.
     #[error("migration: {0}")]
     Migration(String),
+    /// The backend failed at a step the store can name: `message` says which database and
+    /// what the store was doing, with the driver's text ("cannot connect to PostgreSQL at
+    /// db:5432/cmms as user app: ..."); `source` is the driver's error. Not retryable.
+    #[error("{message}")]
+    Failed {
+        /// Which database, which operation, and the driver's text.
+        message: String,
+        /// The driver's error.
+        source: Box<dyn StdError + Send + Sync>,
+    },
     /// Anything else the backend reports.
     #[error("backend: {0}")]
-    Backend(Box<dyn std::error::Error + Send + Sync>),
+    Backend(Box<dyn StdError + Send + Sync>),
 }
 
 impl StoreError {
     /// A backend error from a message.
     pub fn backend(message: impl Into<String>) -> Self {
         Self::Backend(message.into().into())
+    }
+
+    /// A failure at a step the store names (see [`StoreError::Failed`]).
+    pub fn failed(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Self::Failed { message: message.into(), source: source.into() }
     }
 
     /// A conflict from a message, without a version.
@@ -242,10 +357,17 @@ impl From<StoreError> for CmmsError {
             }
             StoreError::InvalidReference(what) => CmmsError::invalid("reference", what),
             StoreError::Busy => CmmsError::Busy,
-            StoreError::Migration(m) => CmmsError::Store(format!("schema: {m}")),
+            StoreError::Migration(m) => CmmsError::store(format!("schema: {m}")),
+            // The caller gets the whole story (and may log it); a debug event helps whoever
+            // wonders where an error came from.
+            StoreError::Failed { message, source } => {
+                tracing::debug!(%message, "store failure");
+                CmmsError::Store(StoreFailure::with_source(message, source))
+            }
             StoreError::Backend(b) => {
-                tracing::error!(error = %b, "store backend error");
-                CmmsError::Store("the database reported an error".into())
+                let message = format!("the database reported an error: {}", error_chain(&*b));
+                tracing::debug!(%message, "store backend error");
+                CmmsError::Store(StoreFailure::with_source(message, b))
             }
         }
     }

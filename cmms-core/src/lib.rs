@@ -39,7 +39,7 @@ mod validate;
 
 pub use actor::{Actor, ActorGrant};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{CmmsError, FieldError, Result, StoreError};
+pub use error::{CmmsError, FieldError, Result, StoreError, StoreFailure};
 pub use ids::*;
 pub use service::Cmms;
 pub use store::{Changeset, Page, Receipt, Store, Write};

@@ -1,6 +1,7 @@
 //! Turning Rust errors into Python exceptions: core errors become the `cmms.errors` hierarchy
 //! (with `.code`, `.field`, `.errors`, `.current_version`), bad arguments `TypeError` or
-//! `cmms.ValidationError` (which is also a `ValueError`).
+//! `cmms.ValidationError` (which is also a `ValueError`). A storage error's driver error becomes
+//! its `__cause__`, a `cmms.errors.DriverError` with the driver's text.
 
 use cmms_core::CmmsError;
 use cmms_core::error::FieldError;
@@ -49,7 +50,15 @@ fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
     kwargs.set_item("errors", errors)?;
     kwargs.set_item("current_version", current_version)?;
     let instance = class.call((e.to_string(),), Some(&kwargs))?;
-    Ok(PyErr::from_value(instance))
+    let err = PyErr::from_value(instance);
+    // The driver's own text, as the exception's `__cause__`.
+    if let CmmsError::Store(failure) = e {
+        if let Some(said) = failure.driver_message() {
+            let driver = module.getattr("DriverError")?.call1((said,))?;
+            err.set_cause(py, Some(PyErr::from_value(driver)));
+        }
+    }
+    Ok(err)
 }
 
 /// A problem with one argument of a call, found while decoding: a validation problem naming

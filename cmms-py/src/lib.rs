@@ -6,11 +6,12 @@
 mod dispatch;
 mod dispatch_pm;
 mod errors;
+mod logging;
 mod runtime;
 
 use cmms_core::{Actor, Cmms, CmmsError, OrgId, UserId};
 use cmms_store_postgres::PgStore;
-use cmms_store_sqlite::SqliteStore;
+use cmms_store_sqlite::{SqliteOptions, SqliteStore, target_from_url};
 use errors::to_py;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -65,18 +66,13 @@ impl Native {
     }
 }
 
-fn sqlite_path(url: &str) -> Option<&str> {
-    if url == "sqlite::memory:" || url == ":memory:" {
-        return Some(":memory:");
-    }
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
-}
-
 #[pymethods]
 impl Native {
-    /// Opens `sqlite:///path/to/file.db`, `sqlite::memory:` or `postgres://...`.
+    /// Opens `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (memory) or
+    /// `postgres://...` (`cmms_store_sqlite::target_from_url` reads SQLite URLs).
     #[staticmethod]
     fn open(py: Python<'_>, url: String) -> PyResult<Native> {
+        logging::refresh_now(py);
         let open = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let store = runtime::run(py, move || async move {
                 PgStore::connect_default(&url).await.map_err(store_err)
@@ -84,18 +80,14 @@ impl Native {
             let store = Arc::new(store);
             Open { cmms: Cmms::new(store.clone()), backend: Backend::Postgres(store) }
         } else {
-            let Some(path) = sqlite_path(&url).map(str::to_string) else {
-                return Err(PyValueError::new_err(format!(
-                    "unsupported database url '{}': use sqlite:///path/file.db, \
-                     sqlite::memory: or postgres://user@host/db",
+            let target = target_from_url(&url).map_err(|e| {
+                PyValueError::new_err(format!(
+                    "unsupported database url '{}': {e}, or postgres://user@host/db",
                     cmms_store_postgres::redacted_url(&url)
-                )));
-            };
-            if path.is_empty() {
-                return Err(PyValueError::new_err("the sqlite url names no file"));
-            }
+                ))
+            })?;
             let store = runtime::run(py, move || async move {
-                SqliteStore::open(&path).await.map_err(store_err)
+                SqliteStore::open_target(target, SqliteOptions::default()).await.map_err(store_err)
             })?;
             let store = Arc::new(store);
             Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) }
@@ -282,6 +274,7 @@ fn pm_engine(op: &str, args: &str) -> PyResult<String> {
 /// The native module.
 #[pymodule]
 fn _cmms(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install(m.py());
     m.add_function(wrap_pyfunction!(pm_engine, m)?)?;
     m.add_class::<Native>()?;
     m.add_class::<NativeActor>()?;

@@ -48,6 +48,7 @@ where
     F: FnOnce() -> Fut + Send,
 {
     let rt = runtime()?;
+    crate::logging::refresh_if_stale(py);
     py.detach(move || {
         rt.block_on(async move {
             let fut = make();

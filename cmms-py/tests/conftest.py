@@ -26,7 +26,7 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 @pytest.fixture(params=BACKENDS)
 def url(request: Any, tmp_path: Any) -> str:
     if request.param == "sqlite":
-        return f"sqlite://{tmp_path / 'plant.db'}"
+        return f"sqlite:///{tmp_path / 'plant.db'}"
     # One shared, migrated database; every test works in organizations of its own.
     return PG_URL
 

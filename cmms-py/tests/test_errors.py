@@ -55,7 +55,7 @@ def test_busy_error_on_a_locked_file(tmp_path: object) -> None:
     import sys
 
     path = f"{tmp_path}/locked.db"
-    with cmms.open(f"sqlite://{path}", migrate=True) as db:
+    with cmms.open(f"sqlite:///{path}", migrate=True) as db:
         holder = subprocess.Popen(
             [sys.executable, "-c",
              "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "

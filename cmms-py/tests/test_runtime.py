@@ -38,7 +38,7 @@ def _inherited(db: cmms.Cmms, queue: "multiprocessing.Queue[str]") -> None:
 
 def _child(path: str, queue: "multiprocessing.Queue[str]") -> None:
     try:
-        with cmms.open(f"sqlite://{path}", migrate=True) as db:
+        with cmms.open(f"sqlite:///{path}", migrate=True) as db:
             boot = db.orgs.bootstrap(name="Child", owner_name="Kid", owner_email="kid@example.test")
             queue.put(boot.org.name)
     except BaseException as e:  # pragma: no cover - reported to the parent
@@ -47,7 +47,7 @@ def _child(path: str, queue: "multiprocessing.Queue[str]") -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
 def test_forked_child_gets_a_fresh_runtime(tmp_path: object) -> None:
-    with cmms.open(f"sqlite://{tmp_path}/parent.db", migrate=True) as db:
+    with cmms.open(f"sqlite:///{tmp_path}/parent.db", migrate=True) as db:
         db.orgs.bootstrap(name="Parent", owner_name="P", owner_email="p@example.test")  # the runtime exists
         ctx = multiprocessing.get_context("fork")
         queue: "multiprocessing.Queue[str]" = ctx.Queue()

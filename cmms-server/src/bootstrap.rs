@@ -37,7 +37,7 @@ impl FirstLogin {
 pub fn generate_password() -> Result<String, CmmsError> {
     use base64::Engine;
     let mut bytes = [0u8; 15];
-    getrandom::fill(&mut bytes).map_err(|e| CmmsError::Store(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| CmmsError::store(format!("no randomness: {e}")))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "cmms", version, about = "cmms — maintenance management server")]
 pub struct Cli {
-    /// Database: `sqlite://PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(long, env = "CMMS_DATABASE_URL", default_value = "sqlite://./cmms.db", global = true)]
+    /// Database: `sqlite:///relative.db`, `sqlite:////absolute/path.db`, `sqlite://` (in
+    /// memory) or `postgres://USER:PASSWORD@HOST/DB` (docs/stores.md, "Database URLs").
+    #[arg(long, env = "CMMS_DATABASE_URL", default_value = "sqlite:///cmms.db", global = true)]
     pub database_url: String,
     /// Log format.
     #[arg(long, env = "CMMS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]

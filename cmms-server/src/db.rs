@@ -3,7 +3,7 @@
 
 use cmms_core::{Store, StoreError};
 use cmms_store_postgres::PgStore;
-use cmms_store_sqlite::SqliteStore;
+use cmms_store_sqlite::{SqliteOptions, SqliteStore, target_from_url};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,24 +29,19 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// Opens `sqlite://PATH`, `sqlite::memory:` or `postgres://...` (without migrating).
+    /// Opens `postgres://...` or a SQLite URL (`sqlite:///relative.db`, `sqlite:////abs.db`,
+    /// `sqlite://` in memory: see `cmms_store_sqlite::target_from_url`), without migrating.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let store = PgStore::connect_default(url).await?;
             return Ok(Self::Postgres(Arc::new(store), url.to_string()));
         }
-        let path = match url {
-            "sqlite::memory:" | ":memory:" => ":memory:",
-            _ => url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(
-                || {
-                    StoreError::Migration(format!(
-                        "unsupported database url '{}': use sqlite://PATH or postgres://...",
-                        redacted(url)
-                    ))
-                },
-            )?,
-        };
-        Ok(Self::Sqlite(Arc::new(SqliteStore::open(path).await?)))
+        let target = target_from_url(url).map_err(|e| {
+            // The caller knows the URL (and shows it redacted): not repeated here.
+            StoreError::failed(format!("unsupported database url: {e}, or postgres://..."), e)
+        })?;
+        let store = SqliteStore::open_target(target, SqliteOptions::default()).await?;
+        Ok(Self::Sqlite(Arc::new(store)))
     }
 
     /// The store, for the `Cmms` facade.

@@ -11,7 +11,7 @@
 //! use cmms_server::{AppState, Database, ServeArgs};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let db = Database::open("sqlite://./plant.db").await?;
+//! let db = Database::open("sqlite:///plant.db").await?; // ./plant.db
 //! db.migrate().await?;
 //! let state = AppState::new(db, &ServeArgs::default())?;
 //! let app = axum::Router::new().nest("/maintenance", cmms_server::router(state));

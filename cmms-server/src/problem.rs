@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cmms_core::error::error_chain;
 use cmms_core::{CmmsError, FieldError};
 use serde::Serialize;
 
@@ -150,7 +151,11 @@ impl From<CmmsError> for ApiError {
             CmmsError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        // Store errors carry no detail worth showing; the log has it.
+        // A store error's message names files, hosts and the driver's text: the client gets a
+        // generic detail, the log gets the whole chain.
+        if let CmmsError::Store(_) = &e {
+            tracing::error!(error = %error_chain(&e), "store error");
+        }
         let detail = match &e {
             CmmsError::Store(_) => "the server could not complete the request".to_string(),
             CmmsError::Unauthenticated => "missing, invalid or expired credentials".to_string(),

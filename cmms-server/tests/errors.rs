@@ -216,7 +216,7 @@ fn core_errors_map_to_statuses() {
         (CmmsError::Busy, 503, Some("1")),
         (CmmsError::RateLimited { retry_after_secs: 7 }, 429, Some("7")),
         (CmmsError::invalid("title", "is required"), 422, None),
-        (CmmsError::Store("disk I/O error at page 7".into()), 500, None),
+        (CmmsError::store("disk I/O error at page 7"), 500, None),
     ];
     for (e, status, retry) in cases {
         let res = ApiError::from(e).into_response();
@@ -224,10 +224,54 @@ fn core_errors_map_to_statuses() {
         assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), retry);
         assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
     }
-    let hidden =
-        ApiError::from(CmmsError::Store("disk I/O error at page 7".into())).into_response();
+    // A store failure with a driver error: the answer says nothing of it, the log says all.
+    let driver = std::io::Error::other("disk I/O error at page 7");
+    let failure = cmms_core::StoreFailure::with_source(
+        "cannot open SQLite database /srv/cmms/plant.db: disk I/O error at page 7",
+        driver,
+    );
+    let log = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt().with_writer(log.clone()).with_ansi(false).finish();
+    let hidden = tracing::subscriber::with_default(subscriber, || {
+        ApiError::from(CmmsError::Store(failure)).into_response()
+    });
     let body = futures_util_body(hidden);
-    assert!(!body.contains("disk"), "store details stay in the log: {body}");
+    for leak in ["disk", "/srv", "plant.db", "sqlite", "page 7"] {
+        assert!(!body.to_lowercase().contains(leak), "store details stay in the log: {body}");
+    }
+    assert!(body.contains("store_error"), "{body}");
+    let logged = log.text();
+    assert!(
+        logged.contains("cannot open SQLite database /srv/cmms/plant.db: disk I/O error at page 7"),
+        "the log has the whole chain: {logged}"
+    );
+}
+
+/// A log sink for one test's tracing output.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
 
 fn futures_util_body(res: axum::response::Response) -> String {

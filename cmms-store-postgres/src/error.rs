@@ -1,6 +1,7 @@
 //! The one place where sqlx errors become backend-neutral `StoreError`s (`map_sqlx`).
 
 use cmms_core::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 /// CHECK constraints that guard quantities (stock never below zero, ...): their violation is a
 /// `Conflict` the caller can act on, with this message. Every other CHECK violation means core
@@ -37,11 +38,12 @@ fn classify(code: &str, constraint: Option<&str>) -> Kind {
     }
 }
 
-/// Maps an sqlx error (see `classify`); a pool that found no free connection in time is `Busy`.
+/// Maps an sqlx error (see `classify`); a pool that found no free connection in time is `Busy`
+/// (the pool keeps retrying a refused connection until then, so a server that is restarting
+/// is `Busy` too).
 pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
     let kind = match &e {
         sqlx::Error::PoolTimedOut => Kind::Busy,
-        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Kind::Busy,
         sqlx::Error::Database(db) => match db.code() {
             Some(code) => classify(&code, db.constraint()),
             None => Kind::Backend,
@@ -55,6 +57,49 @@ pub(crate) fn map_sqlx(e: sqlx::Error) -> StoreError {
         ),
         Kind::Busy => StoreError::Busy,
         Kind::Backend => StoreError::Backend(Box::new(e)),
+    }
+}
+
+/// A connection that could not be opened: names the server, database and user (never the
+/// password) and says what the driver said. A refused port, an unknown host, a failed login, a
+/// missing database or a TLS mismatch is not `Busy`: retrying does not fix it. A server that
+/// refuses connections for now (too many, starting up) stays `Busy`.
+pub(crate) fn connect_failed(options: &PgConnectOptions, e: sqlx::Error) -> StoreError {
+    let e = match map_sqlx(e) {
+        StoreError::Backend(e) => e,
+        other => return other,
+    };
+    let server = match options.get_socket() {
+        Some(dir) => format!("{} (socket)", dir.display()),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    };
+    let database = options.get_database().unwrap_or(options.get_username());
+    let said = match e.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(db)) => db.message().to_string(),
+        Some(sqlx::Error::Io(io)) => io.to_string(),
+        Some(sqlx::Error::Tls(tls)) => {
+            format!("{tls} (sslmode={})", ssl_mode_name(options.get_ssl_mode()))
+        }
+        _ => cmms_core::error::error_chain(&*e),
+    };
+    StoreError::failed(
+        format!(
+            "cannot connect to PostgreSQL at {server}/{database} as user {}: {said}",
+            options.get_username()
+        ),
+        e,
+    )
+}
+
+/// `sslmode` as written in a URL.
+fn ssl_mode_name(mode: PgSslMode) -> &'static str {
+    match mode {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
     }
 }
 
@@ -93,5 +138,21 @@ mod tests {
     fn pool_timeouts_are_busy() {
         assert!(matches!(map_sqlx(sqlx::Error::PoolTimedOut), StoreError::Busy));
         assert!(matches!(map_sqlx(sqlx::Error::PoolClosed), StoreError::Backend(_)));
+    }
+
+    #[test]
+    fn a_refused_connection_is_not_busy_and_names_the_server_without_the_password() {
+        use std::str::FromStr;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(map_sqlx(sqlx::Error::Io(refused)), StoreError::Backend(_)));
+        let options = PgConnectOptions::from_str("postgres://app:s3cret@db:5999/plant").unwrap();
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let e = connect_failed(&options, sqlx::Error::Io(refused));
+        assert!(matches!(e, StoreError::Failed { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(text.starts_with("cannot connect to PostgreSQL at db:5999/plant as user app: "));
+        assert!(!text.contains("s3cret"), "{text}");
+        let busy = connect_failed(&options, sqlx::Error::PoolTimedOut);
+        assert!(matches!(busy, StoreError::Busy));
     }
 }

@@ -127,8 +127,9 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-fn invalid_url(e: sqlx::Error) -> StoreError {
-    StoreError::backend(format!("invalid database URL: {e}"))
+fn invalid_url(url: &str, e: sqlx::Error) -> StoreError {
+    let said = cmms_core::error::error_chain(&e);
+    StoreError::failed(format!("invalid PostgreSQL URL {}: {said}", redacted_url(url)), e)
 }
 
 impl PgStore {
@@ -142,7 +143,7 @@ impl PgStore {
     /// listener and starts the event tasks. Pooled connections open on first use. Must be
     /// called inside a tokio runtime.
     pub async fn connect(url: &str, options: PgOptions) -> Result<Self, StoreError> {
-        let owner = PgConnectOptions::from_str(url).map_err(invalid_url)?;
+        let owner = PgConnectOptions::from_str(url).map_err(|e| invalid_url(url, e))?;
         let version = migrate::current(&owner).await?;
         migrate::check_not_newer(version)?;
         let role = options.app_role.clone();

@@ -2,7 +2,7 @@
 //! as SQLite's), applied with sqlx's migrator on a connection of the connecting (owner) user.
 //! The library never migrates on its own; `PgStore::migrate` does.
 
-use crate::error::map_sqlx;
+use crate::error::{connect_failed, map_sqlx};
 use cmms_core::StoreError;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgConnectOptions;
@@ -31,7 +31,7 @@ pub(crate) async fn applied_version(c: &mut PgConnection) -> Result<u32, StoreEr
 
 /// Opens a connection as the connecting user (the tables' owner), without `SET ROLE`.
 pub(crate) async fn owner_connection(owner: &PgConnectOptions) -> Result<PgConnection, StoreError> {
-    PgConnection::connect_with(owner).await.map_err(map_sqlx)
+    PgConnection::connect_with(owner).await.map_err(|e| connect_failed(owner, e))
 }
 
 /// Refuses a database written by a newer library.

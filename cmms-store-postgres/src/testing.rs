@@ -23,6 +23,10 @@ use tokio::sync::OnceCell;
 pub const DATABASE_URL_VAR: &str = "CMMS_TEST_DATABASE_URL";
 /// The migrated database every test database is cloned from.
 pub const TEMPLATE: &str = "cmms_template";
+/// A role that must log in with its password over TCP, for tests of failed logins. The
+/// throwaway server requires it (every other role is trusted); a server named by
+/// `CMMS_TEST_DATABASE_URL` is expected to require passwords anyway.
+pub const PASSWORD_ROLE: &str = "cmms_password_check";
 
 const HOW_TO_FIX: &str = "install the PostgreSQL server binaries (Debian/Ubuntu: `apt-get install \
      postgresql`), or set CMMS_TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/postgres to a \
@@ -255,6 +259,12 @@ async fn start_cluster() -> String {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The first matching line wins: PASSWORD_ROLE logs in with its password, everyone else is
+    // trusted as initdb set up.
+    let hba = data.join("pg_hba.conf");
+    let trusted = std::fs::read_to_string(&hba).expect("initdb writes pg_hba.conf");
+    let line = format!("host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n");
+    std::fs::write(&hba, line + &trusted).expect("pg_hba.conf is writable");
     let mut last_error = String::new();
     for _attempt in 0..3 {
         let port = free_port();

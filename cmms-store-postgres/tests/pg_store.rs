@@ -103,3 +103,125 @@ async fn a_lock_wait_past_the_statement_timeout_is_busy() {
     let updated = cmms.update_work_order(&owner, id, patch, None).await.unwrap();
     assert_eq!(updated.title, "Waited");
 }
+
+/// The caller's error for a store that could not connect: a storage error (never `busy`: a
+/// retry does not fix these) whose message names the server, database and user and says what
+/// the server said, with the driver's error as its source, and never the password.
+async fn connect_error(url: &str) -> CmmsError {
+    use std::error::Error as _;
+    let Err(err) = cmms_store_postgres::PgStore::connect_default(url).await else {
+        panic!("connecting to {url} should fail");
+    };
+    assert!(matches!(err, StoreError::Failed { .. }), "{url}: {err:?}");
+    let e = CmmsError::from(err);
+    assert_eq!(e.code(), "store_error", "{e}");
+    assert!(e.source().is_some(), "{url}: the driver's error is the source");
+    assert!(!e.to_string().contains("s3cret"), "{e}");
+    e
+}
+
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` on the test server.
+fn on_server(server_url: &str, user: &str, password: &str, database: &str) -> String {
+    let mut url = url::Url::parse(server_url).unwrap();
+    url.set_username(user).unwrap();
+    url.set_password(Some(password)).unwrap();
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_errors_name_the_cause() {
+    let server = TestServer::get().await;
+    let base = url::Url::parse(server.url()).unwrap();
+    let (host, port) = (base.host_str().unwrap().to_string(), base.port().unwrap_or(5432));
+    let owner = base.username().to_string();
+    let password = base.password().unwrap_or("s3cret").to_string();
+
+    // A database that does not exist.
+    let e = connect_error(&on_server(server.url(), &owner, &password, "no_such_db")).await;
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "storage error: cannot connect to PostgreSQL at {host}:{port}/no_such_db as user \
+             {owner}: "
+        )),
+        "{text}"
+    );
+    assert!(text.ends_with("database \"no_such_db\" does not exist"), "{text}");
+
+    // A role that does not exist (a server that asks for passwords says the login failed).
+    let e = connect_error(&on_server(server.url(), "no_such_role", "s3cret", "postgres")).await;
+    let text = e.to_string();
+    assert!(
+        text.contains("role \"no_such_role\" does not exist")
+            || text.contains("password authentication failed for user \"no_such_role\""),
+        "{text}"
+    );
+
+    // A wrong password.
+    let mut c = owner_connection(server.url()).await;
+    let role = cmms_store_postgres::testing::PASSWORD_ROLE;
+    // Roles are shared by every database of the server (and every test process using it).
+    let create = format!(
+        "DO $$ BEGIN CREATE ROLE {role} LOGIN PASSWORD 'right'; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    );
+    c.execute(sqlx::AssertSqlSafe(create)).await.unwrap();
+    c.close().await.unwrap();
+    let e = connect_error(&on_server(server.url(), role, "s3cret", "postgres")).await;
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("password authentication failed for user \"{role}\"")),
+        "{text}"
+    );
+
+    // A port nobody listens on: refused at once, and not `busy`.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port_closed = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://cmms:s3cret@127.0.0.1:{port_closed}/plant");
+    let e = connect_error(&url).await;
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "storage error: cannot connect to PostgreSQL at 127.0.0.1:{port_closed}/plant as user \
+             cmms: "
+        )),
+        "{text}"
+    );
+    assert!(text.to_lowercase().contains("connection refused"), "{text}");
+
+    // TLS required by the client, and a server without it.
+    let url = match no_tls_server(server).await {
+        Some(url) => url,
+        None => fake_server_without_tls().await,
+    };
+    let e = connect_error(&format!("{url}?sslmode=require")).await;
+    let text = e.to_string();
+    assert!(text.ends_with("server does not support TLS (sslmode=require)"), "{text}");
+}
+
+/// The test server's URL when it runs without TLS (the throwaway server does).
+async fn no_tls_server(server: &TestServer) -> Option<String> {
+    let mut c = owner_connection(server.url()).await;
+    let ssl: String = sqlx::query_scalar("SHOW ssl").fetch_one(&mut c).await.unwrap();
+    c.close().await.unwrap();
+    (ssl == "off").then(|| server.database_url("postgres"))
+}
+
+/// A listener answering PostgreSQL's SSLRequest with `N` ("no TLS here"), as every server
+/// without TLS does: for servers named by `CMMS_TEST_DATABASE_URL` that have TLS.
+async fn fake_server_without_tls() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0u8; 8];
+            if socket.read_exact(&mut request).await.is_ok() {
+                let _ = socket.write_all(b"N").await;
+            }
+        }
+    });
+    format!("postgres://cmms:s3cret@127.0.0.1:{port}/plant")
+}

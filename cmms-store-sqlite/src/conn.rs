@@ -5,12 +5,13 @@
 //! ones waiting into one transaction (`group`). Dropping every sender (the store) ends the
 //! threads.
 
-use crate::error::{closed, map_rusqlite};
+use crate::error::{closed, open_failed};
 use crate::group::{self, Counters, MAX_GROUP, Pending};
+use crate::watch::Watcher;
 use cmms_core::domain::event::CommittedBatch;
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rusqlite::{Connection, OpenFlags};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ enum WriterJob {
     Run(Job),
     /// A changeset to commit, maybe together with others waiting.
     Commit(Pending),
+    /// Nothing to do: wakes the writer after a new subscription, so that it starts looking for
+    /// other connections' commits (`watch`).
+    Wake,
 }
 
 /// Where a store's connections come from.
@@ -45,6 +49,8 @@ pub(crate) struct Threads {
     pub(crate) counters: Arc<Counters>,
     /// `None` when reads share the writer's connection (in-memory, or zero readers).
     readers: Option<Sender<Job>>,
+    /// Whether other connections can commit to this database (a file), so the writer watches.
+    watch: bool,
 }
 
 impl Threads {
@@ -60,7 +66,8 @@ impl Threads {
         let counters = Arc::new(Counters::default());
         let t = target.clone();
         let open_writer = move || open(&t, busy_timeout, false);
-        let writer = Writer { jobs: wrx, publish, counters: counters.clone() };
+        let watch = matches!(target, Target::File(_));
+        let writer = Writer { jobs: wrx, publish, counters: counters.clone(), watch };
         spawn("cmms-sqlite-writer".into(), open_writer, move |c| writer.serve(c)).await?;
         let readers = match target {
             Target::File(path) if readers > 0 => {
@@ -80,7 +87,15 @@ impl Threads {
             }
             _ => None,
         };
-        Ok(Self { writer: wtx, counters, readers })
+        Ok(Self { writer: wtx, counters, readers, watch })
+    }
+
+    /// Tells the writer that someone subscribed (see `watch`).
+    pub(crate) fn wake(&self) {
+        if self.watch {
+            // A writer that is gone has nobody to wake.
+            let _ = self.writer.send(WriterJob::Wake);
+        }
     }
 
     /// Commits `changes` for `org` on the writer thread.
@@ -149,20 +164,35 @@ struct Writer {
     jobs: Receiver<WriterJob>,
     publish: broadcast::Sender<Arc<CommittedBatch>>,
     counters: Arc<Counters>,
+    /// Whether to look for other connections' commits while someone follows.
+    watch: bool,
 }
 
 impl Writer {
     fn serve(self, conn: &mut Connection) {
         let mut held = None;
+        let mut watcher = self.watch.then(|| Watcher::new(conn));
         loop {
+            if let Some(w) = watcher.as_mut() {
+                w.check_if_due(conn, &self.publish);
+            }
             let next = match held.take() {
                 Some(job) => job,
-                None => match self.jobs.recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
-                },
+                None => {
+                    let wait = watcher.as_ref().and_then(|w| w.wait(&self.publish));
+                    let received = match wait {
+                        None => self.jobs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                        Some(wait) => self.jobs.recv_timeout(wait),
+                    };
+                    match received {
+                        Ok(job) => job,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
             };
             match next {
+                WriterJob::Wake => {}
                 WriterJob::Run(job) => guarded(|| job(conn)),
                 WriterJob::Commit(first) => {
                     // Take the commits already waiting, never wait for more; stop at anything
@@ -171,6 +201,7 @@ impl Writer {
                     while group.len() < MAX_GROUP {
                         match self.jobs.try_recv() {
                             Ok(WriterJob::Commit(p)) => group.push(p),
+                            Ok(WriterJob::Wake) => {}
                             Ok(other) => {
                                 held = Some(other);
                                 break;
@@ -222,21 +253,26 @@ async fn spawn(
 
 /// Opens and configures one connection.
 fn open(target: &Target, busy_timeout: Duration, reader: bool) -> Result<Connection, StoreError> {
-    let conn = match target {
-        Target::File(path) => open_file(path)?,
-        Target::Memory => Connection::open_in_memory().map_err(map_rusqlite)?,
+    let path = match target {
+        Target::File(path) => Some(path.as_path()),
+        Target::Memory => None,
     };
-    configure(&conn, busy_timeout, matches!(target, Target::File(_)), reader)
-        .map_err(map_rusqlite)?;
+    // Setting up fails too on a file that is not a database: name the file either way.
+    let conn = match path {
+        Some(path) => open_file(path),
+        None => Connection::open_in_memory(),
+    }
+    .and_then(|conn| configure(&conn, busy_timeout, path.is_some(), reader).map(|()| conn))
+    .map_err(|e| open_failed(path, e))?;
     Ok(conn)
 }
 
-fn open_file(path: &Path) -> Result<Connection, StoreError> {
+fn open_file(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
-    Connection::open_with_flags(path, flags).map_err(map_rusqlite)
+    Connection::open_with_flags(path, flags)
 }
 
 /// Settings every connection gets.
@@ -280,6 +316,7 @@ pub(crate) fn configure(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::map_rusqlite;
 
     #[tokio::test]
     async fn a_panicking_job_fails_its_caller_and_the_thread_lives_on() {
@@ -300,7 +337,7 @@ mod tests {
     async fn calls_fail_once_the_thread_is_gone() {
         let (tx, rx) = crossbeam_channel::unbounded::<WriterJob>();
         drop(rx);
-        let threads = Threads { writer: tx, counters: Arc::default(), readers: None };
+        let threads = Threads { writer: tx, counters: Arc::default(), readers: None, watch: false };
         let err = threads.write(|_| Ok(())).await.unwrap_err();
         assert_eq!(err.to_string(), "backend: store is closed");
     }

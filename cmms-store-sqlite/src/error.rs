@@ -3,6 +3,7 @@
 use cmms_core::StoreError;
 use rusqlite::ErrorCode;
 use rusqlite::ffi;
+use std::path::Path;
 
 /// Maps a rusqlite error: unique / primary-key violations are `Conflict` (naming the constraint's
 /// columns, never the values), foreign-key violations `InvalidReference`, SQLITE_BUSY and
@@ -51,6 +52,34 @@ fn unique_message(msg: Option<&str>) -> String {
         "unique constraint on {table}({}) violated: the value is already taken",
         names.join(", ")
     )
+}
+
+/// A database that could not be opened or set up: names the file and, when the driver's text
+/// does not say why, the likely reason (a missing directory). A locked database stays `Busy`.
+pub(crate) fn open_failed(path: Option<&Path>, e: rusqlite::Error) -> StoreError {
+    let e = match map_rusqlite(e) {
+        StoreError::Backend(e) => e,
+        other => return other,
+    };
+    let Some(path) = path else {
+        return StoreError::failed(format!("cannot open an in-memory SQLite database: {e}"), e);
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let hint = if !dir.is_dir() {
+        format!(" (the directory {} does not exist)", dir.display())
+    } else if path.is_dir() {
+        " (that is a directory)".to_string()
+    } else {
+        String::new()
+    };
+    // rusqlite appends the path to some messages; ours names it already.
+    let text = e.to_string();
+    let suffix = format!(": {}", path.display());
+    let said = text.strip_suffix(&suffix).unwrap_or(&text);
+    StoreError::failed(format!("cannot open SQLite database {}: {said}{hint}", path.display()), e)
 }
 
 /// Maps a JSON (de)serialization problem of a stored document.

@@ -177,6 +177,9 @@ fn copy(e: &StoreError) -> StoreError {
         StoreError::Busy => StoreError::Busy,
         StoreError::Migration(m) => StoreError::Migration(m.clone()),
         StoreError::Backend(source) => StoreError::backend(source.to_string()),
+        StoreError::Failed { message, source } => {
+            StoreError::failed(message.clone(), source.to_string())
+        }
         other => StoreError::backend(other.to_string()),
     }
 }

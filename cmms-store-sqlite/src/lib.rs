@@ -7,6 +7,16 @@
 //! share one transaction (group commit), each still all-or-nothing; see
 //! [`SqliteStore::writer_stats`].
 //!
+//! Database URLs are read by [`target_from_url`] (SQLAlchemy's convention: `sqlite:///rel.db`,
+//! `sqlite:////abs.db`, `sqlite://` in memory), the one parser the server and the Python
+//! bindings share.
+//!
+//! Subscribers get this store's commits as they happen. Commits made through another
+//! connection — another process on the same file — reach them within about [`WATCH_INTERVAL`]
+//! (0.2 s): while anyone subscribes, the writer looks at `PRAGMA data_version` that often and,
+//! when another connection committed, sends each organization an empty batch, on which
+//! `Cmms::subscribe` reads the outbox back. With no subscriber this costs nothing measurable.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), cmms_core::StoreError> {
 //! use cmms_store_sqlite::SqliteStore;
@@ -31,6 +41,8 @@ mod record;
 mod rows;
 mod sql;
 mod store_impl;
+mod url;
+mod watch;
 
 use cmms_core::StoreError;
 use cmms_core::domain::event::CommittedBatch;
@@ -42,6 +54,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 pub use migrate::{LATEST as LATEST_SCHEMA_VERSION, MIGRATIONS, Migration};
+pub use url::{SqliteTarget, URL_FORMS, UrlError, target_from_url};
+pub use watch::CHECK_EVERY as WATCH_INTERVAL;
 
 /// Capacity of the committed-batch broadcast channel; slower subscribers see `Lagged` and
 /// resume from `events_since`.
@@ -111,6 +125,26 @@ impl SqliteStore {
         Self::start(target, options).await
     }
 
+    /// Opens the database a URL names (see [`target_from_url`]) with `options`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use cmms_store_sqlite::{SqliteOptions, SqliteStore, target_from_url};
+    /// let target = target_from_url("sqlite://")?;
+    /// let store = SqliteStore::open_target(target, SqliteOptions::default()).await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
+    pub async fn open_target(
+        target: SqliteTarget,
+        options: SqliteOptions,
+    ) -> Result<Self, StoreError> {
+        match target {
+            SqliteTarget::File(path) => Self::start(Target::File(path), options).await,
+            SqliteTarget::Memory => Self::start(Target::Memory, options).await,
+        }
+    }
+
     /// A private in-memory database on ONE shared connection: reads go to the writer thread, so
     /// a write is visible to the next read. Gone when the store is dropped.
     pub async fn open_in_memory() -> Result<Self, StoreError> {
@@ -166,7 +200,8 @@ impl SqliteStore {
     pub async fn backup_to(&self, path: impl AsRef<Path>) -> Result<(), StoreError> {
         let path = path.as_ref().to_path_buf();
         self.read(move |c| {
-            let mut dst = rusqlite::Connection::open(&path).map_err(error::map_rusqlite)?;
+            let mut dst = rusqlite::Connection::open(&path)
+                .map_err(|e| error::open_failed(Some(&path), e))?;
             let backup = rusqlite::backup::Backup::new(c, &mut dst).map_err(error::map_rusqlite)?;
             backup
                 .run_to_completion(256, Duration::from_millis(5), None)

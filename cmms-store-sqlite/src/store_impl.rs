@@ -141,8 +141,13 @@ impl Store for SqliteStore {
         self.read(move |c| reads::events_since(c, org, after, limit)).await
     }
 
+    /// Batches of this store's commits as they happen, and — while anyone subscribes — an
+    /// empty batch per organization within about `WATCH_INTERVAL` of a commit made through
+    /// another connection (another process): read the outbox back then.
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>> {
-        self.events.subscribe()
+        let rx = self.events.subscribe();
+        self.threads.wake();
+        rx
     }
 
     async fn schema_version(&self) -> StoreResult<u32> {

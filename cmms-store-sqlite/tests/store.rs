@@ -423,3 +423,97 @@ async fn a_locked_database_reports_busy_after_the_timeout() {
     other.execute_batch("ROLLBACK").unwrap();
     put(&store, s.org, Write::insert(site_rec(s.org, "FREE"))).await;
 }
+
+/// Two stores on one file are what two processes are to SQLite: separate connections. A
+/// follower on one sees what the other commits, within about `WATCH_INTERVAL`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follower_sees_commits_made_through_another_connection() {
+    use cmms_core::Cmms;
+    use cmms_core::domain::org::NewOrg;
+    use cmms_core::domain::site::NewSite;
+    use cmms_core::domain::work_order::NewWorkOrder;
+    use std::time::{Duration, Instant};
+    let db = db().await;
+    let other = Arc::new(SqliteStore::open(&db.path).await.unwrap());
+    let (here, there) = (Cmms::new(db.store.clone()), Cmms::new(other.clone()));
+    let new_org = NewOrg {
+        name: "Acme".into(),
+        owner_name: "Olivia".into(),
+        owner_email: "olivia@acme.test".into(),
+        ..NewOrg::default()
+    };
+    let boot = there.bootstrap_org(new_org).await.unwrap();
+    let owner_there = there.actor(boot.org.id, boot.owner.id).await.unwrap();
+    let owner = here.actor(boot.org.id, boot.owner.id).await.unwrap();
+    let after = here.events_since(&owner, 0, 1000).await.unwrap().last_seq;
+    let mut sub = here.subscribe(&owner, after).unwrap();
+    // Nothing new yet: the follower waits.
+    assert!(tokio::time::timeout(Duration::from_millis(300), sub.next()).await.is_err());
+
+    let site = NewSite { name: "North".into(), code: "N".into(), ..NewSite::default() };
+    let site = there.create_site(&owner_there, site).await.unwrap();
+    let started = Instant::now();
+    for i in 0..3 {
+        let wo = NewWorkOrder {
+            title: format!("Pump {i}"),
+            site_id: Some(site.id),
+            ..NewWorkOrder::default()
+        };
+        there.create_work_order(&owner_there, wo).await.unwrap();
+    }
+    let mut created = 0;
+    while created < 3 {
+        let event = tokio::time::timeout(Duration::from_secs(1), sub.next())
+            .await
+            .expect("the follower sees the other connection's commits within a second")
+            .unwrap();
+        if event.draft.kind == EventKind::WorkOrderCreated {
+            created += 1;
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    // Commits made here still arrive straight from the writer, once each.
+    let wo = NewWorkOrder { title: "Here".into(), site_id: Some(site.id), ..Default::default() };
+    let mine = here.create_work_order(&owner, wo).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(1), sub.next()).await.unwrap().unwrap();
+    assert_eq!(event.draft.entity.id, mine.id.uuid());
+    assert!(tokio::time::timeout(Duration::from_millis(500), sub.next()).await.is_err());
+}
+
+/// A database that cannot be opened says which file and why, and keeps the driver's error as
+/// the source of the caller's error.
+#[tokio::test]
+async fn a_missing_directory_is_named_in_the_open_error() {
+    use std::error::Error as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nonexistent").join("x.db");
+    let err = SqliteStore::open(&path).await.unwrap_err();
+    assert!(matches!(err, StoreError::Failed { .. }), "{err:?}");
+    let e = cmms_core::CmmsError::from(err);
+    assert_eq!(e.code(), "store_error");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "storage error: cannot open SQLite database {}: unable to open database file (the \
+             directory {} does not exist)",
+            path.display(),
+            path.parent().unwrap().display()
+        )
+    );
+    let source = e.source().expect("the driver's error");
+    assert!(source.to_string().contains("unable to open database file"), "{source}");
+
+    // A file that is not a database is named too.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+    let e = cmms_core::CmmsError::from(SqliteStore::open(&junk).await.unwrap_err());
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "storage error: cannot open SQLite database {}: ",
+            junk.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("not a database"), "{text}");
+}

@@ -1,6 +1,6 @@
 import cmms
 
-with cmms.open("sqlite://plant.db", migrate=True) as db:
+with cmms.open("sqlite:///plant.db", migrate=True) as db:
     boot = db.orgs.bootstrap(name="Acme Plant", owner_name="Olivia", owner_email="olivia@acme.test")
     owner = db.actor(boot.org.id, boot.owner.id)
     site = db.sites.create(owner, name="North Plant", code="NP")

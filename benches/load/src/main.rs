@@ -59,7 +59,7 @@ async fn run(args: Args) -> Result<(), String> {
     for store in &args.stores {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let url = match store.as_str() {
-            "sqlite" => format!("sqlite://{}", dir.path().join("load.db").display()),
+            "sqlite" => format!("sqlite:///{}", dir.path().join("load.db").display()),
             "postgres" => match std::env::var("CMMS_LOAD_DATABASE_URL") {
                 Ok(u) => u,
                 Err(_) => cmms_store_postgres::testing::TestServer::fresh_database().await,

@@ -88,7 +88,7 @@ impl AuthSettings {
             self.argon2_parallelism,
             None,
         )
-        .map_err(|e| CmmsError::Store(format!("invalid argon2 settings: {e}")))?;
+        .map_err(|e| CmmsError::store(format!("invalid argon2 settings: {e}")))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -108,11 +108,11 @@ impl AuthSettings {
     /// off the async executor).
     pub fn hash_password(&self, password: &str) -> Result<String> {
         let salt = SaltString::encode_b64(&crate::domain::token::random_bytes::<16>()?)
-            .map_err(|e| CmmsError::Store(format!("salt: {e}")))?;
+            .map_err(|e| CmmsError::store(format!("salt: {e}")))?;
         self.argon2()?
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| CmmsError::Store(format!("password hashing failed: {e}")))
+            .map_err(|e| CmmsError::store(format!("password hashing failed: {e}")))
     }
 
     /// Whether `password` matches the PHC `hash` (false for a malformed hash).

@@ -161,7 +161,9 @@ pub struct Event {
     pub draft: EventDraft,
 }
 
-/// The events of one commit, as broadcast to in-process subscribers.
+/// The events of one commit, as broadcast to in-process subscribers. A batch WITHOUT events is
+/// a hint: the organization's outbox may have grown through commits this store did not make
+/// (another process on the same SQLite file); subscribers read it back with `events_since`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CommittedBatch {

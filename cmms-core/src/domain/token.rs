@@ -62,7 +62,7 @@ pub struct IssuedToken {
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf)
-        .map_err(|e| CmmsError::Store(format!("no randomness available: {e}")))?;
+        .map_err(|e| CmmsError::store(format!("no randomness available: {e}")))?;
     Ok(buf)
 }
 

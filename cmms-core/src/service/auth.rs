@@ -49,7 +49,7 @@ impl Cmms {
     ) -> Result<T> {
         tokio::task::spawn_blocking(job)
             .await
-            .map_err(|e| CmmsError::Store(format!("hashing task failed: {e}")))
+            .map_err(|e| CmmsError::store(format!("hashing task failed: {e}")))
     }
 
     async fn hash_password(&self, field: &str, password: &str) -> Result<String> {

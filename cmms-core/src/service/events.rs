@@ -107,13 +107,19 @@ impl EventSubscription {
                 Ok(_) => {}
                 Err(RecvError::Lagged(_)) => self.catch_up = true,
                 Err(RecvError::Closed) => {
-                    return Err(CmmsError::Store("the event stream closed".into()));
+                    return Err(CmmsError::store("the event stream closed"));
                 }
             }
         }
     }
 
     fn take(&mut self, batch: &CommittedBatch) {
+        if batch.events.is_empty() {
+            // A hint that the outbox grew through commits this store did not make (another
+            // process on the same SQLite file): read it back.
+            self.catch_up = true;
+            return;
+        }
         for e in &batch.events {
             if e.seq <= self.last {
                 continue;

@@ -287,7 +287,9 @@ pub trait Store:
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
 
-    /// Committed batches as they happen (all organizations).
+    /// Committed batches as they happen (all organizations). A store that cannot see every
+    /// commit as it happens (SQLite, written by another process) sends an empty batch for an
+    /// organization whose outbox may have grown: read it back with `events_since`.
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>>;
 
     /// The schema version of the database.

@@ -4,6 +4,7 @@ the use cases of the Rust ``Cmms`` facade, with the same keyword names and defau
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from . import _cmms
@@ -82,12 +83,30 @@ class Cmms:
         return Actor(self._native.system_actor(_id(org_id, "org_id")))
 
 
-def open(url: str, *, migrate: bool = False) -> Cmms:
-    """Opens a database: ``sqlite:///path/plant.db``, ``sqlite::memory:`` or
-    ``postgres://user:password@host/db``. The schema is migrated only when asked
-    (``migrate=True`` or :meth:`Cmms.migrate`)."""
-    if not isinstance(url, str):
-        raise TypeError(f"url: expected a string, got {type(url).__name__}")
+def open(url: str | os.PathLike[str], *, migrate: bool = False) -> Cmms:
+    """Opens a database. SQLite URLs follow SQLAlchemy: ``sqlite:///plant.db`` is the file
+    ``plant.db`` in the current directory, ``sqlite:////srv/cmms/plant.db`` an absolute path
+    (four slashes), ``sqlite://`` a private in-memory database. A :class:`pathlib.Path` or a
+    plain path string (no ``scheme://``) opens that SQLite file. PostgreSQL:
+    ``postgres://user:password@host:5432/db``. The schema is migrated only when asked
+    (``migrate=True`` or :meth:`Cmms.migrate`).
+
+    Example::
+
+        with cmms.open("sqlite:///plant.db", migrate=True) as db:  # ./plant.db
+            ...
+        db = cmms.open(pathlib.Path.home() / "plant.db")  # the same as sqlite:////home/me/plant.db
+    """
+    if isinstance(url, os.PathLike):
+        url = os.fspath(url)
+        if not isinstance(url, str):
+            raise TypeError(f"url: expected a string or a str path, got {type(url).__name__}")
+        url = f"sqlite:///{url}"
+    elif not isinstance(url, str):
+        raise TypeError(f"url: expected a string or a path, got {type(url).__name__}")
+    elif "://" not in url and not url.startswith(("sqlite:", "postgres:", "postgresql:")):
+        # A plain path: sqlite:/// + a relative path, or + /absolute (four slashes).
+        url = f"sqlite:///{url}"
     db = Cmms(_cmms.Native.open(url), url)
     if migrate:
         try:

@@ -14,6 +14,7 @@ __all__ = [
     "ConflictError",
     "BusyError",
     "StorageError",
+    "DriverError",
 ]
 
 
@@ -86,4 +87,12 @@ class BusyError(CmmsError):
 
 
 class StorageError(CmmsError):
-    """The database failed in a way the caller cannot fix."""
+    """The database failed in a way the caller cannot fix. The message says what (which
+    database, which operation where known, the driver's text); when the driver reported it,
+    ``__cause__`` is a :class:`DriverError` with the driver's own text."""
+
+
+class DriverError(Exception):
+    """What the database driver reported, as the ``__cause__`` of a :class:`StorageError`
+    (``str(e)`` is the driver's text, its error chain joined by ``": "``). Not a
+    :class:`CmmsError`: it is never raised on its own."""

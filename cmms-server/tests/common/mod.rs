@@ -110,7 +110,7 @@ pub async fn database(kind: Kind) -> (Database, Option<tempfile::TempDir>) {
     match kind {
         Kind::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("cmms.db").display());
+            let url = format!("sqlite:///{}", dir.path().join("cmms.db").display());
             (Database::open(&url).await.unwrap(), Some(dir))
         }
         Kind::Postgres => {
