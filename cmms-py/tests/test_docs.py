@@ -35,7 +35,7 @@ def test_the_python_guide_runs_in_order(tmp_path: pathlib.Path, monkeypatch: pyt
                                         capsys: pytest.CaptureFixture[str]) -> None:
     guide = DOCS / "python.md"
     examples = blocks("python", guide)
-    assert len(examples) >= 3
+    assert len(examples) >= 4
     monkeypatch.chdir(tmp_path)
     for i, code in enumerate(examples):
         exec(compile(code, f"{guide.name}[python {i}]", "exec"), {"__name__": "__guide__"})
