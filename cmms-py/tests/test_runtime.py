@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import multiprocessing
 import os
+import signal
 import threading
 import time
 
@@ -16,13 +17,20 @@ from conftest import Org
 
 def test_ctrl_c_interrupts_a_long_call(org: Org) -> None:
     page = org.db.events.since(org.owner, after=0, limit=1000)
+    # A shell starts background jobs with SIGINT ignored, and Python then installs no handler:
+    # interrupt_main() would do nothing. Ctrl-C in a terminal has the default handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        # Waits forever for an event that never comes, unless interrupted.
-        next(org.db.events.follow(org.owner, after=page.last_seq, timeout=None))
-    timer.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # Waits for an event that never comes, unless interrupted (the timeout only keeps
+            # a broken build from hanging the suite).
+            next(org.db.events.follow(org.owner, after=page.last_seq, timeout=60))
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 30
     # The database still works afterwards.
     assert org.db.orgs.get(org.owner).id == org.boot.org.id
