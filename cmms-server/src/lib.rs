@@ -48,6 +48,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -128,6 +129,13 @@ pub async fn serve(
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
     let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
+    // Without TCP_NODELAY a response written in two pieces waits for the client's delayed ACK
+    // (tens of ms on event streams); axum does not set it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");

@@ -207,11 +207,13 @@ fn command(run_as: Option<&str>, program: &Path) -> Command {
 /// gone, stops postgres and removes the directory ($6). If postgres dies first, it exits 1 and
 /// leaves the directory (and the log) for the test process to report.
 const WATCHDOG: &str = r#"
-bindir="$1"; data="$2"; sock="$3"; port="$4"; parent="$5"; base="$6"; user="$7"
+bindir="$1"; data="$2"; sock="$3"; port="$4"; parent="$5"; base="$6"; user="$7"; durable="$8"
 run() { if [ -n "$user" ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
+fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "$durable" = 1 ] && fast=""
+# shellcheck disable=SC2086 # $fast is a list of options
 run "$bindir/postgres" -D "$data" -k "$sock" -h 127.0.0.1 -p "$port" \
-    -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-    >"$base/postgres.log" 2>&1 &
+    -c max_connections=300 $fast >"$base/postgres.log" 2>&1 &
 pg=$!
 while kill -0 "$parent" 2>/dev/null; do
     kill -0 "$pg" 2>/dev/null || exit 1
@@ -221,6 +223,13 @@ run "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || kill -9 
 wait
 rm -rf "$base"
 "#;
+
+/// Whether the throwaway cluster keeps PostgreSQL's default durability settings
+/// (`CMMS_TEST_PG_DURABLE=1`, for benchmarks whose numbers must count); tests run it with
+/// fsync, synchronous commit and full-page writes off.
+fn durable() -> bool {
+    std::env::var("CMMS_TEST_PG_DURABLE").is_ok_and(|v| v == "1")
+}
 
 /// Starts a throwaway cluster and returns its maintenance URL (panics with advice on failure).
 async fn start_cluster() -> String {
@@ -277,6 +286,7 @@ async fn start_cluster() -> String {
             .arg(std::process::id().to_string())
             .arg(&base)
             .arg(user.unwrap_or(""))
+            .arg(if durable() { "1" } else { "0" })
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -4,13 +4,18 @@
 //! Prints throughput, p50/p95/p99/max per operation, errors and the server's peak RSS as
 //! Markdown tables (for `benches/BENCHMARKS.md`).
 //!
+//! With `--peer`, it instead compares cmms on PostgreSQL with PostgREST 12 over a bare table
+//! in the same database (`peer.rs`), operation by operation.
+//!
 //! ```text
 //! cargo run --release -p cmms-load -- [--stores sqlite,postgres] [--connections 16,64,256]
 //!     [--duration 20] [--warmup 5] [--work-orders 100000]
+//! cargo run --release -p cmms-load -- --peer --connections 8,64 --duration 10
 //! ```
 #![allow(clippy::expect_used)] // a benchmark tool: histogram bounds are constants
 
 mod mix;
+mod peer;
 mod server;
 
 #[global_allocator]
@@ -39,6 +44,9 @@ struct Args {
     /// Work orders seeded before the runs, split over two organizations.
     #[arg(long, default_value_t = 100_000)]
     work_orders: usize,
+    /// Compare cmms on PostgreSQL with PostgREST over a bare table instead of running the mix.
+    #[arg(long)]
+    peer: bool,
 }
 
 #[tokio::main]
@@ -52,6 +60,10 @@ async fn main() {
 
 async fn run(args: Args) -> Result<(), String> {
     let bin = server::binary().await?;
+    if args.peer {
+        let url = postgres_url().await;
+        return run_peer(&args, &bin, &url).await;
+    }
     println!(
         "| store | connections | requests/s | op | count | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS |"
     );
@@ -60,10 +72,7 @@ async fn run(args: Args) -> Result<(), String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let url = match store.as_str() {
             "sqlite" => format!("sqlite:///{}", dir.path().join("load.db").display()),
-            "postgres" => match std::env::var("CMMS_LOAD_DATABASE_URL") {
-                Ok(u) => u,
-                Err(_) => cmms_store_postgres::testing::TestServer::fresh_database().await,
-            },
+            "postgres" => postgres_url().await,
             other => return Err(format!("unknown store {other}: use sqlite or postgres")),
         };
         run_store(&args, &bin, store, &url).await?;
@@ -71,12 +80,23 @@ async fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_store(
+/// `CMMS_LOAD_DATABASE_URL`, or a fresh database on the test cluster (whose durability
+/// settings are off unless `CMMS_TEST_PG_DURABLE=1`).
+async fn postgres_url() -> String {
+    match std::env::var("CMMS_LOAD_DATABASE_URL") {
+        Ok(u) => u,
+        Err(_) => cmms_store_postgres::testing::TestServer::fresh_database().await,
+    }
+}
+
+/// The server started on `url` with two seeded organizations of `args.work_orders` work
+/// orders together.
+async fn prepare(
     args: &Args,
     bin: &std::path::Path,
     store: &str,
     url: &str,
-) -> Result<(), String> {
+) -> Result<(server::Server, reqwest::Client, Vec<Arc<OrgData>>), String> {
     let seeded = [server::seed_demo(bin, url).await?, server::seed_demo(bin, url).await?];
     let srv = server::Server::start(bin, url).await?;
     let max = args.connections.iter().copied().max().unwrap_or(16);
@@ -129,6 +149,17 @@ async fn run_store(
         args.work_orders,
         args.work_orders as f64 / secs
     );
+    Ok((srv, http, orgs))
+}
+
+async fn run_store(
+    args: &Args,
+    bin: &std::path::Path,
+    store: &str,
+    url: &str,
+) -> Result<(), String> {
+    let (srv, http, orgs) = prepare(args, bin, store, url).await?;
+    let base = srv.base.clone();
     for &conns in &args.connections {
         let mut users = Vec::new();
         for i in 0..conns {
@@ -191,6 +222,58 @@ async fn run_store(
             eprintln!("  error: {e}");
         }
     }
+    srv.stop().await;
+    Ok(())
+}
+
+/// cmms against PostgREST, operation by operation, at each connection count.
+async fn run_peer(args: &Args, bin: &std::path::Path, url: &str) -> Result<(), String> {
+    let (srv, http, orgs) = prepare(args, bin, "postgres", url).await?;
+    let peer = peer::Peer::start(url, args.work_orders).await?;
+    println!(
+        "| op | connections | PostgREST req/s | cmms req/s | cmms / PostgREST | PostgREST p99 ms | cmms p99 ms | p99 cmms / PostgREST | errors (PostgREST / cmms) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let (warmup, duration) = (Duration::from_secs(args.warmup), Duration::from_secs(args.duration));
+    let mut turn = 0;
+    for &conns in &args.connections {
+        let mut cmms_sides = Vec::new();
+        for i in 0..conns {
+            let org = orgs[i % orgs.len()].clone();
+            let session = mix::login(&http, &srv.base, &org.id, "manager@demo.test").await?;
+            let token = session["access_token"].as_str().unwrap_or_default().to_string();
+            cmms_sides.push(peer::Side::Cmms { base: srv.base.clone(), org, token });
+        }
+        let peer_sides = vec![peer::Side::Peer { base: peer.base.clone() }; conns];
+        for op in peer::OPS {
+            // Alternate which goes first, so a drift in the machine's speed favours neither.
+            turn += 1;
+            let (c, p) = if turn % 2 == 0 {
+                let c = peer::cell(&http, &cmms_sides, op, warmup, duration).await?;
+                (c, peer::cell(&http, &peer_sides, op, warmup, duration).await?)
+            } else {
+                let p = peer::cell(&http, &peer_sides, op, warmup, duration).await?;
+                (peer::cell(&http, &cmms_sides, op, warmup, duration).await?, p)
+            };
+            let rps = |cell: &peer::Cell| cell.hist.len() as f64 / duration.as_secs_f64();
+            let p99 = |cell: &peer::Cell| cell.hist.value_at_quantile(0.99) as f64 / 1000.0;
+            println!(
+                "| {op} | {conns} | {:.0} | {:.0} | **{:.2}×** | {:.2} | {:.2} | {:.2} | {} / {} |",
+                rps(&p),
+                rps(&c),
+                rps(&c) / rps(&p).max(1e-9),
+                p99(&p),
+                p99(&c),
+                p99(&c) / p99(&p).max(1e-9),
+                p.errors,
+                c.errors
+            );
+            for e in [&p.first_error, &c.first_error].into_iter().flatten() {
+                eprintln!("  error: {e}");
+            }
+        }
+    }
+    peer.stop().await;
     srv.stop().await;
     Ok(())
 }

@@ -107,7 +107,8 @@ const WORDS: [&str; 12] = [
     "light",
 ];
 
-fn new_work_order(org: &OrgData, rng: &mut fastrand::Rng, assigned: bool) -> Value {
+/// A new work order's body: a title from a few words, a random site and priority.
+pub fn new_work_order(org: &OrgData, rng: &mut fastrand::Rng, assigned: bool) -> Value {
     let title = format!(
         "{} {} check {}",
         WORDS[rng.usize(..WORDS.len())],

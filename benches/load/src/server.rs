@@ -57,7 +57,8 @@ pub async fn seed_demo(bin: &Path, url: &str) -> Result<SeededOrg, String> {
     let text = String::from_utf8_lossy(&out.stdout);
     let id = text
         .lines()
-        .find_map(|l| l.trim().strip_prefix("org:").map(|v| v.trim().to_string()))
+        // "org:      demo-plant-co-2   (id 01a2...)": the slug logs in.
+        .find_map(|l| l.trim().strip_prefix("org:")?.split_whitespace().next().map(str::to_string))
         .ok_or("seed-demo printed no org id")?;
     Ok(SeededOrg { id })
 }
