@@ -74,6 +74,14 @@ pub async fn call<T: serde::de::DeserializeOwned>(
     if let Some(b) = body {
         rb = rb.json(&b);
     }
+    send(rb).await
+}
+
+/// Sends a request; a non-2xx answer is an error quoting the start of its body, a 2xx answer
+/// is parsed as `T`.
+pub async fn send<T: serde::de::DeserializeOwned>(
+    rb: reqwest::RequestBuilder,
+) -> Result<T, String> {
     let res = rb.send().await.map_err(|e| e.to_string())?;
     let status = res.status();
     let bytes = res.bytes().await.map_err(|e| e.to_string())?;

@@ -195,14 +195,7 @@ async fn peer_call(
     if let Some(b) = body {
         rb = rb.json(&b);
     }
-    let res = rb.send().await.map_err(|e| e.to_string())?;
-    let status = res.status();
-    let bytes = res.bytes().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        let text = String::from_utf8_lossy(&bytes);
-        return Err(format!("{status}: {}", text.chars().take(200).collect::<String>()));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| format!("{status} with a bad body: {e}"))
+    mix::send(rb).await
 }
 
 /// The one row a write answers with; none means the guarded row did not match (stale).
