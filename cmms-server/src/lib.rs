@@ -117,6 +117,14 @@ pub fn metrics_recorder() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// Sets up an accepted connection: without TCP_NODELAY a response written in two pieces waits
+/// for the client's delayed ACK (tens of ms on event streams), and axum does not set it.
+fn configure_accepted(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
+}
+
 /// Serves the API on `listener` until `shutdown` resolves, running the background jobs (they
 /// are idempotent, so several replicas may run them at once). On shutdown, event streams end,
 /// in-flight requests finish and the jobs stop before this returns.
@@ -129,13 +137,7 @@ pub async fn serve(
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
     let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
-    // Without TCP_NODELAY a response written in two pieces waits for the client's delayed ACK
-    // (tens of ms on event streams); axum does not set it.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
+    let listener = listener.tap_io(configure_accepted);
     let served = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -171,4 +173,21 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 /// listen address.
 pub fn metrics_router(state: AppState) -> Router {
     Router::new().route("/metrics", get(ops::metrics_open)).with_state(state)
+}
+
+#[cfg(test)]
+mod tcp_tests {
+    /// An accepted loopback connection leaves `configure_accepted` with TCP_NODELAY on (a
+    /// fresh socket has it off).
+    #[tokio::test]
+    async fn accepted_connections_send_without_delay() -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
+        let (mut accepted, _) = listener.accept().await?;
+        assert!(!accepted.nodelay()?, "a fresh socket delays small writes");
+        super::configure_accepted(&mut accepted);
+        assert!(accepted.nodelay()?);
+        drop(client);
+        Ok(())
+    }
 }
