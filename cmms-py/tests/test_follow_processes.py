@@ -44,16 +44,13 @@ def test_follow_sees_another_process_commits(url: str) -> None:
                 child.stdin.flush()
 
             threading.Thread(target=go, daemon=True).start()
-            began = time.monotonic()
             titles = []
             for event in db.events.follow(org.owner, after=start, timeout=10):
                 if event.kind == "work_order.created":
                     titles.append(event.payload["title"])
                 if len(titles) == 10:
                     break
-            elapsed = time.monotonic() - began
         finally:
             out, _ = child.communicate(timeout=60)
         assert child.returncode == 0, out
         assert titles == [f"From the child {i}" for i in range(10)]
-        assert elapsed < 5, f"took {elapsed:.1f} s"
