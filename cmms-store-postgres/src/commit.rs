@@ -1,8 +1,9 @@
-//! `Store::commit`: one changeset in one transaction — the tenant setting, the plain writes, the
-//! counters and the numbered writes built from them, then the audit chain and event outbox,
-//! whose per-org heads are locked LAST (audit head before event head, always, so two commits
-//! never wait on each other in opposite orders) and held only through COMMIT. The transaction
-//! also `NOTIFY`s `cmms_events`, which PostgreSQL delivers only if it commits.
+//! One group of changesets of one org in one transaction (DESIGN §3.1; the group is formed by
+//! `committer`): the tenant setting, each member's plain writes, counters and the numbered
+//! writes built from them, in queue order; then the audit chain and event outbox of the whole
+//! group, whose per-org heads are locked LAST (audit head before event head, always, so two
+//! transactions never wait on each other in opposite orders) and held only through COMMIT. The
+//! transaction also `NOTIFY`s `cmms_events` once, which PostgreSQL delivers only if it commits.
 
 use crate::apply::{Drafts, apply};
 use crate::error::map_sqlx;
@@ -10,70 +11,139 @@ use cmms_core::domain::audit::{AuditDraft, GENESIS_HASH, chain_hash};
 use cmms_core::domain::event::{Event, EventDraft};
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use uuid::Uuid;
 
 /// The LISTEN/NOTIFY channel every store of a database shares.
 pub(crate) const CHANNEL: &str = "cmms_events";
 
-/// Starts a transaction for `org`: every store transaction, reads included, first sets the
-/// transaction-local `cmms.org_id` that the row-level security policies compare with.
+/// The message that opens every store transaction: `BEGIN`, then the role and the tenant, both
+/// transaction-local, as ONE simple-query message (one round trip instead of two; only a
+/// message without parameters may hold two statements). The org is formatted from its typed
+/// UUID, never from caller text. `current_setting` without `missing_ok` fails when the session
+/// lost `cmms.app_role` (a pooler's `RESET ALL`): the transaction then fails instead of running
+/// as the login user. Outside a transaction `cmms.org_id` is empty, which the policies read as
+/// "no org": a connection between two calls sees nothing.
+fn begin_sql(org: OrgId, read_only: bool) -> String {
+    format!(
+        "{}; SELECT set_config('role', current_setting('cmms.app_role'), true), \
+         set_config('cmms.org_id', '{}', true)",
+        if read_only { "BEGIN READ ONLY" } else { "BEGIN" },
+        org.0.hyphenated()
+    )
+}
+
+/// Starts a transaction for `org`, reads included (see [`begin_sql`]).
 pub(crate) async fn begin(
     pool: &PgPool,
     org: OrgId,
     read_only: bool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-    let mut tx =
-        if read_only { pool.begin_with("BEGIN READ ONLY").await } else { pool.begin().await }
-            .map_err(map_sqlx)?;
-    // Role and tenant are both transaction-local and set in one round trip. current_setting
-    // without `missing_ok` fails when the session lost cmms.app_role: fail closed.
-    sqlx::query(
-        "SELECT set_config('role', current_setting('cmms.app_role'), true), \
-                set_config('cmms.org_id', $1, true)",
-    )
-    .bind(org.to_string())
-    .execute(&mut *tx)
-    .await
-    .map_err(map_sqlx)?;
-    Ok(tx)
+    let sql = begin_sql(org, read_only);
+    match pool.begin_with(AssertSqlSafe(sql.clone())).await {
+        Ok(tx) => Ok(tx),
+        // Idle connections are not pinged on checkout (a round trip on every call): one that
+        // died while idle fails here, before anything ran, so trying once more is safe.
+        Err(e) if connection_lost(&e) => {
+            tracing::debug!(error = %e, "a pooled connection was gone; retrying on another");
+            pool.begin_with(AssertSqlSafe(sql)).await.map_err(map_sqlx)
+        }
+        Err(e) => Err(map_sqlx(e)),
+    }
 }
 
-/// Applies `changes` for `org` atomically; nothing remains when an error is returned (dropping
-/// the transaction rolls it back).
-pub(crate) async fn commit(
+/// The connection broke (or the server ended the session: SQLSTATE class 57P).
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// Why a group did not commit; the transaction is gone in every case.
+pub(crate) enum Failure {
+    /// The transaction could not start: every member gets the error.
+    Begin(StoreError),
+    /// Member `.0` failed (or panicked) while applying.
+    Member(usize, StoreError),
+    /// The group as a whole failed after every member applied (deferred foreign keys, the
+    /// chain, COMMIT): only running the members alone tells whose fault it was.
+    Commit(StoreError),
+}
+
+/// Applies `members` for `org` in ONE transaction, in order; a receipt per member, or nothing
+/// of any of them (dropping the transaction rolls it back).
+pub(crate) async fn commit_group(
     pool: &PgPool,
     org: OrgId,
-    changes: Changeset,
-) -> Result<Receipt, StoreError> {
-    let mut tx = begin(pool, org, false).await?;
-    let (writes, numbered) = changes.into_parts();
+    members: Vec<Changeset>,
+) -> Result<Vec<Receipt>, Failure> {
+    let mut tx = begin(pool, org, false).await.map_err(Failure::Begin)?;
     let mut drafts = Drafts::default();
-    for w in writes {
-        apply(&mut tx, org, w, &mut drafts).await?;
-    }
-    let mut numbers = Vec::new();
-    if let Some(numbered) = numbered {
-        numbers = draw_all(&mut tx, org, &numbered.counters).await?;
-        for w in (numbered.build)(&numbers) {
-            apply(&mut tx, org, w, &mut drafts).await?;
-        }
+    // Per member: its numbers and where its drafts end.
+    let mut parts = Vec::with_capacity(members.len());
+    for (i, changes) in members.into_iter().enumerate() {
+        let numbers = apply_member(&mut tx, org, changes, &mut drafts)
+            .await
+            .map_err(|e| Failure::Member(i, e))?;
+        parts.push((numbers, drafts.audit.len(), drafts.events.len()));
     }
     // Check the deferred foreign keys now, before the per-org heads are locked, so that work
-    // is not done while other commits of the org wait on the heads (DESIGN §3.1).
-    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut *tx).await.map_err(map_sqlx)?;
-    let audit_seq = append_audit(&mut tx, org, drafts.audit).await?;
-    let events = append_events(&mut tx, org, drafts.events).await?;
-    if let (Some(first), Some(last)) = (events.first(), events.last()) {
+    // is not done while other transactions of the org wait on the heads (DESIGN §3.1).
+    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| Failure::Commit(map_sqlx(e)))?;
+    let audit_count = drafts.audit.len() as i64;
+    let audit_last = append_audit(&mut tx, org, drafts.audit).await.map_err(Failure::Commit)?;
+    let mut events =
+        append_events(&mut tx, org, drafts.events).await.map_err(Failure::Commit)?.into_iter();
+    if let Some((first, last)) = events.as_slice().first().zip(events.as_slice().last()) {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(crate::events::payload(org, first.seq, last.seq))
             .execute(&mut *tx)
             .await
-            .map_err(map_sqlx)?;
+            .map_err(|e| Failure::Commit(map_sqlx(e)))?;
     }
-    tx.commit().await.map_err(map_sqlx)?;
-    Ok(Receipt { numbers, audit_seq, events })
+    tx.commit().await.map_err(|e| Failure::Commit(map_sqlx(e)))?;
+    let audit_first = audit_last - audit_count; // the head before the group
+    let (mut audit_end, mut event_end) = (0, 0);
+    Ok(parts
+        .into_iter()
+        .map(|(numbers, audit_to, events_to)| {
+            let audit_seq = if audit_to > audit_end { audit_first + audit_to as i64 } else { 0 };
+            let mine = events.by_ref().take(events_to - event_end).collect();
+            (audit_end, event_end) = (audit_to, events_to);
+            Receipt { numbers, audit_seq, events: mine }
+        })
+        .collect())
+}
+
+/// Applies one member's writes; returns the numbers it drew.
+async fn apply_member(
+    c: &mut PgConnection,
+    org: OrgId,
+    changes: Changeset,
+    drafts: &mut Drafts,
+) -> Result<Vec<i64>, StoreError> {
+    let (writes, numbered) = changes.into_parts();
+    for w in writes {
+        apply(c, org, w, drafts).await?;
+    }
+    let Some(numbered) = numbered else { return Ok(Vec::new()) };
+    let numbers = draw_all(c, org, &numbered.counters).await?;
+    // A panic in core's closure fails this member only.
+    let built = catch_unwind(AssertUnwindSafe(|| (numbered.build)(&numbers))).map_err(|_| {
+        tracing::error!("a changeset's numbered writes panicked; its caller gets an error");
+        StoreError::backend("the changeset panicked while being applied")
+    })?;
+    for w in built {
+        apply(c, org, w, drafts).await?;
+    }
+    Ok(numbers)
 }
 
 /// Draws one value per counter key, returned in the order asked. The rows are locked in key
@@ -293,4 +363,25 @@ async fn append_events(
         .await
         .map_err(map_sqlx)?;
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_begin_message_is_begin_then_role_and_tenant_and_nothing_else() {
+        let org = OrgId::new();
+        let tenant = format!(
+            "; SELECT set_config('role', current_setting('cmms.app_role'), true), \
+             set_config('cmms.org_id', '{}', true)",
+            org.0.hyphenated()
+        );
+        assert_eq!(begin_sql(org, true), format!("BEGIN READ ONLY{tenant}"));
+        assert_eq!(begin_sql(org, false), format!("BEGIN{tenant}"));
+        // The only spliced value is a canonical UUID: hex digits and hyphens.
+        let spliced = org.0.hyphenated().to_string();
+        assert_eq!(spliced.len(), 36);
+        assert!(spliced.chars().all(|c| c.is_ascii_hexdigit() || c == '-'));
+    }
 }

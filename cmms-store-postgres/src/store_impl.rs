@@ -19,9 +19,12 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::broadcast;
 
-/// `read!(self, org, |c| call(c, ...))`: the call in a read-only transaction for `org`,
-/// committed after, all in a task of its own (`detached`): a caller that goes away mid-read
-/// cannot leave the transaction open on a pooled connection. What the call uses is moved in.
+/// `read!(self, org, |c| call(c, ...))`: the call in a read-only transaction for `org`, all in
+/// a task of its own (`detached`): a caller that goes away mid-read cannot leave the
+/// transaction open on a pooled connection. What the call uses is moved in. The transaction is
+/// not committed but dropped: sqlx queues its ROLLBACK (the same as COMMIT for a read-only
+/// transaction) and the release ping sends it, off the caller's path. BEGIN with the tenant,
+/// then the query: two round trips.
 macro_rules! read {
     ($store:expr, $org:expr, |$c:ident| $call:expr) => {{
         $store.ready().await?;
@@ -33,7 +36,7 @@ macro_rules! read {
                 let $c = &mut *tx;
                 $call.await?
             };
-            tx.commit().await.map_err(map_sqlx)?;
+            drop(tx);
             Ok(value)
         })
         .await
@@ -170,19 +173,10 @@ impl AuditReads for PgStore {
 impl Store for PgStore {
     async fn commit(&self, org: OrgId, changes: Changeset) -> StoreResult<Receipt> {
         self.ready().await?;
-        // In a task of its own: the transaction runs to COMMIT or rolls back even when the
-        // caller (an HTTP request whose client went away) is dropped half-way.
-        let pool = self.pool.clone();
-        let receipt =
-            crate::detached(async move { commit::commit(&pool, org, changes).await }).await?;
-        // Straight to the dispatcher, so local subscribers need not wait for the NOTIFY.
-        if !receipt.events.is_empty() {
-            let batch = CommittedBatch { org_id: org, events: receipt.events.clone() };
-            if self.local.send(Arc::new(batch)).is_err() {
-                tracing::error!("the event dispatcher has stopped; subscribers miss this batch");
-            }
-        }
-        Ok(receipt)
+        // The org's committer task runs it (grouped with concurrent commits of the org) to
+        // COMMIT or rollback even when this caller is dropped half-way, and hands its events
+        // straight to the dispatcher, so local subscribers need not wait for the NOTIFY.
+        self.committer.commit(org, changes).await
     }
 
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>> {

@@ -332,3 +332,21 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free loopback port")
 }
+
+impl PgStore {
+    /// A transaction for `org` opened exactly as the store opens its own (`BEGIN`, role and
+    /// tenant in one message), for tests that run arbitrary SQL through the production path:
+    /// what a query that forgot its tenant filter would see.
+    pub async fn tenant_transaction(
+        &self,
+        org: cmms_core::OrgId,
+        read_only: bool,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, cmms_core::StoreError> {
+        crate::commit::begin(&self.pool, org, read_only).await
+    }
+
+    /// A connection of the store's pool as it is between two calls (session role, no tenant).
+    pub async fn pooled_connection(&self) -> sqlx::pool::PoolConnection<sqlx::Postgres> {
+        self.pool.acquire().await.expect("a pooled connection")
+    }
+}

@@ -23,6 +23,7 @@
 use crate::commit::{self, roll_back};
 use crate::error::map_rusqlite;
 use cmms_core::domain::event::CommittedBatch;
+use cmms_core::store::group::{GroupPlan, Run, copy_error};
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
@@ -31,8 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{broadcast, oneshot};
 
-/// Most changesets in one transaction: bounds the work a failing COMMIT repeats.
-pub(crate) const MAX_GROUP: usize = 64;
+pub(crate) use cmms_core::store::group::MAX_GROUP;
 
 /// One caller's commit, queued for the writer.
 pub(crate) struct Pending {
@@ -73,58 +73,55 @@ pub(crate) fn run(
     }
 }
 
-/// Each changeset's result, in order, and how many transactions that took.
+/// Each changeset's result, in order, and how many transactions that took; after a failure,
+/// the members run again as core's [`GroupPlan`] says.
 fn commit_all(
     conn: &mut Connection,
-    mut work: Vec<(OrgId, Changeset)>,
+    work: Vec<(OrgId, Changeset)>,
 ) -> (Vec<Result<Receipt, StoreError>>, u64) {
-    let mut results = Vec::with_capacity(work.len());
+    let mut results: Vec<Option<Result<Receipt, StoreError>>> = work.iter().map(|_| None).collect();
+    let mut plan = GroupPlan::new(work.len());
     let mut transactions = 0;
-    while !work.is_empty() {
-        if work.len() == 1 {
-            if let Some((org, changes)) = work.pop() {
-                results.push(alone(conn, org, changes));
-                transactions += 1;
-            }
-            break;
-        }
-        let spare: Vec<(OrgId, Changeset)> = work.iter().map(|(o, c)| (*o, c.clone())).collect();
+    while let Some(run) = plan.next() {
         transactions += 1;
-        match together(conn, std::mem::take(&mut work)) {
-            Ok(receipts) => results.extend(receipts.into_iter().map(Ok)),
+        let r = match run {
+            Run::Alone(i) => {
+                let (org, changes) = work[i].clone();
+                results[i] = Some(alone(conn, org, changes));
+                continue;
+            }
+            Run::Together(r) => r,
+        };
+        match together(conn, work[r.clone()].to_vec()) {
+            Ok(receipts) => {
+                for (i, receipt) in r.zip(receipts) {
+                    results[i] = Some(Ok(receipt));
+                }
+            }
             Err(Failure::Begin(e)) => {
-                let mut errors: Vec<_> = spare.iter().skip(1).map(|_| Err(copy(&e))).collect();
-                results.push(Err(e));
-                results.append(&mut errors);
+                // Running alone would only wait for the lock again.
+                for i in r {
+                    results[i] = Some(Err(copy_error(&e)));
+                }
             }
             Err(Failure::Member(i, e)) => {
-                // The members before `i` applied cleanly on the same state: they go again as a
-                // group, `i` alone (to get its own error, as if it had never been grouped),
-                // and the rest of the queue as the next group.
                 tracing::debug!(error = %e, "a grouped changeset failed; regrouping around it");
                 roll_back(conn);
-                let mut rest = spare;
-                let tail = rest.split_off((i + 1).min(rest.len()));
-                let offender = rest.pop();
-                let (mut head, n) = commit_all(conn, rest);
-                results.append(&mut head);
-                transactions += n;
-                if let Some((org, changes)) = offender {
-                    results.push(alone(conn, org, changes));
-                    transactions += 1;
-                }
-                work = tail;
+                plan.member_failed(r.clone(), r.start + i);
             }
             Err(Failure::Commit(e)) => {
                 // Deferred foreign keys are checked for the group as a whole; only running
                 // each member alone tells whose they were.
                 tracing::debug!(error = %e, "a group's COMMIT failed; committing one by one");
                 roll_back(conn);
-                transactions += spare.len() as u64;
-                results.extend(spare.into_iter().map(|(org, cs)| alone(conn, org, cs)));
+                plan.commit_failed(r);
             }
         }
     }
+    let results = results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(StoreError::backend("a grouped changeset was not run"))))
+        .collect();
     (results, transactions)
 }
 
@@ -168,18 +165,4 @@ fn alone(conn: &mut Connection, org: OrgId, changes: Changeset) -> Result<Receip
 fn panicked() -> StoreError {
     tracing::error!("a changeset panicked while being applied; its caller gets an error");
     StoreError::backend("the changeset panicked while being applied")
-}
-
-/// The error the first caller got, for the others of a group that could not start (errors are
-/// not `Clone`: they may carry a backend source).
-fn copy(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Busy => StoreError::Busy,
-        StoreError::Migration(m) => StoreError::Migration(m.clone()),
-        StoreError::Backend(source) => StoreError::backend(source.to_string()),
-        StoreError::Failed { message, source } => {
-            StoreError::failed(message.clone(), source.to_string())
-        }
-        other => StoreError::backend(other.to_string()),
-    }
 }

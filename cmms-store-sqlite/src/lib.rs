@@ -76,15 +76,9 @@ impl Default for SqliteOptions {
     }
 }
 
-/// Counts from [`SqliteStore::writer_stats`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriterStats {
-    /// Changesets committed or refused through `Store::commit`.
-    pub commits: u64,
-    /// SQLite transactions the writer ran for them (a refused group re-runs its members one by
-    /// one, and counts those too).
-    pub transactions: u64,
-}
+/// Counts from [`SqliteStore::writer_stats`]: changesets committed or refused, and the SQLite
+/// transactions the writer ran for them (a refused group re-runs its members and counts those).
+pub use cmms_core::store::group::GroupStats as WriterStats;
 
 /// A cmms store on SQLite. Cheap to share behind an `Arc`; dropping it ends its threads.
 pub struct SqliteStore {

@@ -78,7 +78,7 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     let options = SqliteOptions { readers: 2, busy_timeout: Duration::from_secs(10) };
     let store = Arc::new(SqliteStore::open_with(&path, options).await.unwrap());
     store.migrate().await.unwrap();
-    let s = seed(&store, "Acme").await;
+    let s = seed(&*store, "Acme").await;
     let (org, site) = (s.org, s.site.id);
     let mut events = store.subscribe();
 

@@ -28,7 +28,7 @@ struct World {
 
 async fn world() -> World {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let org = s.org;
     let site2 = site_rec(org, "PLANT2");
     put(&db.store, org, Write::insert(site2.clone())).await;
@@ -380,7 +380,7 @@ async fn visibility_clauses_limit_the_rows() {
     };
     assert!(w.db.store.list_work_orders(w.org, &none).await.unwrap().is_empty());
     // Another org sees none of these rows.
-    let other = seed(&w.db.store, "Other").await;
+    let other = seed(&*w.db.store, "Other").await;
     let all = WorkOrderQuery { visibility: Visibility::all(), ..none };
     assert!(w.db.store.list_work_orders(other.org, &all).await.unwrap().is_empty());
 }

@@ -30,7 +30,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread")]
 async fn records_round_trip_exactly() {
     let db = db().await;
-    let s = seed(&db.store, "Ünïcødé GmbH 🛠").await;
+    let s = seed(&*db.store, "Ünïcødé GmbH 🛠").await;
     let org = s.org;
     let precise = at(123_456_789_123); // microsecond precision
     let pre_epoch = chrono::DateTime::from_timestamp_micros(-1_234_567_890_123).unwrap();
@@ -145,7 +145,7 @@ async fn records_round_trip_exactly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_vocabulary_value_is_accepted_by_the_schema() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let org = s.org;
     for (i, kind) in SiteKind::ALL.iter().enumerate() {
         let mut site = site_rec(org, &format!("K{i}"));
@@ -286,7 +286,7 @@ fn request(
 #[tokio::test(flavor = "multi_thread")]
 async fn paths_teams_and_work_order_children() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let org = s.org;
     let loc = |parent: Option<LocationId>, name: &str| Location {
         id: LocationId::new(),
@@ -407,7 +407,7 @@ async fn paths_teams_and_work_order_children() {
 #[tokio::test(flavor = "multi_thread")]
 async fn awaiting_confirmation_finds_completed_requested_work() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let org = s.org;
     let r = request(org, s.site.id, s.user.id, "REQ-1", at(0));
     put(&db.store, org, Write::insert(r.clone())).await;
@@ -429,7 +429,7 @@ async fn awaiting_confirmation_finds_completed_requested_work() {
 #[tokio::test(flavor = "multi_thread")]
 async fn request_asset_and_user_lists_page_and_filter() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let org = s.org;
     let other = user_rec(org, "other@acme.example");
     put(&db.store, org, Write::insert(other.clone())).await;

@@ -27,7 +27,7 @@ fn table_count(path: &std::path::Path) -> i64 {
 async fn migrate_up_down_up_on_a_populated_database() {
     let db = db().await;
     assert_eq!(db.store.schema_version().await.unwrap(), LATEST_SCHEMA_VERSION);
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let wo = wo_rec(s.org, s.site.id, "WO-1");
     put(&db.store, s.org, Write::insert(wo)).await;
     assert!(table_count(&db.path) > 20);
@@ -39,7 +39,7 @@ async fn migrate_up_down_up_on_a_populated_database() {
 
     assert_eq!(db.store.migrate().await.unwrap(), LATEST_SCHEMA_VERSION);
     assert_eq!(db.store.get_org(s.org).await.unwrap(), None, "the data went with the schema");
-    let again = seed(&db.store, "Acme").await;
+    let again = seed(&*db.store, "Acme").await;
     assert!(db.store.get_org(again.org).await.unwrap().is_some());
     // Migrating an up-to-date database is a no-op.
     assert_eq!(db.store.migrate().await.unwrap(), LATEST_SCHEMA_VERSION);
@@ -76,8 +76,8 @@ async fn nothing_works_before_migrate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_write_rolls_back_the_whole_changeset() {
     let db = db().await;
-    let a = seed(&db.store, "Alpha").await;
-    let b = seed(&db.store, "Beta").await;
+    let a = seed(&*db.store, "Alpha").await;
+    let b = seed(&*db.store, "Beta").await;
     let head = db.store.audit_head(a.org).await.unwrap();
     let events = db.store.events_since(a.org, 0, 100).await.unwrap();
 
@@ -109,7 +109,7 @@ async fn a_child_may_be_written_before_its_numbered_parent() {
     // Plain writes apply before the numbered ones, so a checklist item can precede the work
     // order it belongs to; foreign keys are checked at COMMIT.
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let (org, site) = (s.org, s.site.id);
     let wo_id = cmms_core::WorkOrderId::new();
     let item = cmms_core::domain::checklist::ChecklistItem {
@@ -138,8 +138,8 @@ async fn a_child_may_be_written_before_its_numbered_parent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn records_of_another_org_are_refused() {
     let db = db().await;
-    let a = seed(&db.store, "Alpha").await;
-    let b = seed(&db.store, "Beta").await;
+    let a = seed(&*db.store, "Alpha").await;
+    let b = seed(&*db.store, "Beta").await;
     let mut cs = Changeset::new();
     cs.push(Write::insert(site_rec(b.org, "SNEAKY")));
     let err = db.store.commit(a.org, cs).await.unwrap_err();
@@ -152,7 +152,7 @@ async fn records_of_another_org_are_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_versions_conflict_and_missing_rows_are_not_found() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let mut v2 = s.site.clone();
     v2.name = "Renamed".into();
     v2.version = 2;
@@ -205,7 +205,7 @@ async fn deleting_a_work_order_checks_its_version_and_removes_its_children() {
     use cmms_core::domain::comment::Comment;
     use cmms_core::domain::work_order::WorkOrder;
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let mut wo = wo_rec(s.org, s.site.id, "WO-1");
     wo.assignees = vec![s.user.id];
     put(&db.store, s.org, Write::insert(wo.clone())).await;
@@ -247,7 +247,7 @@ fn numbered_wo(org: cmms_core::OrgId, site: cmms_core::SiteId) -> Changeset {
 #[tokio::test(flavor = "multi_thread")]
 async fn numbers_are_consecutive_even_under_concurrent_commits() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     for expected in 1..=3 {
         let receipt = db.store.commit(s.org, numbered_wo(s.org, s.site.id)).await.unwrap();
         assert_eq!(receipt.numbers, vec![expected]);
@@ -266,7 +266,7 @@ async fn numbers_are_consecutive_even_under_concurrent_commits() {
     numbers.sort_unstable();
     assert_eq!(numbers, (4..=23).collect::<Vec<i64>>());
     // Counters are independent per key and per org.
-    let other = seed(&db.store, "Other").await;
+    let other = seed(&*db.store, "Other").await;
     let cs = Changeset::new()
         .with_numbers(vec!["work_order:2026".into(), "request:2026".into()], |_| Vec::new());
     assert_eq!(db.store.commit(other.org, cs).await.unwrap().numbers, vec![1, 1]);
@@ -282,7 +282,7 @@ async fn numbers_are_consecutive_even_under_concurrent_commits() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_chain_verifies_and_ends_at_the_head() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let mut last = 1; // the seed's entry
     for i in 0..5 {
         let wo = wo_rec(s.org, s.site.id, &format!("WO-{i}"));
@@ -341,7 +341,7 @@ async fn the_audit_chain_verifies_and_ends_at_the_head() {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_are_numbered_stored_and_broadcast_in_order() {
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let mut rx = db.store.subscribe();
     let mut receipts = Vec::new();
     for _ in 0..3 {
@@ -382,7 +382,7 @@ async fn in_memory_store_shares_one_connection() {
 async fn concurrent_reads_and_writes_do_not_interfere() {
     // Many concurrent readers and one writer do not trip over each other.
     let db = db().await;
-    let s = seed(&db.store, "Acme").await;
+    let s = seed(&*db.store, "Acme").await;
     let store: Arc<SqliteStore> = db.store.clone();
     let mut tasks = Vec::new();
     for i in 0..16 {

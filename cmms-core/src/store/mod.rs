@@ -5,6 +5,7 @@
 //! behaving identically; the conformance suite (`testkit`) proves it.
 
 mod cursor;
+pub mod group;
 mod query;
 pub mod record;
 mod write;

@@ -12,6 +12,7 @@
 pub mod cases;
 pub mod fixtures;
 pub mod probe;
+pub mod records;
 
 use crate::ids::OrgId;
 use crate::store::Store;
