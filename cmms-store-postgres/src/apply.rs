@@ -20,6 +20,17 @@ pub(crate) struct Drafts {
     pub events: Vec<EventDraft>,
 }
 
+impl Drafts {
+    /// Keeps an audit or event draft; other writes are not drafts and are ignored.
+    pub(crate) fn push(&mut self, w: Write) {
+        match w {
+            Write::AppendAudit(d) => self.audit.push(d),
+            Write::AppendEvent(d) => self.events.push(d),
+            _ => {}
+        }
+    }
+}
+
 /// Applies one write of a commit for `org`.
 pub(crate) async fn apply(
     c: &mut PgConnection,

@@ -6,13 +6,17 @@
 //! transaction also `NOTIFY`s `cmms_events` once, which PostgreSQL delivers only if it commits.
 
 use crate::apply::{Drafts, apply};
+use crate::bulk;
 use crate::error::map_sqlx;
 use cmms_core::domain::audit::{AuditDraft, GENESIS_HASH, chain_hash};
 use cmms_core::domain::event::{Event, EventDraft};
-use cmms_core::store::{Changeset, Receipt};
+use cmms_core::store::record::StoredRecord;
+use cmms_core::store::{Changeset, Numbered, Receipt, Write};
 use cmms_core::{OrgId, StoreError};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The LISTEN/NOTIFY channel every store of a database shares.
@@ -74,22 +78,46 @@ pub(crate) enum Failure {
 }
 
 /// Applies `members` for `org` in ONE transaction, in order; a receipt per member, or nothing
-/// of any of them (dropping the transaction rolls it back).
+/// of any of them (dropping the transaction rolls it back). The group's counters are drawn in
+/// one statement, and consecutive inserts (of all members) go to each table in one statement
+/// (`bulk`); any other write runs on its own, after the inserts before it.
 pub(crate) async fn commit_group(
     pool: &PgPool,
     org: OrgId,
     members: Vec<Changeset>,
 ) -> Result<Vec<Receipt>, Failure> {
     let mut tx = begin(pool, org, false).await.map_err(Failure::Begin)?;
+    let parts: Vec<_> = members.into_iter().map(Changeset::into_parts).collect();
+    let numbers = draw_group(&mut tx, org, &parts).await.map_err(Failure::Commit)?;
     let mut drafts = Drafts::default();
+    let mut inserts = Inserts::default();
     // Per member: its numbers and where its drafts end.
-    let mut parts = Vec::with_capacity(members.len());
-    for (i, changes) in members.into_iter().enumerate() {
-        let numbers = apply_member(&mut tx, org, changes, &mut drafts)
-            .await
-            .map_err(|e| Failure::Member(i, e))?;
-        parts.push((numbers, drafts.audit.len(), drafts.events.len()));
+    let mut ends = Vec::with_capacity(parts.len());
+    for (i, ((writes, numbered), numbers)) in parts.into_iter().zip(numbers).enumerate() {
+        let built = match numbered {
+            // A panic in core's closure fails this member only.
+            Some(n) => catch_unwind(AssertUnwindSafe(|| (n.build)(&numbers))).map_err(|_| {
+                tracing::error!("a changeset's numbered writes panicked; its caller gets an error");
+                Failure::Member(
+                    i,
+                    StoreError::backend("the changeset panicked while being applied"),
+                )
+            })?,
+            None => Vec::new(),
+        };
+        for w in writes.into_iter().chain(built) {
+            match w {
+                Write::Insert(r) if r.org() == org => inserts.push(i, r),
+                w @ (Write::AppendAudit(_) | Write::AppendEvent(_)) => drafts.push(w),
+                w => {
+                    inserts.flush(&mut tx).await?;
+                    apply(&mut tx, org, w, &mut drafts).await.map_err(|e| Failure::Member(i, e))?;
+                }
+            }
+        }
+        ends.push((numbers, drafts.audit.len(), drafts.events.len()));
     }
+    inserts.flush(&mut tx).await?;
     // Check the deferred foreign keys now, before the per-org heads are locked, so that work
     // is not done while other transactions of the org wait on the heads (DESIGN §3.1).
     sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
@@ -111,7 +139,7 @@ pub(crate) async fn commit_group(
     tx.commit().await.map_err(|e| Failure::Commit(map_sqlx(e)))?;
     let audit_first = audit_last - audit_count; // the head before the group
     let (mut audit_end, mut event_end) = (0, 0);
-    Ok(parts
+    Ok(ends
         .into_iter()
         .map(|(numbers, audit_to, events_to)| {
             let audit_seq = if audit_to > audit_end { audit_first + audit_to as i64 } else { 0 };
@@ -122,53 +150,81 @@ pub(crate) async fn commit_group(
         .collect())
 }
 
-/// Applies one member's writes; returns the numbers it drew.
-async fn apply_member(
-    c: &mut PgConnection,
-    org: OrgId,
-    changes: Changeset,
-    drafts: &mut Drafts,
-) -> Result<Vec<i64>, StoreError> {
-    let (writes, numbered) = changes.into_parts();
-    for w in writes {
-        apply(c, org, w, drafts).await?;
-    }
-    let Some(numbered) = numbered else { return Ok(Vec::new()) };
-    let numbers = draw_all(c, org, &numbered.counters).await?;
-    // A panic in core's closure fails this member only.
-    let built = catch_unwind(AssertUnwindSafe(|| (numbered.build)(&numbers))).map_err(|_| {
-        tracing::error!("a changeset's numbered writes panicked; its caller gets an error");
-        StoreError::backend("the changeset panicked while being applied")
-    })?;
-    for w in built {
-        apply(c, org, w, drafts).await?;
-    }
-    Ok(numbers)
+/// Inserts waiting to be written, per table in the order tables first appear, with the member
+/// each came from.
+#[derive(Default)]
+struct Inserts {
+    tables: Vec<(&'static str, Rows)>,
 }
 
-/// Draws one value per counter key, returned in the order asked. The rows are locked in key
-/// order, so two commits drawing the same keys never wait on each other in opposite orders.
-async fn draw_all(
+/// Records of one table, each with the index of the member it came from.
+type Rows = Vec<(usize, Arc<dyn StoredRecord>)>;
+
+impl Inserts {
+    fn push(&mut self, member: usize, r: Arc<dyn StoredRecord>) {
+        let name = r.table().name;
+        match self.tables.iter_mut().find(|(t, _)| *t == name) {
+            Some((_, rows)) => rows.push((member, r)),
+            None => self.tables.push((name, vec![(member, r)])),
+        }
+    }
+
+    /// Writes them (the deferred foreign keys make the order of tables free). A failure is the
+    /// member's when all the rows were one member's; otherwise only running the members alone
+    /// can tell whose row it was.
+    async fn flush(&mut self, c: &mut PgConnection) -> Result<(), Failure> {
+        for (_, rows) in std::mem::take(&mut self.tables) {
+            let records: Vec<&dyn StoredRecord> = rows.iter().map(|(_, r)| &**r).collect();
+            if let Err(e) = bulk::insert_many(c, &records).await {
+                let first = rows.first().map_or(0, |(m, _)| *m);
+                return Err(if rows.iter().all(|(m, _)| *m == first) {
+                    Failure::Member(first, e)
+                } else {
+                    Failure::Commit(e)
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Draws the counters every member asks for in one statement; each member's values in the
+/// order it asked, members in queue order (so numbers follow the queue, without gaps).
+async fn draw_group(
     c: &mut PgConnection,
     org: OrgId,
-    keys: &[String],
-) -> Result<Vec<i64>, StoreError> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
-    let mut numbers = vec![0; keys.len()];
-    for i in order {
-        numbers[i] = sqlx::query_scalar(
-            "INSERT INTO org_counters (org_id, key, value) VALUES ($1, $2, 1) \
-             ON CONFLICT (org_id, key) DO UPDATE SET value = org_counters.value + 1 \
-             RETURNING value",
-        )
-        .bind(org.0)
-        .bind(&keys[i])
-        .fetch_one(&mut *c)
-        .await
-        .map_err(map_sqlx)?;
+    parts: &[(Vec<Write>, Option<Numbered>)],
+) -> Result<Vec<Vec<i64>>, StoreError> {
+    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+    for key in parts.iter().flat_map(|(_, n)| n.iter().flat_map(|n| n.counters.iter())) {
+        *counts.entry(key.as_str()).or_default() += 1;
     }
-    Ok(numbers)
+    if counts.is_empty() {
+        return Ok(parts.iter().map(|_| Vec::new()).collect());
+    }
+    let keys: Vec<String> = counts.keys().map(|k| (*k).to_owned()).collect();
+    let n: Vec<i64> = counts.values().copied().collect();
+    let last = bulk::draw(c, org, &keys, &n).await?;
+    // The next value to hand out per key.
+    let mut next = HashMap::new();
+    for (key, count) in &counts {
+        let last = last
+            .get(*key)
+            .ok_or_else(|| StoreError::backend(format!("counter {key} was not drawn")))?;
+        next.insert(*key, last - count + 1);
+    }
+    let mut take = |key: &str| {
+        next.get_mut(key).map_or(0, |v| {
+            *v += 1;
+            *v - 1
+        })
+    };
+    Ok(parts
+        .iter()
+        .map(|(_, numbered)| {
+            numbered.iter().flat_map(|n| n.counters.iter()).map(|k| take(k)).collect()
+        })
+        .collect())
 }
 
 /// Locks an org's head row (creating it when missing) and returns its columns. `select` reads

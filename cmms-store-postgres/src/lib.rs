@@ -27,6 +27,7 @@
 
 mod apply;
 mod auth;
+mod bulk;
 mod commit;
 mod committer;
 mod error;

@@ -222,7 +222,7 @@ fn keyed(sql: &'static str, table: &Table, org: OrgId, id: Uuid) -> Q<'static> {
 }
 
 /// Replaces a record's join-table lists (`replace`: delete the old ones first).
-async fn write_joins(
+pub(crate) async fn write_joins(
     c: &mut PgConnection,
     r: &dyn StoredRecord,
     values: &[Value<'_>],
