@@ -1,15 +1,11 @@
 //! One group of changesets of one org in one transaction (DESIGN §3.1; the group is formed by
-//! `committer`): the tenant setting, each member's plain writes, counters and the numbered
-//! writes built from them, in queue order; then the audit chain and event outbox of the whole
-//! group, whose per-org heads are locked LAST (audit head before event head, always, so two
-//! transactions never wait on each other in opposite orders) and held only through COMMIT. The
-//! transaction also `NOTIFY`s `cmms_events` once, which PostgreSQL delivers only if it commits.
+//! `committer`): the tenant setting, the group's counters, each member's writes and the
+//! numbered writes built from them, in queue order; then the audit chain and event outbox of
+//! the whole group (`chain`), whose per-org heads are locked last and held only through COMMIT.
 
 use crate::apply::{Drafts, apply};
-use crate::bulk;
 use crate::error::map_sqlx;
-use cmms_core::domain::audit::{AuditDraft, GENESIS_HASH, chain_hash};
-use cmms_core::domain::event::{Event, EventDraft};
+use crate::{bulk, chain};
 use cmms_core::store::record::StoredRecord;
 use cmms_core::store::{Changeset, Numbered, Receipt, Write};
 use cmms_core::{OrgId, StoreError};
@@ -17,10 +13,6 @@ use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use uuid::Uuid;
-
-/// The LISTEN/NOTIFY channel every store of a database shares.
-pub(crate) const CHANNEL: &str = "cmms_events";
 
 /// The message that opens every store transaction: `BEGIN`, then the role and the tenant, both
 /// transaction-local, as ONE simple-query message (one round trip instead of two; only a
@@ -125,17 +117,9 @@ pub(crate) async fn commit_group(
         .await
         .map_err(|e| Failure::Commit(map_sqlx(e)))?;
     let audit_count = drafts.audit.len() as i64;
-    let audit_last = append_audit(&mut tx, org, drafts.audit).await.map_err(Failure::Commit)?;
-    let mut events =
-        append_events(&mut tx, org, drafts.events).await.map_err(Failure::Commit)?.into_iter();
-    if let Some((first, last)) = events.as_slice().first().zip(events.as_slice().last()) {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(crate::events::payload(org, first.seq, last.seq))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| Failure::Commit(map_sqlx(e)))?;
-    }
+    let (audit_last, events) =
+        chain::append(&mut tx, org, drafts.audit, drafts.events).await.map_err(Failure::Commit)?;
+    let mut events = events.into_iter();
     tx.commit().await.map_err(|e| Failure::Commit(map_sqlx(e)))?;
     let audit_first = audit_last - audit_count; // the head before the group
     let (mut audit_end, mut event_end) = (0, 0);
@@ -225,200 +209,6 @@ async fn draw_group(
             numbered.iter().flat_map(|n| n.counters.iter()).map(|k| take(k)).collect()
         })
         .collect())
-}
-
-/// Locks an org's head row (creating it when missing) and returns its columns. `select` reads
-/// the row `FOR UPDATE`; `create` inserts the empty head `ON CONFLICT DO NOTHING` (binding the
-/// genesis hash as `$2` when `with_hash`).
-async fn lock_head<T>(
-    c: &mut PgConnection,
-    org: OrgId,
-    select: &'static str,
-    create: &'static str,
-    with_hash: bool,
-) -> Result<T, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    if let Some(head) = read_head(c, org, select).await? {
-        return Ok(head);
-    }
-    let mut q = sqlx::query(create).bind(org.0);
-    if with_hash {
-        q = q.bind(GENESIS_HASH);
-    }
-    q.execute(&mut *c).await.map_err(map_sqlx)?;
-    read_head(c, org, select)
-        .await?
-        .ok_or_else(|| StoreError::backend("a chain head row vanished while it was locked"))
-}
-
-async fn read_head<T>(
-    c: &mut PgConnection,
-    org: OrgId,
-    select: &'static str,
-) -> Result<Option<T>, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
-    sqlx::query_as::<_, T>(select).bind(org.0).fetch_optional(c).await.map_err(map_sqlx)
-}
-
-/// A document as JSON text, for the audit log's `json` columns (kept verbatim, see the
-/// migration).
-fn json_text(v: Option<&serde_json::Value>) -> Result<Option<String>, StoreError> {
-    v.map(serde_json::to_string).transpose().map_err(crate::error::map_json)
-}
-
-/// Numbers and links the audit drafts after the chain head; returns the last seq (0 if none).
-async fn append_audit(
-    c: &mut PgConnection,
-    org: OrgId,
-    drafts: Vec<AuditDraft>,
-) -> Result<i64, StoreError> {
-    if drafts.is_empty() {
-        return Ok(0);
-    }
-    let (mut seq, mut prev): (i64, String) = lock_head(
-        c,
-        org,
-        "SELECT seq, hash FROM audit_heads WHERE org_id = $1 FOR UPDATE",
-        "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) \
-         ON CONFLICT (org_id) DO NOTHING",
-        true,
-    )
-    .await?;
-    let n = drafts.len();
-    let (mut seqs, mut ats, mut actors, mut actions) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut kinds, mut ids, mut befores, mut afters) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut requests, mut prevs, mut hashes) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for d in drafts {
-        seq += 1;
-        let hash = chain_hash(org, seq, &d, &prev);
-        seqs.push(seq);
-        ats.push(d.at);
-        actors.push(d.actor_id.map(|a| a.0));
-        actions.push(d.action);
-        kinds.push(d.entity.kind.as_str().to_owned());
-        ids.push(d.entity.id);
-        befores.push(json_text(d.before.as_ref())?);
-        afters.push(json_text(d.after.as_ref())?);
-        requests.push(d.request_id);
-        prevs.push(std::mem::replace(&mut prev, hash.clone()));
-        hashes.push(hash);
-    }
-    sqlx::query(
-        "INSERT INTO audit_log (org_id, seq, at, actor_id, action, entity_kind, entity_id, \
-         before_doc, after_doc, request_id, prev_hash, hash) \
-         SELECT $1, * FROM UNNEST($2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], \
-         $6::text[], $7::uuid[], $8::text[]::json[], $9::text[]::json[], $10::text[], $11::text[], \
-         $12::text[])",
-    )
-    .bind(org.0)
-    .bind(seqs)
-    .bind(ats)
-    .bind(actors)
-    .bind(actions)
-    .bind(kinds)
-    .bind(ids)
-    .bind(befores)
-    .bind(afters)
-    .bind(requests)
-    .bind(prevs)
-    .bind(hashes)
-    .execute(&mut *c)
-    .await
-    .map_err(map_sqlx)?;
-    sqlx::query("UPDATE audit_heads SET seq = $2, hash = $3 WHERE org_id = $1")
-        .bind(org.0)
-        .bind(seq)
-        .bind(prev)
-        .execute(&mut *c)
-        .await
-        .map_err(map_sqlx)?;
-    Ok(seq)
-}
-
-/// Numbers the event drafts after the outbox head; returns the committed events.
-async fn append_events(
-    c: &mut PgConnection,
-    org: OrgId,
-    drafts: Vec<EventDraft>,
-) -> Result<Vec<Event>, StoreError> {
-    if drafts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (head,): (i64,) = lock_head(
-        c,
-        org,
-        "SELECT seq FROM event_heads WHERE org_id = $1 FOR UPDATE",
-        "INSERT INTO event_heads (org_id, seq) VALUES ($1, 0) ON CONFLICT (org_id) DO NOTHING",
-        false,
-    )
-    .await?;
-    let n = drafts.len();
-    let mut events = Vec::with_capacity(n);
-    let (mut seqs, mut kinds, mut entity_kinds, mut entity_ids) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::<Uuid>::with_capacity(n),
-    );
-    let (mut actors, mut audiences, mut payloads, mut ats) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (i, d) in drafts.into_iter().enumerate() {
-        let seq = head + 1 + i as i64;
-        seqs.push(seq);
-        kinds.push(d.kind.as_str().to_owned());
-        entity_kinds.push(d.entity.kind.as_str().to_owned());
-        entity_ids.push(d.entity.id);
-        actors.push(d.actor_id.map(|a| a.0));
-        audiences.push(serde_json::to_value(&d.audience).map_err(crate::error::map_json)?);
-        payloads.push(d.payload.clone());
-        ats.push(d.at);
-        events.push(Event { org_id: org, seq, draft: d });
-    }
-    let last = head + n as i64;
-    sqlx::query(
-        "INSERT INTO events (org_id, seq, kind, entity_kind, entity_id, actor_id, audience, \
-         payload, at) \
-         SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], \
-         $7::jsonb[], $8::jsonb[], $9::timestamptz[])",
-    )
-    .bind(org.0)
-    .bind(seqs)
-    .bind(kinds)
-    .bind(entity_kinds)
-    .bind(entity_ids)
-    .bind(actors)
-    .bind(audiences)
-    .bind(payloads)
-    .bind(ats)
-    .execute(&mut *c)
-    .await
-    .map_err(map_sqlx)?;
-    sqlx::query("UPDATE event_heads SET seq = $2 WHERE org_id = $1")
-        .bind(org.0)
-        .bind(last)
-        .execute(&mut *c)
-        .await
-        .map_err(map_sqlx)?;
-    Ok(events)
 }
 
 #[cfg(test)]

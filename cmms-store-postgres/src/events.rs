@@ -18,7 +18,8 @@
 //! Both tasks end when the store is dropped: it holds the only sender of the dispatcher's
 //! local channel, and the listener ends once the dispatcher has.
 
-use crate::commit::{CHANNEL, begin};
+use crate::chain::CHANNEL;
+use crate::commit::begin;
 use crate::error::map_sqlx;
 use crate::reads;
 use cmms_core::domain::event::{CommittedBatch, Event};

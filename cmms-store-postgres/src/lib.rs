@@ -28,6 +28,7 @@
 mod apply;
 mod auth;
 mod bulk;
+mod chain;
 mod commit;
 mod committer;
 mod error;
