@@ -10,9 +10,10 @@ use cmms_core::store::record::StoredRecord;
 use cmms_core::store::{Changeset, Numbered, Receipt, Write};
 use cmms_core::{OrgId, StoreError};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// The message that opens every store transaction: `BEGIN`, then the role and the tenant, both
 /// transaction-local, as ONE simple-query message (one round trip instead of two; only a
@@ -71,8 +72,8 @@ pub(crate) enum Failure {
 
 /// Applies `members` for `org` in ONE transaction, in order; a receipt per member, or nothing
 /// of any of them (dropping the transaction rolls it back). The group's counters are drawn in
-/// one statement, and consecutive inserts (of all members) go to each table in one statement
-/// (`bulk`); any other write runs on its own, after the inserts before it.
+/// one statement, and consecutive inserts and updates (of all members) go to each table in one
+/// statement each (`bulk`); any other write runs on its own, after those before it.
 pub(crate) async fn commit_group(
     pool: &PgPool,
     org: OrgId,
@@ -82,7 +83,7 @@ pub(crate) async fn commit_group(
     let parts: Vec<_> = members.into_iter().map(Changeset::into_parts).collect();
     let numbers = draw_group(&mut tx, org, &parts).await.map_err(Failure::Commit)?;
     let mut drafts = Drafts::default();
-    let mut inserts = Inserts::default();
+    let mut batch = Batch::default();
     // Per member: its numbers and where its drafts end.
     let mut ends = Vec::with_capacity(parts.len());
     for (i, ((writes, numbered), numbers)) in parts.into_iter().zip(numbers).enumerate() {
@@ -99,17 +100,18 @@ pub(crate) async fn commit_group(
         };
         for w in writes.into_iter().chain(built) {
             match w {
-                Write::Insert(r) if r.org() == org => inserts.push(i, r),
+                Write::Insert(r) if r.org() == org => batch.add(&mut tx, i, r, false).await?,
+                Write::Update(r) if r.org() == org => batch.add(&mut tx, i, r, true).await?,
                 w @ (Write::AppendAudit(_) | Write::AppendEvent(_)) => drafts.push(w),
                 w => {
-                    inserts.flush(&mut tx).await?;
+                    batch.flush(&mut tx).await?;
                     apply(&mut tx, org, w, &mut drafts).await.map_err(|e| Failure::Member(i, e))?;
                 }
             }
         }
         ends.push((numbers, drafts.audit.len(), drafts.events.len()));
     }
-    inserts.flush(&mut tx).await?;
+    batch.flush(&mut tx).await?;
     // Check the deferred foreign keys now, before the per-org heads are locked, so that work
     // is not done while other transactions of the org wait on the heads (DESIGN §3.1).
     sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
@@ -134,41 +136,75 @@ pub(crate) async fn commit_group(
         .collect())
 }
 
-/// Inserts waiting to be written, per table in the order tables first appear, with the member
-/// each came from.
+/// Inserts and updates waiting to be written, per table in the order tables first appear,
+/// each with the member it came from. No row is in it twice, so the order of its statements
+/// does not matter (the deferred foreign keys make the order of tables free too).
 #[derive(Default)]
-struct Inserts {
-    tables: Vec<(&'static str, Rows)>,
+struct Batch {
+    tables: Vec<(&'static str, Rows, Rows)>,
+    touched: HashSet<(&'static str, Uuid)>,
 }
 
 /// Records of one table, each with the index of the member it came from.
 type Rows = Vec<(usize, Arc<dyn StoredRecord>)>;
 
-impl Inserts {
-    fn push(&mut self, member: usize, r: Arc<dyn StoredRecord>) {
-        let name = r.table().name;
-        match self.tables.iter_mut().find(|(t, _)| *t == name) {
-            Some((_, rows)) => rows.push((member, r)),
-            None => self.tables.push((name, vec![(member, r)])),
+impl Batch {
+    /// Adds an insert (`update` false) or update of `member`, writing the batch first when it
+    /// already holds that row.
+    async fn add(
+        &mut self,
+        c: &mut PgConnection,
+        member: usize,
+        r: Arc<dyn StoredRecord>,
+        update: bool,
+    ) -> Result<(), Failure> {
+        let table = r.table().name;
+        let id = r.values().ok().and_then(|v| r.table().id_of(&v)).unwrap_or_default();
+        if !self.touched.insert((table, id)) {
+            self.flush(c).await?;
+            self.touched.insert((table, id));
         }
+        let at = match self.tables.iter().position(|(t, _, _)| *t == table) {
+            Some(at) => at,
+            None => {
+                self.tables.push((table, Vec::new(), Vec::new()));
+                self.tables.len() - 1
+            }
+        };
+        if let Some((_, inserts, updates)) = self.tables.get_mut(at) {
+            if update { updates } else { inserts }.push((member, r));
+        }
+        Ok(())
     }
 
-    /// Writes them (the deferred foreign keys make the order of tables free). A failure is the
-    /// member's when all the rows were one member's; otherwise only running the members alone
+    /// Writes what it holds. A failure is the member's when the statement held only that
+    /// member's rows (or the row at fault is known); otherwise only running the members alone
     /// can tell whose row it was.
     async fn flush(&mut self, c: &mut PgConnection) -> Result<(), Failure> {
-        for (_, rows) in std::mem::take(&mut self.tables) {
-            let records: Vec<&dyn StoredRecord> = rows.iter().map(|(_, r)| &**r).collect();
+        self.touched.clear();
+        for (_, inserts, updates) in std::mem::take(&mut self.tables) {
+            let records: Vec<&dyn StoredRecord> = inserts.iter().map(|(_, r)| &**r).collect();
             if let Err(e) = bulk::insert_many(c, &records).await {
-                let first = rows.first().map_or(0, |(m, _)| *m);
-                return Err(if rows.iter().all(|(m, _)| *m == first) {
-                    Failure::Member(first, e)
-                } else {
-                    Failure::Commit(e)
-                });
+                return Err(blame(&inserts, None, e));
+            }
+            let records: Vec<&dyn StoredRecord> = updates.iter().map(|(_, r)| &**r).collect();
+            if let Err((at, e)) = bulk::update_many(c, &records).await {
+                return Err(blame(&updates, at, e));
             }
         }
         Ok(())
+    }
+}
+
+fn blame(rows: &Rows, at: Option<usize>, e: StoreError) -> Failure {
+    if let Some((member, _)) = at.and_then(|at| rows.get(at)) {
+        return Failure::Member(*member, e);
+    }
+    let first = rows.first().map_or(0, |(m, _)| *m);
+    if rows.iter().all(|(m, _)| *m == first) {
+        Failure::Member(first, e)
+    } else {
+        Failure::Commit(e)
     }
 }
 

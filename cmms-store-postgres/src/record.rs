@@ -222,7 +222,7 @@ fn keyed(sql: &'static str, table: &Table, org: OrgId, id: Uuid) -> Q<'static> {
 }
 
 /// Replaces a record's join-table lists (`replace`: delete the old ones first).
-pub(crate) async fn write_joins(
+async fn write_joins(
     c: &mut PgConnection,
     r: &dyn StoredRecord,
     values: &[Value<'_>],
@@ -282,7 +282,7 @@ pub(crate) async fn update(c: &mut PgConnection, r: &dyn StoredRecord) -> Result
     write_joins(c, r, &values, true).await
 }
 
-async fn current_version(
+pub(crate) async fn current_version(
     c: &mut PgConnection,
     table: &'static Table,
     org: OrgId,

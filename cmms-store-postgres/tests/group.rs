@@ -163,3 +163,54 @@ async fn waiting_commits_share_a_transaction_and_fail_alone() {
     let expected: Vec<_> = (1..=21).map(|n| (n, Some(n))).collect();
     assert_eq!(seen, expected, "published once per committed changeset, in commit order");
 }
+
+/// Updates of several members go to the table in one statement (and their assignee lists in
+/// one delete and one insert); a stale one among them still fails alone, naming the version
+/// it found, and the others' new values and lists are what is read back.
+#[tokio::test(flavor = "multi_thread")]
+async fn grouped_updates_share_statements_and_a_stale_one_fails_alone() {
+    let url = TestServer::fresh_database().await;
+    let options = PgOptions { max_connections: 4, ..PgOptions::default() };
+    let store = Arc::new(PgStore::connect(&url, options).await.unwrap());
+    let s = seed(&*store, "Acme").await;
+    let (org, site, user) = (s.org, s.site.id, s.user.id);
+    let mut originals = Vec::new();
+    for n in 0..5 {
+        let mut wo = wo_rec(org, site, &format!("WO-{n}"));
+        if n % 2 == 1 {
+            wo.assignees = vec![user];
+        }
+        let mut cs = Changeset::new();
+        cs.push(Write::insert(wo.clone()));
+        store.commit(org, cs).await.unwrap();
+        originals.push(wo);
+    }
+    let mut updated = Vec::new();
+    let mut group = Vec::new();
+    for (n, wo) in originals.iter().enumerate() {
+        let mut next = wo.clone();
+        next.title = format!("Renamed {n}");
+        next.assignees = if n % 2 == 1 { Vec::new() } else { vec![user] };
+        next.version = if n == 2 { 5 } else { 2 }; // the third read a version that never was
+        let mut cs = Changeset::new();
+        cs.push(Write::update(next.clone()));
+        group.push(cs);
+        updated.push(next);
+    }
+    let (results, before) = queued(&store, &url, org, site, group).await;
+    let after = store.commit_stats();
+    match &results[2] {
+        Err(StoreError::Conflict { current_version, .. }) => assert_eq!(*current_version, Some(1)),
+        other => panic!("the stale update: {other:?}"),
+    }
+    assert!(after.transactions - before.transactions >= 3, "{before:?} -> {after:?}");
+    for (n, (r, want)) in results.iter().zip(&updated).enumerate() {
+        let got = store.get_work_order(org, want.id).await.unwrap().unwrap();
+        if n == 2 {
+            assert_eq!(got, originals[2], "the stale update left nothing behind");
+        } else {
+            assert!(r.is_ok(), "{r:?}");
+            assert_eq!(&got, want);
+        }
+    }
+}
