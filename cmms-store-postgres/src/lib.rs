@@ -21,7 +21,17 @@
 //! and lets the connecting user `SET ROLE` to it. Every pooled connection switches to that role
 //! right after connecting, so the store's queries run as a role that owns nothing and is no
 //! superuser: the `FORCE`d policies apply, and every transaction first sets `cmms.org_id`, so a
-//! query that forgot its tenant filter still sees only that org's rows.
+//! query that forgot its tenant filter still sees only that org's rows. The tenant is set in the
+//! same message as `BEGIN` (one round trip) and is transaction-local: a connection between two
+//! calls has no tenant and sees nothing.
+//!
+//! ## Commits
+//!
+//! Concurrent commits of one organization share a transaction (group commit, as on SQLite): a
+//! task per org folds the commits waiting for it into one `BEGIN … COMMIT`, with each table's
+//! inserts and versioned updates as one statement and the audit chain and outbox in two. A
+//! changeset that fails (a stale version, a unique key, a panic in core's numbering) fails
+//! alone; the others commit. [`PgStore::commit_stats`] shows how many transactions that took.
 
 #![warn(missing_docs)]
 
