@@ -20,11 +20,9 @@ use uuid::Uuid;
 type Cache<T> = LazyLock<Mutex<HashMap<&'static str, T>>>;
 
 /// The bulk insert of each table, built once.
-static INSERTS: Cache<Arc<str>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static INSERTS: Cache<Arc<str>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 /// The bulk versioned update of each table, built once.
-static UPDATES: Cache<Option<Arc<str>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static UPDATES: Cache<Option<Arc<str>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 fn insert_sql(table: &'static Table) -> Arc<str> {
     let mut cache = INSERTS.lock().unwrap_or_else(PoisonError::into_inner);
