@@ -58,10 +58,14 @@ pub enum CmmsError {
         to: String,
     },
     /// Not enough stock to issue or reserve.
-    #[error("insufficient stock of part {part}: {available} available, {requested} requested")]
+    #[error(
+        "insufficient stock of part {part} at {location}: {available} available, {requested} requested"
+    )]
     InsufficientStock {
         /// Part id.
         part: String,
+        /// Stock location id.
+        location: String,
         /// Quantity available (on hand minus reserved).
         available: String,
         /// Quantity requested.

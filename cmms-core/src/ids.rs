@@ -141,4 +141,24 @@ typed_id! {
     PmPlanId => "pm_plan",
     /// One due slot of a plan on an asset (generated or skipped).
     PmSlotId => "pm_slot",
+    /// A part in the catalogue.
+    PartId => "part",
+    /// A stock location (storeroom or bin).
+    StockLocationId => "stock_location",
+    /// The stock of one part at one location.
+    StockId => "stock",
+    /// One movement of the stock ledger.
+    StockMovementId => "stock_movement",
+    /// A part line of a work order (planned, reserved, issued, returned).
+    WorkOrderPartId => "work_order_part",
+    /// An other cost (not labor, not parts) booked on a work order.
+    WorkOrderCostId => "work_order_cost",
+    /// A vendor.
+    VendorId => "vendor",
+    /// A part a vendor supplies, with its number and price.
+    VendorPartId => "vendor_part",
+    /// A purchase order.
+    PurchaseOrderId => "purchase_order",
+    /// A line of a purchase order.
+    PurchaseOrderLineId => "purchase_order_line",
 }

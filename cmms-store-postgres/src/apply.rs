@@ -55,6 +55,7 @@ pub(crate) async fn apply(
         Write::RevokeTokens { user, family, purpose, at } => {
             crate::auth::revoke_tokens(c, org, user, family, purpose, at).await
         }
+        Write::StockDelta(d) => crate::stock::apply_delta(c, org, *d, drafts).await,
         Write::AppendAudit(d) => {
             drafts.audit.push(d);
             Ok(())

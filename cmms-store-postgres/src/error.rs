@@ -5,8 +5,9 @@ use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 /// CHECK constraints that guard quantities (stock never below zero, ...): their violation is a
 /// `Conflict` the caller can act on, with this message. Every other CHECK violation means core
-/// and the schema disagree, which is a `Backend` error. Empty until inventory arrives.
-const QUANTITY_CHECKS: &[(&str, &str)] = &[];
+/// and the schema disagree, which is a `Backend` error.
+const QUANTITY_CHECKS: &[(&str, &str)] =
+    &[("stock_quantities", "stock would go below zero or reserve more than is on hand")];
 
 /// What one SQLSTATE (and constraint) means for the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

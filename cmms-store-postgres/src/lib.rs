@@ -49,6 +49,7 @@ mod reads;
 mod record;
 mod rows;
 mod sql;
+mod stock;
 mod store_impl;
 #[cfg(feature = "test-server")]
 pub mod testing;

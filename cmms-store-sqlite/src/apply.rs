@@ -42,6 +42,7 @@ pub(crate) fn apply(
         Write::RevokeTokens { user, family, purpose, at } => {
             crate::auth::revoke_tokens(tx, org, user, family, purpose, at)
         }
+        Write::StockDelta(d) => crate::stock::apply_delta(tx, org, *d, drafts),
         Write::AppendAudit(d) => {
             drafts.audit.push(d);
             Ok(())

@@ -5,6 +5,10 @@ use rusqlite::ErrorCode;
 use rusqlite::ffi;
 use std::path::Path;
 
+/// The CHECK constraint that keeps stock from going below zero, and what its violation says.
+const STOCK_CHECK: &str = "stock_quantities";
+const STOCK_MESSAGE: &str = "stock would go below zero or reserve more than is on hand";
+
 /// Maps a rusqlite error: unique / primary-key violations are `Conflict` (naming the constraint's
 /// columns, never the values), foreign-key violations `InvalidReference`, SQLITE_BUSY and
 /// SQLITE_LOCKED `Busy`, and anything else `Backend`.
@@ -15,6 +19,13 @@ pub(crate) fn map_rusqlite(e: rusqlite::Error) -> StoreError {
             ErrorCode::ConstraintViolation => match err.extended_code {
                 ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                     return StoreError::conflict(unique_message(msg.as_deref()));
+                }
+                // Stock that would go below zero (DESIGN §3.6), the database's own wall. Any
+                // other CHECK failing means core and the schema disagree: a backend error.
+                ffi::SQLITE_CONSTRAINT_CHECK
+                    if msg.as_deref().is_some_and(|m| m.contains(STOCK_CHECK)) =>
+                {
+                    return StoreError::conflict(STOCK_MESSAGE);
                 }
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
                     return StoreError::InvalidReference(

@@ -40,6 +40,7 @@ mod reads;
 mod record;
 mod rows;
 mod sql;
+mod stock;
 mod store_impl;
 mod url;
 mod watch;

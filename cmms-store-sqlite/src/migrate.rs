@@ -57,6 +57,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("../migrations/0006_pm.sql"),
         down: include_str!("../migrations/0006_pm.down.sql"),
     },
+    Migration {
+        version: 7,
+        name: "inventory",
+        up: include_str!("../migrations/0007_inventory.sql"),
+        down: include_str!("../migrations/0007_inventory.down.sql"),
+    },
 ];
 
 /// The schema version this library needs.

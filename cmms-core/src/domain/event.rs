@@ -94,6 +94,28 @@ string_enum! {
         PmSkipped => "pm.skipped",
         /// A generated work order passed its due date and grace window unfinished.
         PmOverdue => "pm.overdue",
+        /// Part created.
+        PartCreated => "part.created",
+        /// Part changed.
+        PartUpdated => "part.updated",
+        /// Stock location created.
+        StockLocationCreated => "stock_location.created",
+        /// Stock location changed.
+        StockLocationUpdated => "stock_location.updated",
+        /// Stock moved (received, adjusted, counted, transferred, reserved, issued, returned).
+        StockMoved => "stock.moved",
+        /// Available stock fell to its reorder point (once per crossing from above).
+        LowStock => "inventory.low_stock",
+        /// A work order's parts changed (planned, reserved, issued, returned, released).
+        WorkOrderPartsChanged => "work_order.parts_changed",
+        /// Vendor created or changed.
+        VendorChanged => "vendor.changed",
+        /// Purchase order created or its lines changed.
+        PurchaseOrderChanged => "purchase_order.changed",
+        /// Purchase order moved along its status machine.
+        PurchaseOrderStatusChanged => "purchase_order.status_changed",
+        /// Goods received against a purchase order.
+        PurchaseOrderReceived => "purchase_order.received",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod comment;
 pub mod credential;
 pub mod event;
 pub mod failure_code;
+pub mod inventory;
 pub mod labor;
 pub mod location;
 pub mod meter;
@@ -75,6 +76,20 @@ string_enum! {
         PmPlan => "pm_plan",
         /// A PM plan's due slot on an asset.
         PmSlot => "pm_slot",
+        /// Part.
+        Part => "part",
+        /// Stock location.
+        StockLocation => "stock_location",
+        /// Stock of a part at a location.
+        Stock => "stock",
+        /// A work order's part line.
+        WorkOrderPart => "work_order_part",
+        /// An other cost on a work order.
+        WorkOrderCost => "work_order_cost",
+        /// Vendor.
+        Vendor => "vendor",
+        /// Purchase order.
+        PurchaseOrder => "purchase_order",
     }
 }
 

@@ -1,12 +1,14 @@
 //! Organizations (the tenant) and their settings.
 
+use crate::domain::inventory::Money;
 use crate::domain::numbering::NumberFormat;
 use crate::error::{Problems, Result};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, UserId};
 use crate::validate;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// An organization: the tenant. Every other row belongs to exactly one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,19 @@ pub struct OrgSettings {
     /// Whether whoever files a request may choose its number (`[A-Z0-9-]{3,20}`, unique in the
     /// organization) instead of drawing the next one.
     pub caller_request_numbers: bool,
+    /// The currency of every price, cost and rate (ISO 4217).
+    pub currency: String,
+    /// Hourly labor rate for work-order cost, unless the worker has their own in `labor_rates`.
+    pub labor_rate: Option<Money>,
+    /// Hourly labor rate per user.
+    pub labor_rates: BTreeMap<UserId, Money>,
+    /// Format of purchase order numbers.
+    pub purchase_order_number_format: String,
+    /// Whether receiving more than a purchase order line ordered is allowed.
+    pub allow_over_receipt: bool,
+    /// The largest purchase order total each role may approve, by built-in role name or custom
+    /// role id; a role that may approve and has no entry has no limit.
+    pub purchase_approval_limits: BTreeMap<String, Money>,
 }
 
 impl Default for OrgSettings {
@@ -57,6 +72,15 @@ impl Default for OrgSettings {
             require_failure_codes: false,
             time_zone: "UTC".into(),
             caller_request_numbers: false,
+            currency: "USD".into(),
+            labor_rate: None,
+            labor_rates: BTreeMap::new(),
+            purchase_order_number_format: "PO-{YYYY}-{SEQ:5}".into(),
+            allow_over_receipt: false,
+            purchase_approval_limits: BTreeMap::from([(
+                "storekeeper".to_string(),
+                Money::new(rust_decimal::Decimal::from(1_000)),
+            )]),
         }
     }
 }
@@ -131,6 +155,50 @@ pub struct OrgPatch {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
     pub caller_request_numbers: Option<bool>,
+    /// Currency.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub currency: Option<String>,
+    /// Hourly labor rate (`null` clears it).
+    #[serde(with = "crate::domain::double_option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<Money>"))]
+    pub labor_rate: Option<Option<Money>>,
+    /// Hourly labor rates per user (replace the old ones).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "BTreeMap<UserId, Money>"))]
+    pub labor_rates: Option<BTreeMap<UserId, Money>>,
+    /// Format of purchase order numbers.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "String"))]
+    pub purchase_order_number_format: Option<String>,
+    /// Whether over-receipt is allowed.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
+    pub allow_over_receipt: Option<bool>,
+    /// Approval limits per role (replace the old ones).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "BTreeMap<String, Money>"))]
+    pub purchase_approval_limits: Option<BTreeMap<String, Money>>,
 }
 
 impl From<OrgSettings> for OrgPatch {
@@ -145,6 +213,12 @@ impl From<OrgSettings> for OrgPatch {
             require_failure_codes: Some(s.require_failure_codes),
             time_zone: Some(s.time_zone),
             caller_request_numbers: Some(s.caller_request_numbers),
+            currency: Some(s.currency),
+            labor_rate: Some(s.labor_rate),
+            labor_rates: Some(s.labor_rates),
+            purchase_order_number_format: Some(s.purchase_order_number_format),
+            allow_over_receipt: Some(s.allow_over_receipt),
+            purchase_approval_limits: Some(s.purchase_approval_limits),
         }
     }
 }
@@ -169,6 +243,16 @@ impl OrgSettings {
             require_failure_codes: p.require_failure_codes.unwrap_or(s.require_failure_codes),
             time_zone: p.time_zone.unwrap_or(s.time_zone),
             caller_request_numbers: p.caller_request_numbers.unwrap_or(s.caller_request_numbers),
+            currency: p.currency.unwrap_or(s.currency),
+            labor_rate: p.labor_rate.unwrap_or(s.labor_rate),
+            labor_rates: p.labor_rates.unwrap_or(s.labor_rates),
+            purchase_order_number_format: p
+                .purchase_order_number_format
+                .unwrap_or(s.purchase_order_number_format),
+            allow_over_receipt: p.allow_over_receipt.unwrap_or(s.allow_over_receipt),
+            purchase_approval_limits: p
+                .purchase_approval_limits
+                .unwrap_or(s.purchase_approval_limits),
         }
     }
 
@@ -186,6 +270,21 @@ impl OrgSettings {
             p.add("auto_close_days", "must be between 1 and 365");
         }
         p.absorb(parse_time_zone(&self.time_zone, "time_zone").map(drop))?;
+        p.absorb(
+            NumberFormat::parse(&self.purchase_order_number_format, "purchase_order_number_format")
+                .map(drop),
+        )?;
+        if self.currency.len() != 3 || !self.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            p.add("currency", "must be a three-letter ISO 4217 code such as EUR or USD");
+        }
+        let negative = |m: &Money| m.is_negative();
+        if self.labor_rate.as_ref().is_some_and(negative) || self.labor_rates.values().any(negative)
+        {
+            p.add("labor_rate", "rates must not be negative");
+        }
+        if self.purchase_approval_limits.values().any(negative) {
+            p.add("purchase_approval_limits", "limits must not be negative");
+        }
         p.finish()
     }
 

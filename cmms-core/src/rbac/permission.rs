@@ -73,6 +73,22 @@ string_enum! {
         RequestConfirm => "request.confirm",
         /// Read the audit trail and verify its chain.
         AuditRead => "audit.read",
+        /// Read parts, stock locations, stock, the stock ledger and vendors.
+        InventoryRead => "inventory.read",
+        /// Create and change parts, stock locations, stock levels and vendors.
+        InventoryManage => "inventory.manage",
+        /// Receive, adjust, count and transfer stock outside purchase orders.
+        StockMove => "stock.move",
+        /// Plan, reserve, issue and return parts on work orders.
+        WorkOrderParts => "work_order.parts",
+        /// Read purchase orders.
+        PurchaseRead => "purchase.read",
+        /// Write, submit, place, cancel and close purchase orders.
+        PurchaseCreate => "purchase.create",
+        /// Approve or reject purchase orders (up to the role's amount limit).
+        PurchaseApprove => "purchase.approve",
+        /// Receive purchase orders into stock.
+        PurchaseReceive => "purchase.receive",
     }
 }
 

@@ -38,6 +38,17 @@ const STAFF_READ: &[(Permission, Condition)] = &[
     (P::PmRead, Any),
 ];
 
+const INVENTORY_ALL: &[(Permission, Condition)] = &[
+    (P::InventoryRead, Any),
+    (P::InventoryManage, Any),
+    (P::StockMove, Any),
+    (P::WorkOrderParts, Any),
+    (P::PurchaseRead, Any),
+    (P::PurchaseCreate, Any),
+    (P::PurchaseApprove, Any),
+    (P::PurchaseReceive, Any),
+];
+
 /// One row of the built-in role table.
 #[derive(Debug)]
 pub struct BuiltinRoleRow {
@@ -96,6 +107,7 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
                 (P::RequestConfirm, Any),
                 (P::AuditRead, Any),
             ],
+            INVENTORY_ALL,
         ],
     ),
     row(
@@ -116,6 +128,8 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
                 (P::RequestRead, Any),
                 (P::RequestCreate, Any),
                 (P::RequestUpdate, Own),
+                (P::InventoryRead, Any),
+                (P::WorkOrderParts, Assigned),
             ],
         ],
     ),
@@ -132,6 +146,9 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
                 (P::RequestCreate, Any),
                 (P::RequestUpdate, Own),
             ],
+            // The stores: everything about stock and purchasing; approvals up to the
+            // organization's limit for the role (OrgSettings::purchase_approval_limits).
+            INVENTORY_ALL,
         ],
     ),
     row(
@@ -167,7 +184,13 @@ pub const BUILTIN_ROLES: &[BuiltinRoleRow] = &[
         10,
         &[
             STAFF_READ,
-            &[(P::WorkOrderRead, Any), (P::WorkOrderInternal, Any), (P::RequestRead, Any)],
+            &[
+                (P::WorkOrderRead, Any),
+                (P::WorkOrderInternal, Any),
+                (P::RequestRead, Any),
+                (P::InventoryRead, Any),
+                (P::PurchaseRead, Any),
+            ],
         ],
     ),
 ];

@@ -3,6 +3,7 @@
 use crate::domain::EntityKind;
 use crate::domain::audit::AuditDraft;
 use crate::domain::event::{Event, EventDraft};
+use crate::domain::inventory::StockDelta;
 use crate::domain::token::TokenPurpose;
 use crate::ids::{TokenId, UserId};
 use crate::store::record::{Record, StoredRecord, Table};
@@ -67,6 +68,9 @@ pub enum Write {
         /// The version the decision was made on.
         version: i64,
     },
+    /// Move one stock row by a delta (creating it when missing), refused with `Conflict` when
+    /// the result would be negative or reserve more than is on hand; see [`StockDelta`].
+    StockDelta(Box<StockDelta>),
     /// Append to the org's audit chain; the store numbers and links it.
     AppendAudit(AuditDraft),
     /// Append to the org's event outbox; the store numbers it.

@@ -15,6 +15,7 @@
 //! ```
 
 mod auth;
+mod inventory;
 mod org;
 mod pm;
 mod reader;
@@ -27,6 +28,7 @@ mod value;
 mod work;
 
 pub use auth::*;
+pub use inventory::*;
 pub use org::*;
 pub use pm::*;
 pub use reader::*;
@@ -331,6 +333,16 @@ pub static TABLES: &[&Table] = &[
     &PM_PLANS,
     &PM_SLOTS,
     &PM_STATES,
+    &PARTS,
+    &STOCK_LOCATIONS,
+    &STOCK,
+    &STOCK_MOVEMENTS,
+    &WORK_ORDER_PARTS,
+    &WORK_ORDER_COSTS,
+    &VENDORS,
+    &VENDOR_PARTS,
+    &PURCHASE_ORDERS,
+    &PURCHASE_ORDER_LINES,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are

@@ -1,0 +1,75 @@
+//! `Write::StockDelta`: one stock row moved by a delta in one statement (an upsert whose update
+//! is conditional), refused when the result would be negative, reserve more than is on hand, or
+//! the row is not at the version the change was decided on. The row's values come back, so the
+//! low-stock event core attached is appended exactly when this delta crosses the threshold.
+
+use crate::apply::Drafts;
+use crate::error::map_rusqlite;
+use crate::rows::micros;
+use cmms_core::StoreError;
+use cmms_core::domain::inventory::{Quantity, StockDelta};
+use cmms_core::ids::OrgId;
+use rusqlite::{Connection, OptionalExtension, params};
+
+const SQL: &str = "\
+INSERT INTO stock (org_id, id, part_id, location_id, on_hand, reserved, avg_cost, min_qty, \
+    max_qty, reorder_point, reorder_qty, own_levels, updated_at, version) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '0'), ?8, ?9, ?10, ?11, 0, ?12, 1) \
+ON CONFLICT (org_id, part_id, location_id) DO UPDATE SET \
+    on_hand = on_hand + excluded.on_hand, reserved = reserved + excluded.reserved, \
+    avg_cost = COALESCE(?7, avg_cost), updated_at = excluded.updated_at, version = version + 1 \
+WHERE on_hand + excluded.on_hand >= 0 AND reserved + excluded.reserved >= 0 \
+    AND reserved + excluded.reserved <= on_hand + excluded.on_hand \
+    AND (?13 IS NULL OR version = ?13) \
+RETURNING on_hand, reserved";
+
+/// Applies one stock delta for `org`.
+pub(crate) fn apply_delta(
+    tx: &Connection,
+    org: OrgId,
+    d: StockDelta,
+    drafts: &mut Drafts,
+) -> Result<(), StoreError> {
+    let (dq, dr) = (d.on_hand.thousandths(), d.reserved.thousandths());
+    // A missing row is inserted with the deltas as its values; a negative one is refused by
+    // the table's CHECK, which `map_rusqlite` also reports as a conflict.
+    let lv = |q: Option<Quantity>| q.map(Quantity::thousandths);
+    let row: Option<(i64, i64)> = tx
+        .prepare_cached(SQL)
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    org.0,
+                    d.id.0,
+                    d.part_id.0,
+                    d.location_id.0,
+                    dq,
+                    dr,
+                    d.avg_cost.map(|c| c.to_decimal().to_string()),
+                    lv(d.levels.min),
+                    lv(d.levels.max),
+                    lv(d.levels.reorder_point),
+                    lv(d.levels.reorder_quantity),
+                    micros(d.at),
+                    d.expect_version,
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
+        .map_err(map_rusqlite)?;
+    let Some((on_hand, reserved)) = row else {
+        return Err(StoreError::conflict(format!(
+            "stock of part {} at {} changed or would go below zero",
+            d.part_id, d.location_id
+        )));
+    };
+    if let Some((threshold, event)) = d.alert {
+        let after = Quantity::from_thousandths(on_hand - reserved);
+        let before = Quantity::from_thousandths((on_hand - dq) - (reserved - dr));
+        if StockDelta::crosses(threshold, before, after) {
+            drafts.events.push(event);
+        }
+    }
+    Ok(())
+}
