@@ -28,7 +28,7 @@ CREATE TABLE parts (
     -- The part number is unique in the organization.
     CONSTRAINT parts_number_unique UNIQUE (org_id, part_number)
 );
--- Parts in the table's order (by number) come from the unique index; by name for search.
+-- Parts by name; by barcode (scanning).
 CREATE INDEX parts_name ON parts (org_id, name, id);
 CREATE INDEX parts_barcode ON parts (org_id, barcode) WHERE barcode IS NOT NULL;
 
@@ -61,7 +61,7 @@ CREATE TABLE stock_locations (
     FOREIGN KEY (org_id, site_id) REFERENCES sites (org_id, id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (org_id, parent_id) REFERENCES stock_locations (org_id, id) DEFERRABLE INITIALLY DEFERRED
 );
-CREATE INDEX stock_locations_code ON stock_locations (org_id, code, id);
+CREATE INDEX stock_locations_site ON stock_locations (org_id, site_id, id);
 
 CREATE TABLE stock (
     org_id         uuid         NOT NULL,
@@ -88,9 +88,10 @@ CREATE TABLE stock (
     FOREIGN KEY (org_id, location_id) REFERENCES stock_locations (org_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 -- Stock at a location.
-CREATE INDEX stock_location ON stock (org_id, location_id, part_id);
--- Low stock at a location: only rows at or below their reorder point are in this index.
-CREATE INDEX stock_low ON stock (org_id, location_id, part_id) WHERE on_hand - reserved <= reorder_point;
+CREATE INDEX stock_location ON stock (org_id, location_id, id);
+-- Low stock (at a location): only rows at or below their reorder point (else their minimum)
+-- are in this index; core asks with the same condition (store::record::LOW_STOCK).
+CREATE INDEX stock_low ON stock (org_id, location_id, id) WHERE on_hand - reserved <= COALESCE(reorder_point, min_qty);
 
 CREATE TABLE stock_movements (
     org_id             uuid         NOT NULL,
@@ -114,11 +115,11 @@ CREATE TABLE stock_movements (
     FOREIGN KEY (org_id, work_order_id) REFERENCES work_orders (org_id, id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (org_id, actor_id) REFERENCES users (org_id, id) DEFERRABLE INITIALLY DEFERRED
 );
--- Movements of a part by time; of a work order; of a purchase order; all by time.
-CREATE INDEX stock_movements_part ON stock_movements (org_id, part_id, at, id);
+-- Movements (time-ordered ids) of a part, of a work order, of a purchase order, at a location.
+CREATE INDEX stock_movements_part ON stock_movements (org_id, part_id, id);
 CREATE INDEX stock_movements_work_order ON stock_movements (org_id, work_order_id) WHERE work_order_id IS NOT NULL;
 CREATE INDEX stock_movements_purchase_order ON stock_movements (org_id, purchase_order_id) WHERE purchase_order_id IS NOT NULL;
-CREATE INDEX stock_movements_at ON stock_movements (org_id, at, id);
+CREATE INDEX stock_movements_location ON stock_movements (org_id, location_id, id);
 
 CREATE TABLE work_order_parts (
     org_id         uuid         NOT NULL,

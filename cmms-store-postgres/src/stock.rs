@@ -14,15 +14,15 @@ use sqlx::PgConnection;
 const SQL: &str = "\
 INSERT INTO stock AS s (org_id, id, part_id, location_id, on_hand, reserved, avg_cost, min_qty, \
     max_qty, reorder_point, reorder_qty, own_levels, updated_at, version) \
-VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::numeric, 0), $8, $9, $10, $11, false, $12, 1) \
+VALUES ($1, $2, $3, $4, GREATEST($5, 0), LEAST(GREATEST($6, 0), GREATEST($5, 0)), \
+    COALESCE($7::numeric, 0), $8, $9, $10, $11, false, $12, 1) \
 ON CONFLICT (org_id, part_id, location_id) DO UPDATE SET \
-    on_hand = s.on_hand + EXCLUDED.on_hand, reserved = s.reserved + EXCLUDED.reserved, \
+    on_hand = s.on_hand + $5, reserved = s.reserved + $6, \
     avg_cost = COALESCE($7::numeric, s.avg_cost), updated_at = EXCLUDED.updated_at, \
     version = s.version + 1 \
-WHERE s.on_hand + EXCLUDED.on_hand >= 0 AND s.reserved + EXCLUDED.reserved >= 0 \
-    AND s.reserved + EXCLUDED.reserved <= s.on_hand + EXCLUDED.on_hand \
+WHERE s.on_hand + $5 >= 0 AND s.reserved + $6 >= 0 AND s.reserved + $6 <= s.on_hand + $5 \
     AND ($13::bigint IS NULL OR s.version = $13) \
-RETURNING s.on_hand, s.reserved";
+RETURNING s.on_hand, s.reserved, s.version";
 
 /// Applies one stock delta for `org`.
 pub(crate) async fn apply_delta(
@@ -33,9 +33,10 @@ pub(crate) async fn apply_delta(
 ) -> Result<(), StoreError> {
     let (dq, dr) = (d.on_hand.thousandths(), d.reserved.thousandths());
     let lv = |q: Option<Quantity>| q.map(Quantity::thousandths);
-    // A missing row is inserted with the deltas as its values; a negative one is refused by
-    // the table's CHECK, which `map_sqlx` also reports as a conflict.
-    let row: Option<(i64, i64)> = sqlx::query_as(SQL)
+    // The row a missing one would be inserted as is clamped to what the CHECK allows (the
+    // CHECK is tested before the conflict is found, so the deltas themselves could fail it for
+    // an existing row); a new row that is not exactly the deltas is refused below.
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(SQL)
         .bind(org.0)
         .bind(d.id.0)
         .bind(d.part_id.0)
@@ -52,12 +53,20 @@ pub(crate) async fn apply_delta(
         .fetch_optional(&mut *c)
         .await
         .map_err(map_sqlx)?;
-    let Some((on_hand, reserved)) = row else {
-        return Err(StoreError::conflict(format!(
+    let refused = || {
+        StoreError::conflict(format!(
             "stock of part {} at {} changed or would go below zero",
             d.part_id, d.location_id
-        )));
+        ))
     };
+    let Some((on_hand, reserved, version)) = row else {
+        return Err(refused());
+    };
+    // A new row that had to be clamped: the change took from stock that was not there (the
+    // commit fails, so the row goes with it).
+    if version == 1 && (on_hand, reserved) != (dq, dr) {
+        return Err(refused());
+    }
     if let Some((threshold, event)) = d.alert {
         let after = Quantity::from_thousandths(on_hand - reserved);
         let before = Quantity::from_thousandths((on_hand - dq) - (reserved - dr));

@@ -464,3 +464,74 @@ async fn three_replicas_generate_each_pm_work_order_once() {
     assert_eq!(wos.items.iter().filter(|w| w.pm_plan_id.is_some()).count(), 12);
     assert_eq!(first.verify_audit_chain(&owner).await.unwrap(), None);
 }
+
+/// Issue 14: 50 concurrent issues of one unit against a stock of 20, from two store instances
+/// (two pools, as two server replicas would be): exactly 20 succeed, stock ends at 0 and never
+/// went negative, the ledger sums to the stock, and the low-stock event was raised once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_never_oversell_stock() {
+    use cmms_core::domain::inventory::{
+        NewPart, NewStockLocation, PartAction, PartsRequest, Quantity, StockLevels,
+    };
+    use cmms_core::service::{MovementFilter, StockInput};
+    let url = TestServer::fresh_database().await;
+    let first = Cmms::new(store(&url, 5).await);
+    let second = Cmms::new(store(&url, 5).await);
+    let (owner, site) = org(&first, "Stores").await;
+    let levels = StockLevels { reorder_point: Some(Quantity::units(5)), ..StockLevels::default() };
+    let part =
+        NewPart { part_number: "BOLT".into(), name: "Bolt".into(), levels, ..NewPart::default() };
+    let part = first.create_part(&owner, part).await.unwrap();
+    let loc = NewStockLocation {
+        site_id: Some(site),
+        parent_id: None,
+        code: "MAIN".into(),
+        name: "Main".into(),
+    };
+    let loc = first.create_stock_location(&owner, loc).await.unwrap();
+    let input = StockInput {
+        part_id: part.id,
+        location_id: loc.id,
+        quantity: Quantity::units(20),
+        unit_cost: None,
+        reason: None,
+    };
+    first.receive_stock(&owner, input).await.unwrap();
+    let wo =
+        NewWorkOrder { title: "Bolting".into(), site_id: Some(site), ..NewWorkOrder::default() };
+    let wo = first.create_work_order(&owner, wo).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let cmms = if i % 2 == 0 { first.clone() } else { second.clone() };
+        let owner = owner.clone();
+        let req = PartsRequest {
+            action: PartAction::Issue,
+            part_id: part.id,
+            location_id: loc.id,
+            quantity: Some(Quantity::units(1)),
+        };
+        tasks.push(tokio::spawn(
+            async move { cmms.change_work_order_parts(&owner, wo.id, req).await },
+        ));
+    }
+    let (mut ok, mut short) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(CmmsError::InsufficientStock { .. }) => short += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!((ok, short), (20, 30));
+    let stock = second.get_stock(&owner, part.id, loc.id).await.unwrap();
+    assert_eq!((stock.on_hand, stock.reserved), (Quantity::ZERO, Quantity::ZERO));
+    let filter =
+        MovementFilter { part: Some(part.id), limit: Some(500), ..MovementFilter::default() };
+    let ledger = first.list_stock_movements(&owner, filter).await.unwrap();
+    let sum: Quantity = ledger.items.iter().map(|m| m.on_hand_delta).sum();
+    assert_eq!(sum, Quantity::ZERO);
+    let events = first.store().events_since(owner.org(), 0, 10_000).await.unwrap();
+    let lows = events.iter().filter(|e| e.draft.kind == EventKind::LowStock).count();
+    assert_eq!(lows, 1, "one crossing of the reorder point, one event");
+    assert_eq!(first.verify_audit_chain(&owner).await.unwrap(), None);
+}

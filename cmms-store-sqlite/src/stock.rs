@@ -14,14 +14,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 const SQL: &str = "\
 INSERT INTO stock (org_id, id, part_id, location_id, on_hand, reserved, avg_cost, min_qty, \
     max_qty, reorder_point, reorder_qty, own_levels, updated_at, version) \
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, COALESCE(?7, '0'), ?8, ?9, ?10, ?11, 0, ?12, 1) \
+VALUES (?1, ?2, ?3, ?4, max(?5, 0), min(max(?6, 0), max(?5, 0)), COALESCE(?7, '0'), ?8, ?9, \
+    ?10, ?11, 0, ?12, 1) \
 ON CONFLICT (org_id, part_id, location_id) DO UPDATE SET \
-    on_hand = on_hand + excluded.on_hand, reserved = reserved + excluded.reserved, \
+    on_hand = on_hand + ?5, reserved = reserved + ?6, \
     avg_cost = COALESCE(?7, avg_cost), updated_at = excluded.updated_at, version = version + 1 \
-WHERE on_hand + excluded.on_hand >= 0 AND reserved + excluded.reserved >= 0 \
-    AND reserved + excluded.reserved <= on_hand + excluded.on_hand \
+WHERE on_hand + ?5 >= 0 AND reserved + ?6 >= 0 AND reserved + ?6 <= on_hand + ?5 \
     AND (?13 IS NULL OR version = ?13) \
-RETURNING on_hand, reserved";
+RETURNING on_hand, reserved, version";
 
 /// Applies one stock delta for `org`.
 pub(crate) fn apply_delta(
@@ -31,10 +31,11 @@ pub(crate) fn apply_delta(
     drafts: &mut Drafts,
 ) -> Result<(), StoreError> {
     let (dq, dr) = (d.on_hand.thousandths(), d.reserved.thousandths());
-    // A missing row is inserted with the deltas as its values; a negative one is refused by
-    // the table's CHECK, which `map_rusqlite` also reports as a conflict.
+    // The row a missing one would be inserted as is clamped to what the CHECK allows (the
+    // CHECK is tested before the conflict is found, so the deltas themselves could fail it for
+    // an existing row); a new row that is not exactly the deltas is refused below.
     let lv = |q: Option<Quantity>| q.map(Quantity::thousandths);
-    let row: Option<(i64, i64)> = tx
+    let row: Option<(i64, i64, i64)> = tx
         .prepare_cached(SQL)
         .and_then(|mut s| {
             s.query_row(
@@ -53,17 +54,25 @@ pub(crate) fn apply_delta(
                     micros(d.at),
                     d.expect_version,
                 ],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
         })
         .map_err(map_rusqlite)?;
-    let Some((on_hand, reserved)) = row else {
-        return Err(StoreError::conflict(format!(
+    let refused = || {
+        StoreError::conflict(format!(
             "stock of part {} at {} changed or would go below zero",
             d.part_id, d.location_id
-        )));
+        ))
     };
+    let Some((on_hand, reserved, version)) = row else {
+        return Err(refused());
+    };
+    // A new row that had to be clamped: the change took from stock that was not there (the
+    // commit fails, so the row goes with it).
+    if version == 1 && (on_hand, reserved) != (dq, dr) {
+        return Err(refused());
+    }
     if let Some((threshold, event)) = d.alert {
         let after = Quantity::from_thousandths(on_hand - reserved);
         let before = Quantity::from_thousandths((on_hand - dq) - (reserved - dr));

@@ -7,6 +7,7 @@ mod asset;
 mod audit;
 mod auth;
 mod events;
+mod inventory;
 mod meter;
 mod org;
 mod pm;
@@ -18,6 +19,11 @@ mod work_order;
 
 pub use auth::{Session, TokenMail};
 pub use events::{EventPage, EventSubscription};
+pub use inventory::{
+    LowStockItem, LowStockQuery, MovementFilter, PartFilter, PurchaseOrderDetail,
+    PurchaseOrderFilter, StockFilter, StockInput, StockLocationFilter, SuggestedOrder,
+    TransferInput,
+};
 pub use meter::{MeterFilter, ReadingFilter, RecordedReadings};
 pub use org::Bootstrapped;
 pub use pm::{
@@ -130,6 +136,12 @@ impl Cmms {
             Numbering::Request(site) => {
                 (&settings.request_number_format, "request_number_format", "request", site)
             }
+            Numbering::PurchaseOrder(site) => (
+                &settings.purchase_order_number_format,
+                "purchase_order_number_format",
+                "purchase_order",
+                site,
+            ),
         };
         let format = NumberFormat::parse(text, field)?;
         let code = match format.uses_site() {
@@ -235,6 +247,7 @@ impl Cmms {
 pub(crate) enum Numbering {
     WorkOrder(SiteId),
     Request(SiteId),
+    PurchaseOrder(SiteId),
 }
 
 /// Free-text list filters are bounded, like every other input.

@@ -79,7 +79,7 @@ impl OrgChange {
 pub(crate) struct Stamp {
     pub(crate) actor_id: Option<UserId>,
     request_id: Option<String>,
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
 }
 
 pub(crate) fn json<T: Serialize>(value: &T) -> Value {

@@ -82,6 +82,13 @@ macro_rules! conformance_suite {
             pm_concurrent_generation_creates_each_once,
             pm_plans_validate_and_respect_state,
             pm_thresholds_overdue_and_empty_compliance,
+            inventory_ledger_reservations_and_transfers,
+            inventory_low_stock_event_once_per_crossing,
+            inventory_concurrent_issues_never_oversell,
+            inventory_random_movements_keep_the_ledger,
+            inventory_work_that_ends_releases_its_reservations,
+            purchase_orders_approve_receive_and_cost,
+            work_order_cost_rolls_up_labor_parts_and_other,
         );
     };
 }

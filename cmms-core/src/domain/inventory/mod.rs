@@ -8,6 +8,9 @@ pub mod cost;
 pub mod part;
 pub mod purchase;
 pub mod stock;
+#[cfg(test)]
+mod tests;
+pub mod vendor;
 pub mod wo_parts;
 
 pub use amount::{Money, Quantity};
@@ -17,8 +20,9 @@ pub use part::{
     StockLocationPatch,
 };
 pub use purchase::{
-    NewPoLine, NewPurchaseOrder, NewVendor, NewVendorPart, PO_EDGES, PoEdge, PoStatus,
-    PoTransitionInput, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine, Vendor, VendorPart,
+    NewPoLine, NewPurchaseOrder, PO_EDGES, PoEdge, PoStatus, PoTransitionInput, PurchaseOrder,
+    PurchaseOrderLine, Receipt, ReceiptLine,
 };
 pub use stock::{MovementKind, Stock, StockDelta, StockMovement, StockStatus};
+pub use vendor::{NewVendor, NewVendorPart, Vendor, VendorPart};
 pub use wo_parts::{PartAction, PartsRequest, WorkOrderPart};

@@ -58,6 +58,38 @@ string_enum! {
     }
 }
 
+use crate::domain::status::WorkOrderStatus as S;
+
+/// In which work-order statuses each parts action is allowed: parts are planned and reserved
+/// for work that has not finished, issued while it is being done, and returned until the work
+/// order is closed (unused parts come back after completion, and from cancelled work).
+pub const ACTION_STATUSES: &[(PartAction, &[S])] = &[
+    (PartAction::Plan, &[S::Requested, S::Open, S::Assigned, S::InProgress, S::OnHold]),
+    (PartAction::Reserve, &[S::Requested, S::Open, S::Assigned, S::InProgress, S::OnHold]),
+    (PartAction::Issue, &[S::Open, S::Assigned, S::InProgress, S::OnHold]),
+    (
+        PartAction::Release,
+        &[S::Requested, S::Open, S::Assigned, S::InProgress, S::OnHold, S::Completed, S::Cancelled],
+    ),
+    (
+        PartAction::Return,
+        &[S::Open, S::Assigned, S::InProgress, S::OnHold, S::Completed, S::Verified, S::Cancelled],
+    ),
+];
+
+/// Refuses `action` on a work order in `status` (see [`ACTION_STATUSES`]).
+pub fn check_status(action: PartAction, status: S) -> Result<()> {
+    let allowed = ACTION_STATUSES.iter().any(|(a, s)| *a == action && s.contains(&status));
+    if allowed {
+        Ok(())
+    } else {
+        Err(CmmsError::invalid("action", format!("cannot {action} parts on a {status} work order")))
+    }
+}
+
+/// Statuses in which a work order gives back what it still reserves: its work is over.
+pub const RELEASING_STATUSES: &[S] = &[S::Completed, S::Verified, S::Closed, S::Cancelled];
+
 /// One parts request on a work order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]

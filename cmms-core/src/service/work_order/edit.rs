@@ -79,6 +79,12 @@ impl Cmms {
                 "work a PM plan generated cannot be deleted; cancel it (the plan records that)",
             ));
         }
+        if self.has_parts(actor, id).await? {
+            return Err(CmmsError::invalid(
+                "parts",
+                "work with parts cannot be deleted (the stock ledger names it); cancel it",
+            ));
+        }
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
         // The work order first: its versioned delete (a row lock on PostgreSQL) decides the
@@ -88,6 +94,7 @@ impl Cmms {
         cs.push(Write::delete_children::<Comment>(id));
         cs.push(Write::delete_children::<ChecklistItem>(id));
         cs.push(Write::delete_children::<LaborEntry>(id));
+        cs.push(Write::delete_children::<crate::domain::inventory::WorkOrderCost>(id));
         cs.push(st.audit("work_order.delete", entity(id), Some(json(&wo)), None));
         let payload = serde_json::json!({ "number": wo.number });
         cs.push(st.event(

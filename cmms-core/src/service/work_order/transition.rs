@@ -50,6 +50,8 @@ impl Cmms {
             &[t.entry],
         ));
         cs.extend(self.pm_follow(actor, &before, &t.work_order).await?);
+        // Work that ends gives back the parts it still reserves.
+        cs.extend(self.release_parts_on(actor, &before, &t.work_order).await?);
         self.commit(actor, cs).await?;
         Ok(t.work_order)
     }

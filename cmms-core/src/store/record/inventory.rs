@@ -78,7 +78,7 @@ pub static PARTS: Table = Table {
     key: Key::Org("id"),
     versioned: true,
     parent: None,
-    order: &[asc("part_number"), asc("id")],
+    order: &[asc("id")],
 };
 
 impl Record for Part {
@@ -143,7 +143,7 @@ pub static STOCK_LOCATIONS: Table = Table {
     key: Key::Org("id"),
     versioned: true,
     parent: Some("site_id"),
-    order: &[asc("code"), asc("id")],
+    order: &[asc("id")],
 };
 
 impl Record for StockLocation {
@@ -198,7 +198,7 @@ pub static STOCK: Table = Table {
     key: Key::Org("id"),
     versioned: true,
     parent: Some("part_id"),
-    order: &[asc("part_id"), asc("location_id")],
+    order: &[asc("id")],
 };
 
 impl Record for Stock {
@@ -231,7 +231,8 @@ impl Record for Stock {
     }
 }
 
-/// `stock_movements`: the ledger, append-only, by time.
+/// `stock_movements`: the ledger, append-only, by id (time-ordered: movements are made at
+/// the time they are recorded).
 pub static STOCK_MOVEMENTS: Table = Table {
     name: "stock_movements",
     entity: "stock_movement",
@@ -255,7 +256,7 @@ pub static STOCK_MOVEMENTS: Table = Table {
     key: Key::Org("id"),
     versioned: false,
     parent: Some("part_id"),
-    order: &[asc("at"), asc("id")],
+    order: &[asc("id")],
 };
 
 impl Record for StockMovement {
@@ -411,7 +412,7 @@ pub static VENDORS: Table = Table {
     key: Key::Org("id"),
     versioned: true,
     parent: None,
-    order: &[asc("name"), asc("id")],
+    order: &[asc("id")],
 };
 
 impl Record for Vendor {
@@ -608,3 +609,8 @@ impl Record for PurchaseOrderLine {
         })
     }
 }
+
+/// The condition of the low-stock list, the same text as the `stock_low` partial index's
+/// predicate in both stores' 0007 migration so the index serves it: available stock at or
+/// below the reorder point, or the minimum when there is no reorder point.
+pub const LOW_STOCK: &str = "t.on_hand - t.reserved <= COALESCE(t.reorder_point, t.min_qty)";

@@ -19,6 +19,11 @@ pub enum Filter {
     AnyOf(&'static str, Vec<Uuid>),
     /// `column <op> value` (a range over times or numbers; never NULL).
     Cmp(&'static str, Cmp, Value<'static>),
+    /// A fixed condition between columns of the row, written once in core in SQL both stores
+    /// read alike (columns as `t.<name>`, no parameters), for what equality and ranges cannot
+    /// say — "available stock at or below its reorder point" — so it can match a partial
+    /// index. Never built from input: it is a `&'static str`.
+    Condition(&'static str),
 }
 
 /// A comparison of a [`Filter::Cmp`].
@@ -102,6 +107,12 @@ impl Select {
         self
     }
 
+    /// Adds a fixed condition between the row's columns (see [`Filter::Condition`]).
+    pub fn condition(mut self, sql: &'static str) -> Self {
+        self.filters.push(Filter::Condition(sql));
+        self
+    }
+
     /// Rows in the reverse of the table's order.
     pub fn reversed(mut self) -> Self {
         self.reversed = true;
@@ -136,6 +147,7 @@ impl Select {
                             c.join.is_none() && super::value::fits(v, c.ty, false)
                         }),
                 ),
+                Filter::Condition(_) => continue,
             };
             if !ok {
                 return Err(StoreError::backend(format!(

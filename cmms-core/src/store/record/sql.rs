@@ -263,6 +263,9 @@ impl TableSql {
                     let _ = write!(s, "t.{col} {} ", op.sql());
                     d.param(n, v.ty().unwrap_or(ColumnType::Text), &mut s);
                 }
+                Filter::Condition(sql) => {
+                    let _ = write!(s, "({sql})");
+                }
             }
         }
         for (i, o) in t.order.iter().enumerate() {
@@ -295,7 +298,7 @@ impl Select {
         out.push(Value::Uuid(org.0));
         for f in self.filters {
             match f {
-                Filter::Eq(_, Value::Null) => {}
+                Filter::Eq(_, Value::Null) | Filter::Condition(_) => {}
                 Filter::Eq(_, v) | Filter::Cmp(_, _, v) => out.push(v),
                 Filter::AnyOf(_, ids) => out.push(Value::UuidList(ids)),
             }

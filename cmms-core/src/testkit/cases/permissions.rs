@@ -221,6 +221,8 @@ pub async fn permission_conditions_pure(_db: Arc<dyn TestDb>) {
         Permission::WorkOrderInternal,
         Permission::RequestRead,
         Permission::PmRead,
+        Permission::InventoryRead,
+        Permission::PurchaseRead,
     ];
     for p in Permission::ALL.iter().filter(|p| !reads.contains(p)) {
         assert!(!rbac::holds(&viewer, *p), "viewer must not hold {p}");
