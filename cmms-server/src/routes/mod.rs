@@ -6,9 +6,11 @@ mod assets;
 mod audit;
 mod auth;
 mod events;
+mod inventory;
 mod orgs;
 mod people;
 mod pm;
+mod purchasing;
 mod requests;
 mod work_orders;
 
@@ -157,13 +159,15 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 9] = [
+    let groups: [(&'static str, Vec<Op>); 11] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
         ("assets", assets::ops()),
         ("work orders", work_orders::ops()),
         ("preventive maintenance", pm::ops()),
+        ("inventory", inventory::ops()),
+        ("purchasing", purchasing::ops()),
         ("requests", requests::ops()),
         ("audit", audit::ops()),
         ("events", events::ops()),
