@@ -60,7 +60,7 @@ async fn audit_documents_keep_their_exact_json() {
         ..Default::default()
     };
     cmms.create_asset(&owner, asset).await.unwrap();
-    let entries = cmms.audit_entries(&owner, 0, 1000).await.unwrap();
+    let entries = cmms.audit_entries(&owner, 0, Some(cmms_core::store::MAX_LIMIT)).await.unwrap();
     let created = entries.iter().find(|e| e.draft.action == "asset.create").unwrap();
     let stored = &created.draft.after.as_ref().unwrap()["specifications"];
     assert_eq!(stored.to_string(), specs.to_string());

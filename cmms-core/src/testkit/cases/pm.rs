@@ -408,7 +408,7 @@ pub async fn pm_thresholds_overdue_and_empty_compliance(db: Arc<dyn TestDb>) {
     let due = c.pm_due(m, DueQuery { plan: Some(p.id), ..DueQuery::default() }).await.unwrap();
     assert_eq!(due[0].standing, crate::domain::pm::compliance::Standing::Overdue);
     assert!(due[0].days_until_due <= -2, "{due:?}");
-    let events = c.events_since(&fx.owner.actor, 0, 1000).await.unwrap();
+    let events = c.events_since(&fx.owner.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     let overdue = events
         .events
         .iter()
