@@ -158,16 +158,8 @@ async fn connection_errors_name_the_cause() {
         "{text}"
     );
 
-    // A wrong password.
-    let mut c = owner_connection(server.url()).await;
-    let role = cmms_store_postgres::testing::PASSWORD_ROLE;
-    // Roles are shared by every database of the server (and every test process using it).
-    let create = format!(
-        "DO $$ BEGIN CREATE ROLE {role} LOGIN PASSWORD 'right'; \
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-    );
-    c.execute(sqlx::AssertSqlSafe(create)).await.unwrap();
-    c.close().await.unwrap();
+    // A wrong password, for a role that exists.
+    let role = server.password_role().await;
     let e = connect_error(&on_server(server.url(), role, "s3cret", "postgres")).await;
     let text = e.to_string();
     assert!(
