@@ -30,6 +30,16 @@ async fn asset(fx: &Fx, code: &str, category: &str) -> AssetId {
     fx.cmms.create_asset(&fx.manager.actor, input).await.expect("asset").id
 }
 
+/// An accumulating "Run hours" meter on `asset`, the meter the meter plans here name.
+fn run_hours(asset: AssetId) -> NewMeter {
+    NewMeter {
+        asset_id: asset,
+        name: "Run hours".into(),
+        unit: "h".into(),
+        kind: MeterKind::Accumulating,
+    }
+}
+
 fn schedule(triggers: serde_json::Value, extra: serde_json::Value) -> Schedule {
     let mut doc = serde_json::json!({ "triggers": triggers });
     if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
@@ -73,12 +83,7 @@ pub async fn meters_take_readings_in_any_order(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
     let pump = asset(&fx, "M-1", "pump").await;
-    let new = NewMeter {
-        asset_id: pump,
-        name: "Run hours".into(),
-        unit: "h".into(),
-        kind: MeterKind::Accumulating,
-    };
+    let new = run_hours(pump);
     assert_forbidden(
         c.create_meter(&fx.tech.actor, new.clone()).await,
         "technicians do not manage meters",
@@ -226,18 +231,7 @@ pub async fn pm_meter_plans_follow_usage(db: Arc<dyn TestDb>) {
     let c = &fx.cmms;
     let m = &fx.manager.actor;
     let a = asset(&fx, "H-1", "compressor").await;
-    let meter = c
-        .create_meter(
-            m,
-            NewMeter {
-                asset_id: a,
-                name: "Run hours".into(),
-                unit: "h".into(),
-                kind: MeterKind::Accumulating,
-            },
-        )
-        .await
-        .unwrap();
+    let meter = c.create_meter(m, run_hours(a)).await.unwrap();
     let every =
         serde_json::json!([{ "kind": "meter_interval", "meter": "Run hours", "every": 250.0 }]);
     let p = c.create_pm_plan(m, plan(&fx, vec![a], schedule(every, today()))).await.unwrap();
@@ -428,13 +422,7 @@ pub async fn pm_floating_meter_plans_restart_from_completion(db: Arc<dyn TestDb>
     let c = &fx.cmms;
     let m = &fx.manager.actor;
     let a = asset(&fx, "FM-1", "compressor").await;
-    let hours = NewMeter {
-        asset_id: a,
-        name: "Run hours".into(),
-        unit: "h".into(),
-        kind: MeterKind::Accumulating,
-    };
-    let meter = c.create_meter(m, hours).await.unwrap();
+    let meter = c.create_meter(m, run_hours(a)).await.unwrap();
     let every = serde_json::json!([{ "kind": "meter_interval", "meter": "Run hours", "every": 250.0, "mode": "floating" }]);
     let p = c.create_pm_plan(m, plan(&fx, vec![a], schedule(every, today()))).await.unwrap();
     let read = |v: f64| NewReading {
