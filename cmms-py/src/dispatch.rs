@@ -199,12 +199,9 @@ struct Version {
 struct Since {
     #[serde(default)]
     after: i64,
-    #[serde(default = "default_limit")]
-    limit: u32,
-}
-
-fn default_limit() -> u32 {
-    100
+    /// `None`: core's default page size, the same as every list's.
+    #[serde(default)]
+    limit: Option<u32>,
 }
 
 #[derive(Deserialize)]

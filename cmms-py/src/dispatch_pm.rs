@@ -38,6 +38,14 @@ struct Patch<I, P> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Remove<I> {
+    id: I,
+    #[serde(default)]
+    expected_version: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Readings {
     readings: Vec<NewReading>,
 }
@@ -106,6 +114,10 @@ pub(crate) async fn call_pm(c: &Cmms, a: &Actor, method: &str, args: &str) -> Py
         "pm_plans.update" => {
             let x: Patch<PmPlanId, PmPlanPatch> = parse(args)?;
             out(c.update_pm_plan(a, x.id, x.patch, x.expected_version).await)
+        }
+        "pm_plans.delete" => {
+            let x: Remove<PmPlanId> = parse(args)?;
+            out(c.delete_pm_plan(a, x.id, x.expected_version).await)
         }
         "pm_plans.list" => out(c.list_pm_plans(a, parse::<PlanFilter>(args)?).await),
         "pm_plans.forecast" => {

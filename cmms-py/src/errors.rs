@@ -31,9 +31,18 @@ pub(crate) fn to_py(e: CmmsError) -> PyErr {
 fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
     let module = py.import("cmms.errors")?;
     let class = module.getattr(class_for(e.code()))?;
+    // A conflict that names its field (a taken value, a plan's open work) lists it like a
+    // validation error does, as the HTTP problem does.
+    let conflict_field = match e {
+        CmmsError::Conflict { field: Some(field), message, .. } => {
+            vec![cmms_core::FieldError { field: field.clone(), message: message.clone() }]
+        }
+        _ => Vec::new(),
+    };
     let errors: Vec<Bound<'_, PyDict>> = e
         .field_errors()
         .iter()
+        .chain(&conflict_field)
         .map(|f| {
             let d = PyDict::new(py);
             d.set_item("field", &f.field)?;

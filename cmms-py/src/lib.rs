@@ -280,5 +280,8 @@ fn _cmms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeActor>()?;
     m.add_class::<NativeSubscription>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Core's one page bound, so the Python defaults cannot drift from it.
+    m.add("DEFAULT_LIMIT", cmms_core::store::DEFAULT_LIMIT)?;
+    m.add("MAX_LIMIT", cmms_core::store::MAX_LIMIT)?;
     Ok(())
 }

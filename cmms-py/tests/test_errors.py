@@ -117,7 +117,7 @@ def test_urls_never_show_passwords() -> None:
 
 
 def test_huge_timeouts_do_not_panic(org: "Org") -> None:
-    page = org.db.events.since(org.owner, after=0, limit=1000)
+    page = org.db.events.since(org.owner, after=0, limit=cmms.MAX_LIMIT)
     sub = org.db._native.subscribe(org.owner._native, page.last_seq)
     org.db.work_orders.create(org.manager, title="after", site_id=org.site.id)
     assert sub.next(1e20) is not None

@@ -11,7 +11,7 @@ from conftest import Org
 
 def test_since_and_follow(org: Org) -> None:
     db = org.db
-    page = db.events.since(org.owner, after=0, limit=1000)
+    page = db.events.since(org.owner, after=0, limit=cmms.MAX_LIMIT)
     assert [e.seq for e in page.events] == list(range(1, page.last_seq + 1))
     start = page.last_seq
     made = [db.work_orders.create(org.manager, title=f"E{i}", site_id=org.site.id) for i in range(3)]
@@ -41,7 +41,7 @@ def test_close_ends_followers(url: str) -> None:
 
     db = cmms.open(url, migrate=True)
     org = make_org(db)
-    start = db.events.since(org.owner, after=0, limit=1000).last_seq
+    start = db.events.since(org.owner, after=0, limit=cmms.MAX_LIMIT).last_seq
     outcome: List[str] = []
 
     def follow() -> None:

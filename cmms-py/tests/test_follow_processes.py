@@ -27,7 +27,7 @@ print("done", flush=True)
 def test_follow_sees_another_process_commits(url: str) -> None:
     with cmms.open(url, migrate=True) as db:
         org = make_org(db)
-        start = db.events.since(org.owner, after=0, limit=1000).last_seq
+        start = db.events.since(org.owner, after=0, limit=cmms.MAX_LIMIT).last_seq
         child = subprocess.Popen(
             [sys.executable, "-c", WRITER, url, str(org.boot.org.id), str(org.users["manager"].id), str(org.site.id)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

@@ -99,6 +99,18 @@ def test_an_unknown_postgres_role() -> None:
             or 'password authentication failed for user "no_such_role"' in str(e)), str(e)
 
 
+@needs_pg
+def test_a_wrong_postgres_password() -> None:
+    # The role the Rust test `connection_errors_name_the_cause` uses
+    # (cmms_store_postgres::testing::PASSWORD_ROLE): it exists, and the suite's server
+    # (cmms-pg-test-server) makes it log in with its password over TCP; "s3cret" is not it.
+    role = "cmms_password_check"
+    e = storage_error(on_pg(user=role))
+    assert f"as user {role}: " in str(e), str(e)
+    assert str(e).endswith(f'password authentication failed for user "{role}"'), str(e)
+    assert f'password authentication failed for user "{role}"' in str(e.__cause__)
+
+
 def test_rust_log_events_reach_python_logging(tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture) -> None:
     # Migrating a new SQLite file logs each migration at INFO.
     caplog.set_level(logging.INFO, logger="cmms")

@@ -6,6 +6,8 @@ import cmms
 import uuid
 from typing import List, Optional
 
+import pytest
+
 from conftest import Org
 
 
@@ -33,3 +35,22 @@ def test_pages_and_iter_all(org: Org) -> None:
     assert {w.title for w in text} == {f"Job {i:02}" for i in range(10, 20)}
     users = list(db.users.iter_all(org.owner, limit=3))
     assert len(users) == 8 and [u.email for u in users] == sorted(u.email for u in users)
+
+
+def test_one_page_limit_for_every_list(org: Org) -> None:
+    db = org.db
+    # Core's one default and one bound, the same in Rust, HTTP and here.
+    assert (cmms.DEFAULT_LIMIT, cmms.MAX_LIMIT) == (50, 500)
+    for i in range(60):
+        db.work_orders.create(org.manager, title=f"Job {i:02}", site_id=org.site.id)
+    assert len(db.work_orders.list(org.manager)) == cmms.DEFAULT_LIMIT
+    assert len(db.audit.entries(org.owner)) == cmms.DEFAULT_LIMIT
+    assert len(db.events.since(org.owner).events) == cmms.DEFAULT_LIMIT
+    assert len(db.audit.entries(org.owner, limit=cmms.MAX_LIMIT)) > cmms.DEFAULT_LIMIT
+    for too_many in (
+        lambda: db.work_orders.list(org.manager, limit=cmms.MAX_LIMIT + 1),
+        lambda: db.audit.entries(org.owner, limit=cmms.MAX_LIMIT + 1),
+        lambda: db.events.since(org.owner, limit=cmms.MAX_LIMIT + 1),
+    ):
+        with pytest.raises(cmms.ValidationError, match="limit"):
+            too_many()

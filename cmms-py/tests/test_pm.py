@@ -67,6 +67,32 @@ def test_plans_generate_once_and_feed_a_calendar(org: Org) -> None:
     assert len({str(e["UID"]) for e in events}) == len(events)
 
 
+def test_plans_delete_once_their_work_is_closed(org: Org) -> None:
+    db = org.db
+    pump = db.assets.create(org.owner, name="Pump", code="PY-D1", site_id=org.site.id)
+    plan = db.pm_plans.create(
+        org.manager, site_id=org.site.id, title="Check seals", asset_ids=[pump.id],
+        schedule={"triggers": [{"kind": "calendar", "every": 1, "unit": "days", "time_of_day": "00:00:00"}],
+                  "starts_on": datetime.now(timezone.utc).date()},
+    )
+    work = db.pm.generate(org.manager).created[0]
+    with pytest.raises(cmms.PermissionDeniedError):
+        db.pm_plans.delete(org.tech, plan.id)
+    with pytest.raises(cmms.ConflictError) as open_work:
+        db.pm_plans.delete(org.manager, plan.id, expected_version=plan.version)
+    assert open_work.value.field == "work_orders" and work.number in str(open_work.value)
+    with pytest.raises(cmms.ConflictError):
+        db.pm_plans.delete(org.manager, plan.id, expected_version=plan.version + 1)
+    db.work_orders.transition(org.manager, work.work_order_id, "cancelled", reason="seal replaced")
+    db.pm_plans.delete(org.manager, plan.id, expected_version=plan.version)
+    with pytest.raises(cmms.NotFoundError):
+        db.pm_plans.get(org.manager, plan.id)
+    assert db.pm_plans.list(org.manager) == []
+    kept = db.work_orders.get(org.manager, work.work_order_id)
+    assert kept.status == "cancelled" and kept.pm_plan_id == plan.id
+    assert any(e.kind == "pm.plan_deleted" for e in db.events.iter_all(org.owner))
+
+
 def test_the_engine_runs_on_plain_data() -> None:
     plan = {"triggers": [{"kind": "calendar", "every": 1, "unit": "days", "time_of_day": "08:00:00"}],
             "starts_on": "2026-10-24", "time_zone": "Europe/Berlin"}

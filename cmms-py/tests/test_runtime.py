@@ -16,7 +16,7 @@ from conftest import Org
 
 
 def test_ctrl_c_interrupts_a_long_call(org: Org) -> None:
-    page = org.db.events.since(org.owner, after=0, limit=1000)
+    page = org.db.events.since(org.owner, after=0, limit=cmms.MAX_LIMIT)
     # A shell starts background jobs with SIGINT ignored, and Python then installs no handler:
     # interrupt_main() would do nothing. Ctrl-C in a terminal has the default handler.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)

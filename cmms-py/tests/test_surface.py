@@ -113,9 +113,9 @@ def test_asset_history_and_iter_all_on_the_trail(org: Org) -> None:
     assert [w.id for w in history] == [jobs[2].id, jobs[1].id] and history.next_cursor is not None
     entries = list(db.audit.iter_all(org.owner, limit=3))
     assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + len(entries)))
-    assert len(entries) == len(db.audit.entries(org.owner, limit=1000))
+    assert len(entries) == len(db.audit.entries(org.owner, limit=cmms.MAX_LIMIT))
     events = list(db.events.iter_all(org.owner, limit=2))
-    assert [e.seq for e in events] == [e.seq for e in db.events.since(org.owner, limit=1000).events]
+    assert [e.seq for e in events] == [e.seq for e in db.events.since(org.owner, limit=cmms.MAX_LIMIT).events]
     assert len(events) > 5
 
 

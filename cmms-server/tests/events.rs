@@ -124,7 +124,7 @@ async fn streams_only_what_the_caller_may_read(kind: Kind) {
         )
         .await
         .expect(201);
-    let page = s.get("/api/v1/events/page?limit=1000", &alice).await.expect(200);
+    let page = s.get("/api/v1/events/page?limit=500", &alice).await.expect(200);
     let entities: Vec<&Value> =
         page["events"].as_array().unwrap().iter().map(|e| &e["entity"]["id"]).collect();
     assert!(entities.contains(&&mine["id"]), "{page}");
@@ -137,7 +137,7 @@ async fn websocket_stream_with_after(kind: Kind) {
     let s = start(kind).await;
     let org = s.org("Sockets").await;
     let site = s.site(&org, "W").await;
-    let page = s.get("/api/v1/events/page?limit=1000", &org.owner).await.expect(200);
+    let page = s.get("/api/v1/events/page?limit=500", &org.owner).await.expect(200);
     let last = page["events"].as_array().unwrap().last().unwrap()["seq"].as_i64().unwrap();
     let url = format!("{}/api/v1/events/ws?after={last}", s.base.replace("http://", "ws://"));
     let mut req = url.into_client_request().unwrap();

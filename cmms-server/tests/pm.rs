@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{Kind, start};
+use common::{Kind, start, start_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -54,6 +54,12 @@ async fn pm_over_http(kind: Kind) {
     assert_eq!(rest["items"].as_array().unwrap().len(), 2);
     let listed = s.get(&format!("/api/v1/meters?asset={asset_id}"), t).await.expect(200);
     assert_eq!(listed["items"][0]["id"], mid);
+    let one = s.call(Method::GET, &format!("/api/v1/meters/{mid}"), Some(t), None).await;
+    let etag = one.header("etag").map(str::to_string);
+    let one = one.expect(200);
+    assert_eq!(etag, Some(format!("\"{}\"", one["version"])), "readings move its version");
+    assert_eq!((one["name"].as_str(), one["last_value"].as_f64()), (Some("Run hours"), Some(50.0)));
+    s.get(&format!("/api/v1/meters/{}", uuid::Uuid::now_v7()), t).await.problem(404, "not_found");
     let renamed =
         s.patch(&format!("/api/v1/meters/{mid}"), t, json!({ "unit": "hours" })).await.expect(200);
     assert_eq!(
@@ -90,6 +96,24 @@ async fn pm_over_http(kind: Kind) {
     s.get(&format!("/api/v1/pm-plans/{pid}"), t).await.expect(200);
     let forecast = s.get(&format!("/api/v1/pm-plans/{pid}/forecast?days=7"), t).await.expect(200);
     assert!(forecast.as_array().unwrap().len() >= 6, "{forecast}");
+    // `from=` moves the window: every due lies in the three days after it.
+    let later = now + chrono::TimeDelta::days(10);
+    let q = format!("/api/v1/pm-plans/{pid}/forecast?from={}&days=3", enc(&later.to_rfc3339()));
+    let window = s.get(&q, t).await.expect(200);
+    let ats: Vec<chrono::DateTime<chrono::Utc>> = window
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!((2..=4).contains(&ats.len()), "{window}");
+    assert!(ats.iter().all(|at| *at >= later && *at <= later + chrono::TimeDelta::days(3)));
+
+    // `through=` bounds what is due: today's slot, but nothing by three days ago.
+    assert_eq!(s.get("/api/v1/pm/due", t).await.expect(200).as_array().unwrap().len(), 1);
+    let past = enc(&(now - chrono::TimeDelta::days(3)).to_rfc3339());
+    let none = s.get(&format!("/api/v1/pm/due?through={past}"), t).await.expect(200);
+    assert_eq!(none, json!([]));
 
     // Generate: today's work order exists once, however often it runs.
     let g = s.post("/api/v1/pm/generate", t, json!({})).await.expect(200);
@@ -109,6 +133,12 @@ async fn pm_over_http(kind: Kind) {
     let c: Value = s.get(&q, t).await.expect(200);
     assert_eq!((c["due"].as_u64(), c["plans"].as_u64()), (Some(1), Some(1)));
     s.get("/api/v1/pm/compliance", t).await.problem(422, "validation_failed");
+    // `site=` narrows it: the plan's site counts it, another site has nothing.
+    let here: Value = s.get(&format!("{q}&site={site}"), t).await.expect(200);
+    assert_eq!((here["due"].as_u64(), here["plans"].as_u64()), (Some(1), Some(1)));
+    let elsewhere = s.site(&org, "SP").await;
+    let there: Value = s.get(&format!("{q}&site={elsewhere}"), t).await.expect(200);
+    assert_eq!((there["due"].as_u64(), there["plans"].as_u64()), (Some(0), Some(0)));
 
     // The feed: with a header, or an API key in the URL (what a calendar app has).
     let feed = s.call(Method::GET, "/api/v1/pm/forecast.ics?days=3", Some(t), None).await;
@@ -125,6 +155,88 @@ async fn pm_over_http(kind: Kind) {
     assert_eq!(by_key.status, 200, "{}", by_key.text);
     let anon = s.call(Method::GET, "/api/v1/pm/forecast.ics?key=cmms_nope", None, None).await;
     anon.problem(401, "unauthenticated");
+
+    // Delete: refused while its work is open, then with If-Match; its work order stays.
+    let plan_url = format!("/api/v1/pm-plans/{pid}");
+    let open = s.delete(&plan_url, t).await.problem(409, "conflict");
+    assert_eq!(open["errors"][0]["field"], "work_orders", "{open}");
+    let version = s.call(Method::GET, &plan_url, Some(t), None).await;
+    let etag = version.header("etag").unwrap().to_string();
+    let if_match = |tag: &str| {
+        s.http.delete(s.url(&plan_url)).bearer_auth(t).header("if-match", tag.to_string()).send()
+    };
+    let stale = common::into_res(if_match("\"99\"").await.unwrap()).await;
+    stale.problem(412, "conflict");
+    let cancel = json!({ "to": "cancelled", "reason": "replaced by a new plan" });
+    s.post(&format!("/api/v1/work-orders/{wo_id}/transitions"), t, cancel).await.expect(200);
+    let gone = common::into_res(if_match(&etag).await.unwrap()).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    s.get(&plan_url, t).await.problem(404, "not_found");
+    s.delete(&plan_url, t).await.problem(404, "not_found");
+    let kept = s.get(&format!("/api/v1/work-orders/{wo_id}"), t).await.expect(200);
+    assert_eq!(
+        (kept["status"].as_str(), kept["pm_plan_id"].as_str()),
+        (Some("cancelled"), Some(pid))
+    );
+    s.shutdown().await;
+}
+
+/// The server's background job generates the PM work that is due with nobody asking (every
+/// `CMMS_JOB_INTERVAL`, here one second) and records its metrics.
+async fn the_job_generates_pm_and_counts_it(kind: Kind) {
+    let s = start_with(kind, |a| {
+        a.job_interval_secs = 1;
+        a.metrics_token = Some("metrics-secret".into());
+    })
+    .await;
+    let org = s.org("Jobs").await;
+    let t = org.owner.as_str();
+    let site = s.site(&org, "JB").await;
+    let asset = s
+        .post("/api/v1/assets", t, json!({ "site_id": site, "name": "Fan", "code": "F-1" }))
+        .await
+        .expect(201);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let plan = s
+        .post(
+            "/api/v1/pm-plans",
+            t,
+            json!({
+                "site_id": site, "title": "Clean fan", "asset_ids": [asset["id"]],
+                "schedule": { "starts_on": today, "triggers": [
+                    { "kind": "calendar", "every": 1, "unit": "days", "time_of_day": "00:00:00" }
+                ]}
+            }),
+        )
+        .await
+        .expect(201);
+    let history = format!("/api/v1/pm-plans/{}/history", plan["id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let slot = loop {
+        let page = s.get(&history, t).await.expect(200);
+        if let Some(slot) = page["items"].as_array().and_then(|items| items.first()) {
+            break slot.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the job generated nothing in 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let wo_url = format!("/api/v1/work-orders/{}", slot["work_order_id"].as_str().unwrap());
+    let wo = s.get(&wo_url, t).await.expect(200);
+    assert_eq!(
+        (wo["pm_plan_id"].as_str(), wo["type"].as_str()),
+        (plan["id"].as_str(), Some("preventive"))
+    );
+    // Metrics are process-wide (other tests' servers count too): at least this run is there.
+    let text = s.get("/metrics", "metrics-secret").await.text;
+    let value = |series: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{series} is missing: {text}"))
+    };
+    assert!(value("job_runs_total{job=\"pm_generate\"}") >= 2.0, "runs every second");
+    assert!(value("job_items_total{job=\"pm_generate\"}") >= 1.0, "the work it created");
+    assert!(value("job_duration_seconds_count{job=\"pm_generate\"}") >= 1.0, "its duration");
     s.shutdown().await;
 }
 
@@ -132,4 +244,4 @@ fn enc(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
 }
 
-both_stores!(pm_over_http);
+both_stores!(pm_over_http, the_job_generates_pm_and_counts_it);

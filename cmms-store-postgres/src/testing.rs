@@ -27,6 +27,8 @@ pub const TEMPLATE: &str = "cmms_template";
 /// throwaway server requires it (every other role is trusted); a server named by
 /// `CMMS_TEST_DATABASE_URL` is expected to require passwords anyway.
 pub const PASSWORD_ROLE: &str = "cmms_password_check";
+/// [`PASSWORD_ROLE`]'s password, once [`TestServer::password_role`] has made it.
+pub const PASSWORD_ROLE_PASSWORD: &str = "right";
 
 const HOW_TO_FIX: &str = "install the PostgreSQL server binaries (Debian/Ubuntu: `apt-get install \
      postgresql`), or set CMMS_TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/postgres to a \
@@ -71,6 +73,21 @@ impl TestServer {
         let mut url = url::Url::parse(&self.url).expect("the server URL parses");
         url.set_path(&format!("/{database}"));
         url.to_string()
+    }
+
+    /// Makes sure [`PASSWORD_ROLE`] exists (with [`PASSWORD_ROLE_PASSWORD`]) and returns its
+    /// name, so a wrong-password test fails on the password of a role that exists — in Rust
+    /// and in the Python suite, whose server `cmms-pg-test-server` makes it. Roles are shared
+    /// by every database of the server and every process using it, hence "if missing".
+    pub async fn password_role(&self) -> &'static str {
+        let mut c = owner_connection(&self.url).await;
+        let create = format!(
+            "DO $$ BEGIN CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD_ROLE_PASSWORD}'; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        );
+        c.execute(sqlx::AssertSqlSafe(create)).await.unwrap();
+        c.close().await.ok();
+        PASSWORD_ROLE
     }
 
     /// A new, empty, migrated database (cloned from [`TEMPLATE`]); returns its URL.

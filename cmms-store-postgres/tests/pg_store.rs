@@ -60,7 +60,7 @@ async fn audit_documents_keep_their_exact_json() {
         ..Default::default()
     };
     cmms.create_asset(&owner, asset).await.unwrap();
-    let entries = cmms.audit_entries(&owner, 0, 1000).await.unwrap();
+    let entries = cmms.audit_entries(&owner, 0, Some(cmms_core::store::MAX_LIMIT)).await.unwrap();
     let created = entries.iter().find(|e| e.draft.action == "asset.create").unwrap();
     let stored = &created.draft.after.as_ref().unwrap()["specifications"];
     assert_eq!(stored.to_string(), specs.to_string());
@@ -158,16 +158,8 @@ async fn connection_errors_name_the_cause() {
         "{text}"
     );
 
-    // A wrong password.
-    let mut c = owner_connection(server.url()).await;
-    let role = cmms_store_postgres::testing::PASSWORD_ROLE;
-    // Roles are shared by every database of the server (and every test process using it).
-    let create = format!(
-        "DO $$ BEGIN CREATE ROLE {role} LOGIN PASSWORD 'right'; \
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-    );
-    c.execute(sqlx::AssertSqlSafe(create)).await.unwrap();
-    c.close().await.unwrap();
+    // A wrong password, for a role that exists.
+    let role = server.password_role().await;
     let e = connect_error(&on_server(server.url(), role, "s3cret", "postgres")).await;
     let text = e.to_string();
     assert!(

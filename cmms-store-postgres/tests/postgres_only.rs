@@ -310,7 +310,10 @@ async fn thirty_two_concurrent_transitions_one_winner() {
     assert_eq!(seqs.len(), events.len());
     assert_eq!(cmms.verify_audit_chain(&owner).await.unwrap(), None);
     let (head, _) = store.audit_head(owner.org()).await.unwrap();
-    assert_eq!(head as usize, cmms.audit_entries(&owner, 0, 1000).await.unwrap().len());
+    assert_eq!(
+        head as usize,
+        cmms.audit_entries(&owner, 0, Some(cmms_core::store::MAX_LIMIT)).await.unwrap().len()
+    );
 }
 
 /// Every table of the schema (but sqlx's bookkeeping) has row-level security enabled AND

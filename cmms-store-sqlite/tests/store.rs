@@ -445,7 +445,8 @@ async fn a_follower_sees_commits_made_through_another_connection() {
     let boot = there.bootstrap_org(new_org).await.unwrap();
     let owner_there = there.actor(boot.org.id, boot.owner.id).await.unwrap();
     let owner = here.actor(boot.org.id, boot.owner.id).await.unwrap();
-    let after = here.events_since(&owner, 0, 1000).await.unwrap().last_seq;
+    let after =
+        here.events_since(&owner, 0, Some(cmms_core::store::MAX_LIMIT)).await.unwrap().last_seq;
     let mut sub = here.subscribe(&owner, after).unwrap();
     // Nothing new yet: the follower waits.
     assert!(tokio::time::timeout(Duration::from_millis(300), sub.next()).await.is_err());

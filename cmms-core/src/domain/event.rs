@@ -88,6 +88,8 @@ string_enum! {
         PmPlanCreated => "pm.plan_created",
         /// PM plan changed.
         PmPlanUpdated => "pm.plan_updated",
+        /// PM plan deleted (with its due slots and generation state).
+        PmPlanDeleted => "pm.plan_deleted",
         /// A plan's work order was generated for a due slot.
         PmGenerated => "pm.generated",
         /// A due slot was skipped: the previous work order was still open.

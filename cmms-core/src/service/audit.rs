@@ -3,25 +3,25 @@
 use super::Cmms;
 use crate::actor::Actor;
 use crate::domain::audit::{AuditEntry, BrokenLink, ChainVerifier};
-use crate::error::{CmmsError, Result};
+use crate::error::Result;
 use crate::rbac::{self, Permission, Resource};
+use crate::store::{MAX_LIMIT, check_limit};
 
-/// Entries read per round trip while verifying.
-const VERIFY_PAGE: u32 = 1000;
+/// Entries read per round trip while verifying: the largest page a list hands out.
+const VERIFY_PAGE: u32 = MAX_LIMIT;
 
 impl Cmms {
-    /// Audit entries of the actor's organization with `seq > after`, oldest first (at most
-    /// `limit`, 1 to 1000).
+    /// Audit entries of the actor's organization with `seq > after`, oldest first: at most
+    /// `limit`, which is bounded like every list's (`None`: [`crate::store::DEFAULT_LIMIT`], at
+    /// most [`MAX_LIMIT`]).
     pub async fn audit_entries(
         &self,
         actor: &Actor,
         after: i64,
-        limit: u32,
+        limit: Option<u32>,
     ) -> Result<Vec<AuditEntry>> {
         rbac::authorize(actor, Permission::AuditRead, &Resource::ORG)?;
-        if !(1..=1000).contains(&limit) {
-            return Err(CmmsError::invalid("limit", "must be between 1 and 1000"));
-        }
+        let limit = check_limit(limit)?;
         Ok(self.store.audit_entries(actor.org(), after, limit).await?)
     }
 

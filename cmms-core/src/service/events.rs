@@ -7,6 +7,7 @@ use crate::actor::Actor;
 use crate::domain::event::{CommittedBatch, Event};
 use crate::error::{CmmsError, Result};
 use crate::rbac::{self, Permission};
+use crate::store::{MAX_LIMIT, check_limit};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -28,13 +29,17 @@ fn visible(actor: &Actor, e: &Event) -> bool {
 }
 
 impl Cmms {
-    /// Events of the actor's organization with `seq > after` (scans at most `limit`, 1 to
-    /// 1000), keeping those the actor may read.
-    pub async fn events_since(&self, actor: &Actor, after: i64, limit: u32) -> Result<EventPage> {
+    /// Events of the actor's organization with `seq > after`, keeping those the actor may read.
+    /// Scans at most `limit` events, bounded like every list's (`None`:
+    /// [`crate::store::DEFAULT_LIMIT`], at most [`MAX_LIMIT`]).
+    pub async fn events_since(
+        &self,
+        actor: &Actor,
+        after: i64,
+        limit: Option<u32>,
+    ) -> Result<EventPage> {
         require_held(actor, Permission::OrgRead)?;
-        if !(1..=1000).contains(&limit) {
-            return Err(CmmsError::invalid("limit", "must be between 1 and 1000"));
-        }
+        let limit = check_limit(limit)?;
         let scanned = self.store.events_since(actor.org(), after, limit).await?;
         let last_seq = scanned.last().map_or(after, |e| e.seq);
         let events = scanned.into_iter().filter(|e| visible(actor, e)).collect();
@@ -93,7 +98,7 @@ impl EventSubscription {
                 return Ok(e);
             }
             if self.catch_up {
-                let page = self.cmms.events_since(&self.actor, self.last, 500).await?;
+                let page = self.cmms.events_since(&self.actor, self.last, Some(MAX_LIMIT)).await?;
                 if page.last_seq > self.last {
                     self.last = page.last_seq;
                     self.buffer.extend(page.events);

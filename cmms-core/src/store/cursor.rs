@@ -6,9 +6,13 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Default page size.
+/// Default page size of every list: paged lists, an asset's children and history, readings, a
+/// plan's history, audit entries and the event outbox alike; the HTTP API and the Python
+/// bindings use it too, so a list without `limit` answers the same number of rows at every door.
 pub const DEFAULT_LIMIT: u32 = 50;
-/// Largest page size.
+/// Largest page size of every list (the same lists as [`DEFAULT_LIMIT`]). One bound for all of
+/// them, so a caller learns one number; walking everything is done with cursors (or `after`),
+/// never with a bigger page.
 pub const MAX_LIMIT: u32 = 500;
 
 /// One page of a list.
@@ -101,7 +105,7 @@ pub fn decode_cursor(sort: &str, cursor: &str, key: KeyType) -> Result<SortKey> 
     Ok(SortKey { value: wire.k, id: wire.i })
 }
 
-/// Checks a requested page size.
+/// Checks a requested page size: `None` is [`DEFAULT_LIMIT`], 1 to [`MAX_LIMIT`] pass.
 pub fn check_limit(limit: Option<u32>) -> Result<u32> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         0 => Err(CmmsError::invalid("limit", "must be at least 1")),

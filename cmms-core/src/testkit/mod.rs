@@ -82,6 +82,8 @@ macro_rules! conformance_suite {
             pm_concurrent_generation_creates_each_once,
             pm_plans_validate_and_respect_state,
             pm_thresholds_overdue_and_empty_compliance,
+            pm_floating_meter_plans_restart_from_completion,
+            pm_plans_delete_only_without_open_work,
             inventory_ledger_reservations_and_transfers,
             inventory_low_stock_event_once_per_crossing,
             inventory_concurrent_issues_never_oversell,

@@ -12,6 +12,7 @@
 
 from . import _cmms, pm, types
 from ._convert import UNSET
+from ._base import DEFAULT_LIMIT, MAX_LIMIT
 from .api import Actor, Cmms
 from .api import open as open
 from .errors import (
@@ -129,4 +130,6 @@ __all__ = [
     "ComplianceReport",
     "pm",
     "types",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
 ]

@@ -9,6 +9,7 @@ import uuid
 from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Sequence, Type, TypeVar, Union
 
+from . import _cmms
 from ._convert import UNSET, dumps, from_dict, loads, missing
 from .models import (
     Page,
@@ -17,7 +18,7 @@ from .models import (
 if TYPE_CHECKING:
     from .api import Cmms
 
-__all__ = ["Actor", "Id"]
+__all__ = ["Actor", "Id", "DEFAULT_LIMIT", "MAX_LIMIT"]
 
 T = TypeVar("T")
 #: An id: a :class:`uuid.UUID` or its text.
@@ -26,8 +27,14 @@ Id = Union[uuid.UUID, str]
 OneOrMore = Union[T, Sequence[T]]
 #: A moment: an aware datetime, or (for due dates) a date meaning the end of that day, UTC.
 When = Union[datetime, date]
-#: The page size ``iter_all`` fetches with (the largest a list allows is 500).
-PAGE = 200
+#: The page size of every list, ``iter_all`` and the audit and event reads when ``limit`` is not
+#: given: core's one default (50), the same as the Rust and HTTP APIs.
+DEFAULT_LIMIT: int = _cmms.DEFAULT_LIMIT
+#: The largest ``limit`` every list accepts (500), the same as the Rust and HTTP APIs; pass it to
+#: ``iter_all`` to walk in fewer calls.
+MAX_LIMIT: int = _cmms.MAX_LIMIT
+#: The page size ``iter_all`` fetches with by default.
+PAGE = DEFAULT_LIMIT
 
 
 def _due(value: Any, name: str) -> Any:

@@ -3,9 +3,11 @@
 from typing import Optional, final
 
 
-__all__ = ["Native", "NativeActor", "NativeSubscription", "__version__", "pm_engine"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Native", "NativeActor", "NativeSubscription", "__version__", "pm_engine"]
 
 __version__: str
+DEFAULT_LIMIT: int
+MAX_LIMIT: int
 
 def pm_engine(op: str, args: str) -> str: ...
 

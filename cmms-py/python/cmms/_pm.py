@@ -156,6 +156,16 @@ class PmPlans(_Group):
         patch = {k: v for k, v in changes.items() if v is not UNSET}
         return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=patch)
 
+    def delete(self, actor: Actor, id: Id, *, expected_version: Optional[int] = None) -> None:
+        """Deletes the plan with its due slots (``pm.manage``). Refused with a
+        :class:`cmms.ConflictError` naming the work orders while it has open work: complete or
+        cancel them first, or set ``active=False`` instead, which keeps its history in
+        compliance. The work orders it made stay, with ``pm_plan_id`` still naming it.
+
+        >>> db.pm_plans.delete(owner, plan.id, expected_version=plan.version)  # doctest: +SKIP
+        """
+        self._call(actor, "pm_plans.delete", type(None), id=_id(id), expected_version=expected_version)
+
     def list(self, actor: Actor, *, site: Optional[Id] = None, active: Optional[bool] = None) -> List[PmPlan]:
         """The plans the actor may read, by title."""
         return self._call(actor, "pm_plans.list", List[PmPlan], site=_id(site, "site"), active=active)

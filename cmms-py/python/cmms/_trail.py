@@ -20,12 +20,15 @@ __all__ = ['Audit', 'Events']
 class Audit(_Group):
     """The audit trail and its hash chain."""
 
-    def entries(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> List[AuditEntry]:
-        """Up to ``limit`` (1–1000) audit entries after sequence number ``after``, oldest first."""
+    def entries(self, actor: Actor, *, after: int = 0, limit: Optional[int] = None) -> List[AuditEntry]:
+        """Up to ``limit`` audit entries after sequence number ``after``, oldest first; ``limit``
+        is bounded like every list's: 1 to :data:`cmms.MAX_LIMIT` (500), default
+        :data:`cmms.DEFAULT_LIMIT` (50)."""
         return self._call(actor, "audit.entries", List[AuditEntry], after=after, limit=limit)
 
     def iter_all(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> Iterator[AuditEntry]:
-        """Every audit entry after ``after``, fetched ``limit`` at a time.
+        """Every audit entry after ``after``, fetched ``limit`` at a time (default
+        :data:`cmms.DEFAULT_LIMIT`; :data:`cmms.MAX_LIMIT` walks in fewer calls).
 
         >>> actions = collections.Counter(e.action for e in db.audit.iter_all(owner))  # doctest: +SKIP
         """
@@ -44,15 +47,16 @@ class Audit(_Group):
 class Events(_Group):
     """The event outbox: read from a sequence number, or follow it live."""
 
-    def since(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> EventPage:
-        """Up to ``limit`` (1–1000) of the actor's events after sequence number ``after``; pass
-        the page's ``last_seq`` as ``after`` next time (it moves past events the actor may not
-        see, too)."""
+    def since(self, actor: Actor, *, after: int = 0, limit: Optional[int] = None) -> EventPage:
+        """The actor's events after sequence number ``after``, scanning up to ``limit`` (bounded
+        like every list's: 1 to :data:`cmms.MAX_LIMIT`, default :data:`cmms.DEFAULT_LIMIT`);
+        pass the page's ``last_seq`` as ``after`` next time (it moves past events the actor may
+        not see, too)."""
         return self._call(actor, "events.since", EventPage, after=after, limit=limit)
 
     def iter_all(self, actor: Actor, *, after: int = 0, limit: int = PAGE) -> Iterator[Event]:
-        """Every event of the actor's after ``after`` that exists now, page by page (use
-        :meth:`follow` to keep waiting for new ones)."""
+        """Every event of the actor's after ``after`` that exists now, ``limit`` scanned at a time
+        (default :data:`cmms.DEFAULT_LIMIT`; use :meth:`follow` to keep waiting for new ones)."""
         while True:
             page = self.since(actor, after=after, limit=limit)
             yield from page.events

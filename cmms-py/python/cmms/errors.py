@@ -47,7 +47,7 @@ class CmmsError(Exception):
 
     @property
     def field(self) -> Optional[str]:
-        """The first field a validation error names, if any."""
+        """The first field a validation error (or a conflict on one field) names, if any."""
         return self.errors[0]["field"] if self.errors else None
 
     def __reduce__(self) -> Any:

@@ -17,7 +17,7 @@ struct Range {
     /// Entries after this sequence number.
     #[serde(default)]
     after: i64,
-    /// At most this many (1 to 1000, default 100).
+    /// At most this many (1 to 500, default 50: the bound of every list).
     #[serde(default)]
     limit: Option<u32>,
 }
@@ -36,7 +36,7 @@ async fn entries(
     Caller(a): Caller,
     ListQuery(q): ListQuery<Range>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
-    Ok(Json(s.cmms().audit_entries(&a, q.after, q.limit.unwrap_or(100)).await?))
+    Ok(Json(s.cmms().audit_entries(&a, q.after, q.limit).await?))
 }
 
 async fn verify(State(s): State<AppState>, Caller(a): Caller) -> ApiResult<Json<Verification>> {

@@ -33,7 +33,8 @@ struct After {
     /// Resume after this sequence number (SSE clients may send `Last-Event-ID` instead).
     #[serde(default)]
     after: Option<i64>,
-    /// For the JSON page: at most this many events scanned (1 to 1000, default 100).
+    /// For the JSON page: at most this many events scanned (1 to 500, default 50: the bound of
+    /// every list).
     #[serde(default)]
     limit: Option<u32>,
 }
@@ -146,7 +147,7 @@ async fn page(
     headers: HeaderMap,
     ListQuery(q): ListQuery<After>,
 ) -> ApiResult<Json<EventPage>> {
-    Ok(Json(s.cmms().events_since(&a, resume_point(&headers, &q), q.limit.unwrap_or(100)).await?))
+    Ok(Json(s.cmms().events_since(&a, resume_point(&headers, &q), q.limit).await?))
 }
 
 pub(super) fn ops() -> Vec<Op> {

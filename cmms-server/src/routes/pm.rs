@@ -5,13 +5,13 @@ use super::Op;
 use super::orgs::{Versioned, precondition};
 use crate::extract::{Caller, FeedCaller, IfMatch, JsonBody, ListQuery};
 use crate::problem::{ApiError, ApiResult};
-use crate::reply::{Ids, created, versioned};
+use crate::reply::{Ids, created, no_content, versioned};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use chrono::{DateTime, Utc};
 use cmms_core::domain::meter::{Meter, MeterPatch, NewMeter, NewReading, Reading, ReadingSource};
 use cmms_core::domain::pm::{NewPmPlan, PmPlan, PmPlanPatch, PmSlot};
@@ -189,6 +189,16 @@ async fn update_plan(
     Ok(versioned(plan.version, &plan))
 }
 
+async fn delete_plan(
+    State(s): State<AppState>,
+    Caller(a): Caller,
+    Ids(id): Ids<PmPlanId>,
+    m: IfMatch,
+) -> ApiResult<Response> {
+    precondition(s.cmms().delete_pm_plan(&a, id, m.0).await, m)?;
+    Ok(no_content())
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ForecastQuery {
@@ -334,6 +344,12 @@ pub(super) fn ops() -> Vec<Op> {
         Op::patch("/pm-plans/{id}", "updatePmPlan", "Change a PM plan", patch(update_plan))
             .body::<Versioned<PmPlanPatch>>()
             .returns::<PmPlan>(200),
+        Op::delete(
+            "/pm-plans/{id}",
+            "deletePmPlan",
+            "Delete a PM plan without open work (its slots go; its work orders stay)",
+            delete(delete_plan),
+        ),
         Op::get(
             "/pm-plans/{id}/forecast",
             "pmForecast",

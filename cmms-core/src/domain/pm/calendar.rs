@@ -4,6 +4,13 @@
 //! computed from the start each time, so fixed schedules never drift; a local time skipped by a
 //! DST change is read with the offset before the gap (02:30 becomes 03:30), and a repeated one
 //! is its first occurrence, as RFC 5545 §3.3.5 prescribes.
+//!
+//! Why not the `rrule` crate: it was considered for calendar expansion and not used. It expands
+//! RRULEs, but a PM schedule is more than one: floating schedules restart from the last
+//! completion, meter triggers and seasons combine with the calendar, and `rrule` does not place
+//! nonexistent local times the way RFC 5545 prescribes. The civil-time arithmetic needed here
+//! is about 150 lines on `chrono-tz`, which the engine's property tests cover (no drift of fixed
+//! plans over ten years, local time kept across DST in three hemispheres' zones).
 
 use super::schedule::{Anchoring, CalendarTrigger, CalendarUnit, DayOfMonth};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Offset, TimeZone, Utc};

@@ -195,6 +195,78 @@ impl Cmms {
         Ok(after)
     }
 
+    /// Deletes a plan (`pm.manage` at its site) with its due slots and generation state, in one
+    /// commit; the audit entry keeps the deleted plan.
+    ///
+    /// Refused with a conflict naming the work orders while the plan has **open work**: that
+    /// work is what the plan's schedule waits on (its completion is the service that restarts
+    /// floating triggers), so deleting the plan under it would silently turn scheduled
+    /// maintenance into loose work. Complete or cancel it first, or set the plan inactive,
+    /// which stops generation and keeps everything.
+    ///
+    /// The work orders the plan generated stay, with `pm_plan_id` still naming it: they are the
+    /// assets' maintenance history, which deleting a schedule must not rewrite. What goes is
+    /// the schedule's own bookkeeping — its slots, so the plan leaves what is due, forecasts and
+    /// compliance reports from now on. To keep a retired plan counted in past compliance,
+    /// deactivate it instead of deleting it.
+    pub async fn delete_pm_plan(
+        &self,
+        actor: &Actor,
+        id: PmPlanId,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        let plan = self.get_pm_plan(actor, id).await?;
+        rbac::authorize(actor, Permission::PmManage, &Resource::at_site(plan.site_id))?;
+        check_version("pm_plan", plan.version, expected_version)?;
+        let org = actor.org();
+        let open = Select::new(PmSlot::TABLE)
+            .eq("plan_id", id.uuid())
+            .eq("status", SlotStatus::Open.as_str().to_string());
+        let open: Vec<_> = self
+            .store
+            .list::<PmSlot>(org, open)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.work_order_id)
+            .collect();
+        if !open.is_empty() {
+            let mut numbers = Vec::new();
+            for wo in &open {
+                let number = self.store.get::<WorkOrder>(org, *wo).await?.map(|w| w.number);
+                numbers.push(number.unwrap_or_else(|| wo.to_string()));
+            }
+            return Err(CmmsError::Conflict {
+                message: format!(
+                    "the plan has open work ({}); complete or cancel it first, or set the plan \
+                     inactive",
+                    numbers.join(", ")
+                ),
+                // No version: the caller's version was right, so an If-Match caller gets a
+                // 409 about the work, not a 412 about the version.
+                current_version: None,
+                field: Some("work_orders".into()),
+            });
+        }
+        let states = Select::new(PmState::TABLE).eq("plan_id", id.uuid());
+        let states = self.store.list::<PmState>(org, states).await?;
+        let st = Stamp::new(actor, self.now());
+        let mut cs = crate::store::Changeset::new();
+        // The plan first: its versioned delete (a row lock on PostgreSQL) decides the commit.
+        cs.push(Write::delete_versioned::<PmPlan>(id, plan.version));
+        // Each state at the version read: generation bumps it whenever it opens work, so work
+        // generated since the check above fails this commit instead of being orphaned.
+        for s in &states {
+            cs.push(Write::delete_versioned::<PmState>(s.id, s.version));
+        }
+        cs.push(Write::delete_children::<PmSlot>(id));
+        cs.push(Write::delete_children::<PmState>(id));
+        cs.push(st.audit("pm.plan_delete", entity(id), Some(json(&plan)), None));
+        let payload = serde_json::json!({ "title": plan.title });
+        cs.push(st.event(EventKind::PmPlanDeleted, entity(id), audience(plan.site_id), payload));
+        self.commit(actor, cs).await?;
+        Ok(())
+    }
+
     /// The assets a plan covers now: named ones, or its category at its site; never retired
     /// ones.
     pub(crate) async fn plan_assets(&self, actor: &Actor, plan: &PmPlan) -> Result<Vec<Asset>> {

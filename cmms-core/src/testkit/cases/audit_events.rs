@@ -3,8 +3,9 @@
 use crate::domain::event::EventKind;
 use crate::domain::status::WorkOrderStatus as S;
 use crate::domain::work_order::WorkOrderPatch;
+use crate::store::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::testkit::TestDb;
-use crate::testkit::fixtures::Fx;
+use crate::testkit::fixtures::{Fx, assert_field};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ pub async fn audit_chain_verifies_and_detects_tampering(db: Arc<dyn TestDb>) {
     )
     .await
     .unwrap();
-    let entries = c.audit_entries(&fx.owner.actor, 0, 1000).await.unwrap();
+    let entries = c.audit_entries(&fx.owner.actor, 0, Some(MAX_LIMIT)).await.unwrap();
     assert!(entries.len() > 15, "the workload wrote audit entries ({})", entries.len());
     assert_eq!(
         entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -55,15 +56,23 @@ pub async fn events_resume_from_sequence(db: Arc<dyn TestDb>) {
     for i in 0..5 {
         fx.wo(&format!("Event source {i}"), vec![]).await;
     }
-    let all = c.events_since(a, 0, 1000).await.unwrap();
+    let all = c.events_since(a, 0, Some(MAX_LIMIT)).await.unwrap();
     let seqs: Vec<i64> = all.events.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "per-org sequence without gaps");
     assert_eq!(all.last_seq, *seqs.last().unwrap());
     let n = seqs[seqs.len() / 2];
-    let rest = c.events_since(a, n, 1000).await.unwrap();
+    let rest = c.events_since(a, n, Some(MAX_LIMIT)).await.unwrap();
     assert_eq!(rest.events, all.events[n as usize..].to_vec());
-    let page = c.events_since(a, n, 2).await.unwrap();
+    let page = c.events_since(a, n, Some(2)).await.unwrap();
     assert_eq!(page.events, all.events[n as usize..n as usize + 2].to_vec());
+    // The outbox and the audit trail page like every list: one default and one bound.
+    let default = c.events_since(a, 0, None).await.unwrap();
+    assert_eq!(default.events.len(), all.events.len().min(DEFAULT_LIMIT as usize));
+    assert_field(c.events_since(a, 0, Some(MAX_LIMIT + 1)).await, "limit");
+    assert_field(c.events_since(a, 0, Some(0)).await, "limit");
+    let trail = c.audit_entries(a, 0, None).await.unwrap();
+    assert!(!trail.is_empty() && trail.len() <= DEFAULT_LIMIT as usize);
+    assert_field(c.audit_entries(a, 0, Some(MAX_LIMIT + 1)).await, "limit");
 
     let mut sub = c.subscribe(a, n).unwrap();
     for expected in &all.events[n as usize..] {

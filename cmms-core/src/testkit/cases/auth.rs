@@ -73,7 +73,7 @@ pub async fn auth_login_and_lockout(db: Arc<dyn TestDb>) {
     }
     c.login(fx.org.id, &email, PASSWORD).await.unwrap();
     // The trail records logins, and never a password hash.
-    let trail = c.audit_entries(&fx.owner.actor, 0, 1000).await.unwrap();
+    let trail = c.audit_entries(&fx.owner.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     assert!(trail.iter().any(|e| e.draft.action == "auth.login_failed"));
     assert!(
         trail

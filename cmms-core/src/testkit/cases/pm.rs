@@ -13,7 +13,9 @@ use crate::ids::AssetId;
 use crate::service::{DueQuery, GenerateRequest, MeterFilter, PlanFilter, ReadingFilter};
 use crate::store::WorkOrderFilter;
 use crate::testkit::TestDb;
-use crate::testkit::fixtures::{Fx, assert_field, assert_forbidden, assert_taken, t0};
+use crate::testkit::fixtures::{
+    Fx, assert_field, assert_forbidden, assert_not_found, assert_taken, t0,
+};
 use chrono::TimeDelta;
 use std::sync::Arc;
 
@@ -26,6 +28,16 @@ async fn asset(fx: &Fx, code: &str, category: &str) -> AssetId {
         ..NewAsset::default()
     };
     fx.cmms.create_asset(&fx.manager.actor, input).await.expect("asset").id
+}
+
+/// An accumulating "Run hours" meter on `asset`, the meter the meter plans here name.
+fn run_hours(asset: AssetId) -> NewMeter {
+    NewMeter {
+        asset_id: asset,
+        name: "Run hours".into(),
+        unit: "h".into(),
+        kind: MeterKind::Accumulating,
+    }
 }
 
 fn schedule(triggers: serde_json::Value, extra: serde_json::Value) -> Schedule {
@@ -71,12 +83,7 @@ pub async fn meters_take_readings_in_any_order(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
     let c = &fx.cmms;
     let pump = asset(&fx, "M-1", "pump").await;
-    let new = NewMeter {
-        asset_id: pump,
-        name: "Run hours".into(),
-        unit: "h".into(),
-        kind: MeterKind::Accumulating,
-    };
+    let new = run_hours(pump);
     assert_forbidden(
         c.create_meter(&fx.tech.actor, new.clone()).await,
         "technicians do not manage meters",
@@ -224,18 +231,7 @@ pub async fn pm_meter_plans_follow_usage(db: Arc<dyn TestDb>) {
     let c = &fx.cmms;
     let m = &fx.manager.actor;
     let a = asset(&fx, "H-1", "compressor").await;
-    let meter = c
-        .create_meter(
-            m,
-            NewMeter {
-                asset_id: a,
-                name: "Run hours".into(),
-                unit: "h".into(),
-                kind: MeterKind::Accumulating,
-            },
-        )
-        .await
-        .unwrap();
+    let meter = c.create_meter(m, run_hours(a)).await.unwrap();
     let every =
         serde_json::json!([{ "kind": "meter_interval", "meter": "Run hours", "every": 250.0 }]);
     let p = c.create_pm_plan(m, plan(&fx, vec![a], schedule(every, today()))).await.unwrap();
@@ -408,7 +404,7 @@ pub async fn pm_thresholds_overdue_and_empty_compliance(db: Arc<dyn TestDb>) {
     let due = c.pm_due(m, DueQuery { plan: Some(p.id), ..DueQuery::default() }).await.unwrap();
     assert_eq!(due[0].standing, crate::domain::pm::compliance::Standing::Overdue);
     assert!(due[0].days_until_due <= -2, "{due:?}");
-    let events = c.events_since(&fx.owner.actor, 0, 1000).await.unwrap();
+    let events = c.events_since(&fx.owner.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     let overdue = events
         .events
         .iter()
@@ -417,4 +413,100 @@ pub async fn pm_thresholds_overdue_and_empty_compliance(db: Arc<dyn TestDb>) {
     assert_eq!(overdue, 1);
     let report = c.pm_compliance(m, t0(), c.now(), None).await.unwrap();
     assert_eq!((report.overdue_plans, report.simple_compliance), (1, 0.0));
+}
+
+/// A floating meter plan restarts from the meter total recorded when its work was completed,
+/// not from the multiple of its interval it was due at.
+pub async fn pm_floating_meter_plans_restart_from_completion(db: Arc<dyn TestDb>) {
+    let fx = Fx::new(db).await;
+    let c = &fx.cmms;
+    let m = &fx.manager.actor;
+    let a = asset(&fx, "FM-1", "compressor").await;
+    let meter = c.create_meter(m, run_hours(a)).await.unwrap();
+    let every = serde_json::json!([{ "kind": "meter_interval", "meter": "Run hours", "every": 250.0, "mode": "floating" }]);
+    let p = c.create_pm_plan(m, plan(&fx, vec![a], schedule(every, today()))).await.unwrap();
+    let read = |v: f64| NewReading {
+        meter_id: meter.id,
+        value: v,
+        taken_at: Some(c.now()),
+        source: None,
+        reset: false,
+    };
+    fx.clock.advance(TimeDelta::hours(1));
+    c.record_readings(&fx.tech.actor, vec![read(0.0)]).await.unwrap();
+    fx.clock.advance(TimeDelta::hours(1));
+    c.record_readings(&fx.tech.actor, vec![read(260.0)]).await.unwrap();
+    let g = c.generate_due_pm(m, GenerateRequest::default()).await.unwrap();
+    assert_eq!(g.created.len(), 1, "250 hours reached: {g:?}");
+    let wo = g.created[0].work_order_id;
+    // The service happens later, at 300 hours: that total is where the plan restarts.
+    fx.clock.advance(TimeDelta::hours(1));
+    c.record_readings(&fx.tech.actor, vec![read(300.0)]).await.unwrap();
+    fx.go(&fx.tech.actor, wo, S::InProgress, None).await;
+    fx.go(&fx.tech.actor, wo, S::Completed, None).await;
+    let history = c.pm_history(m, p.id, Default::default()).await.unwrap();
+    assert_eq!(history.items[0].meter_values.get("Run hours"), Some(&300.0), "{history:?}");
+    // 520 is past 500 (where a fixed plan would be due) but short of 300 + 250.
+    fx.clock.advance(TimeDelta::hours(1));
+    c.record_readings(&fx.tech.actor, vec![read(520.0)]).await.unwrap();
+    let none = c.generate_due_pm(m, GenerateRequest::default()).await.unwrap();
+    assert!(none.created.is_empty(), "due at 550, not 500: {none:?}");
+    fx.clock.advance(TimeDelta::hours(1));
+    c.record_readings(&fx.tech.actor, vec![read(560.0)]).await.unwrap();
+    let next = c.generate_due_pm(m, GenerateRequest::default()).await.unwrap();
+    assert_eq!(next.created.len(), 1, "550 reached: {next:?}");
+    assert_eq!(next.created[0].due_at, c.now(), "due when the reading passed 550");
+    assert!(!next.created[0].estimated);
+}
+
+/// A plan with open work cannot be deleted (a conflict naming the work); once its work is
+/// done it goes with its slots and state, while the work orders it made stay as history.
+pub async fn pm_plans_delete_only_without_open_work(db: Arc<dyn TestDb>) {
+    let fx = Fx::new(db).await;
+    let c = &fx.cmms;
+    let m = &fx.manager.actor;
+    let (a, b) = (asset(&fx, "D-1", "pump").await, asset(&fx, "D-2", "pump").await);
+    let p = c.create_pm_plan(m, plan(&fx, vec![a, b], schedule(daily(), today()))).await.unwrap();
+    fx.clock.advance(TimeDelta::hours(2));
+    let g = c.generate_due_pm(m, GenerateRequest::default()).await.unwrap();
+    assert_eq!(g.created.len(), 2);
+    assert_forbidden(c.delete_pm_plan(&fx.tech.actor, p.id, None).await, "technicians");
+    match c.delete_pm_plan(m, p.id, Some(p.version + 1)).await {
+        Err(CmmsError::Conflict { current_version: Some(v), .. }) => assert_eq!(v, p.version),
+        other => panic!("a stale version is a conflict: {other:?}"),
+    }
+    let open = c.delete_pm_plan(m, p.id, Some(p.version)).await;
+    match &open {
+        Err(CmmsError::Conflict { field: Some(f), message, .. }) => {
+            assert_eq!(f, "work_orders");
+            assert!(message.contains(&g.created[0].number), "names the open work: {message}");
+        }
+        other => panic!("open work blocks the delete: {other:?}"),
+    }
+    let (done, dropped) = (g.created[0].work_order_id, g.created[1].work_order_id);
+    fx.go(&fx.tech.actor, done, S::InProgress, None).await;
+    fx.go(&fx.tech.actor, done, S::Completed, None).await;
+    fx.go(m, dropped, S::Cancelled, Some("asset out of service")).await;
+    c.delete_pm_plan(m, p.id, Some(p.version)).await.unwrap();
+    assert_not_found(c.get_pm_plan(m, p.id).await, "the plan is gone");
+    assert_not_found(c.pm_history(m, p.id, Default::default()).await, "and its history");
+    assert!(c.list_pm_plans(m, PlanFilter::default()).await.unwrap().is_empty());
+    let kept = c.get_work_order(m, done).await.unwrap();
+    assert_eq!((kept.status, kept.pm_plan_id), (S::Completed, Some(p.id)), "work stays");
+    fx.clock.advance(TimeDelta::days(3));
+    let after = c.generate_due_pm(m, GenerateRequest::default()).await.unwrap();
+    assert!(after.created.is_empty() && after.skipped.is_empty(), "{after:?}");
+    let due = c.pm_due(m, DueQuery::default()).await.unwrap();
+    assert!(due.iter().all(|d| d.plan_id != p.id));
+    let trail = c.audit_entries(&fx.owner.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
+    let gone = trail.iter().find(|e| e.draft.action == "pm.plan_delete").expect("audited");
+    assert_eq!(gone.draft.before.as_ref().unwrap()["title"], p.title);
+    let events = c.events_since(&fx.viewer.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
+    assert!(
+        events
+            .events
+            .iter()
+            .any(|e| e.draft.kind == crate::domain::event::EventKind::PmPlanDeleted)
+    );
+    assert_not_found(c.delete_pm_plan(m, p.id, None).await, "deleting twice");
 }

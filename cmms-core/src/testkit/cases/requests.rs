@@ -86,7 +86,7 @@ pub async fn request_flow_end_to_end(db: Arc<dyn TestDb>) {
         c.list_comments(rq, wo.id).await.unwrap().into_iter().map(|x| x.body).collect();
     assert_eq!(seen, vec!["We will come tomorrow", "Thanks!"]);
     assert_eq!(c.list_comments(tech, wo.id).await.unwrap().len(), 3);
-    let events = c.events_since(rq, 0, 1000).await.unwrap();
+    let events = c.events_since(rq, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     assert!(
         !events.events.iter().any(|e| e.draft.payload.to_string().contains("Supplier quote")),
         "internal comment events hidden too"

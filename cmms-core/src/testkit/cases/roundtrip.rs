@@ -84,7 +84,7 @@ pub async fn round_trips_are_exact(db: Arc<dyn TestDb>) {
         .await
         .unwrap();
     assert!(none.items.is_empty());
-    let audit = c.audit_entries(&fx.owner.actor, 0, 1000).await.unwrap();
+    let audit = c.audit_entries(&fx.owner.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     let created = audit.iter().find(|e| e.draft.action == "asset.create").unwrap();
     assert_eq!(created.draft.after.as_ref().unwrap()["specifications"], specs);
     assert_eq!(created.draft.at, asset.created_at);

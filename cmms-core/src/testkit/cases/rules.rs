@@ -36,7 +36,8 @@ pub async fn events_of_people_stay_with_staff(db: Arc<dyn TestDb>) {
             || kind.starts_with("team.")
     };
     for outsider in [&fx.requester, &fx.contractor] {
-        let seen = fx.cmms.events_since(&outsider.actor, 0, 1000).await.unwrap();
+        let seen =
+            fx.cmms.events_since(&outsider.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
         assert!(!seen.events.is_empty(), "org and site events are still visible");
         assert!(
             !seen.events.iter().any(|e| people(e.draft.kind.as_str())),
@@ -44,7 +45,8 @@ pub async fn events_of_people_stay_with_staff(db: Arc<dyn TestDb>) {
             outsider.user.name
         );
     }
-    let staff = fx.cmms.events_since(&fx.viewer.actor, 0, 1000).await.unwrap();
+    let staff =
+        fx.cmms.events_since(&fx.viewer.actor, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     assert!(staff.events.iter().any(|e| people(e.draft.kind.as_str())));
 }
 
@@ -92,7 +94,7 @@ pub async fn custom_roles_never_exceed_their_granter(db: Arc<dyn TestDb>) {
     );
     let viewer = c.actor(fx.org.id, fx.viewer.user.id).await.unwrap();
     assert!(
-        c.audit_entries(&viewer, 0, 10).await.is_ok(),
+        c.audit_entries(&viewer, 0, Some(10)).await.is_ok(),
         "the edited role still grants its permissions"
     );
 }

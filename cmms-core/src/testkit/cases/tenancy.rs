@@ -232,9 +232,15 @@ pub async fn tenant_isolation(db: Arc<dyn TestDb>) {
     let reqs = c.list_requests(me, RequestFilter::default()).await.unwrap();
     assert!(reqs.items.iter().all(|r| r.org_id == a.org.id));
     assert!(c.list_sites(me).await.unwrap().iter().all(|s| s.org_id == a.org.id));
-    let events = c.events_since(me, 0, 1000).await.unwrap();
+    let events = c.events_since(me, 0, Some(crate::store::MAX_LIMIT)).await.unwrap();
     assert!(events.events.iter().all(|e| e.org_id == a.org.id));
-    assert!(c.audit_entries(me, 0, 1000).await.unwrap().iter().all(|e| e.org_id == a.org.id));
+    assert!(
+        c.audit_entries(me, 0, Some(crate::store::MAX_LIMIT))
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.org_id == a.org.id)
+    );
 
     // B is untouched.
     b.assert_unchanged(b_before, "org B after org A's attempts").await;
