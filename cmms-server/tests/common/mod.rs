@@ -379,6 +379,38 @@ impl Srv {
         ids.insert("api-keys", id(&key["key"]));
         ids.insert("meters", id(&meter));
         ids.insert("pm-plans", id(&plan));
+        let part = self
+            .post(
+                "/api/v1/parts",
+                t,
+                json!({ "part_number": format!("BRG-{n}"), "name": "Bearing" }),
+            )
+            .await
+            .expect(201);
+        let store = self
+            .post(
+                "/api/v1/stock-locations",
+                t,
+                json!({ "site_id": id(&site), "code": "MAIN", "name": "Main store" }),
+            )
+            .await
+            .expect(201);
+        let vendor =
+            self.post("/api/v1/vendors", t, json!({ "name": "Acme Supply" })).await.expect(201);
+        let po = self
+            .post(
+                "/api/v1/purchase-orders",
+                t,
+                json!({ "vendor_id": id(&vendor), "site_id": id(&site), "lines": [
+                    { "part_id": id(&part), "location_id": id(&store), "quantity": "2" }
+                ]}),
+            )
+            .await
+            .expect(201);
+        ids.insert("parts", id(&part));
+        ids.insert("stock-locations", id(&store));
+        ids.insert("vendors", id(&vendor));
+        ids.insert("purchase-orders", id(&po));
         ids
     }
 
