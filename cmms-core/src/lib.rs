@@ -20,6 +20,11 @@
 //! ([`domain::pm::next_due`], [`domain::pm::forecast`]: no clock, no I/O); `Cmms` generates the
 //! due work idempotently (`generate_due_pm`) and reports what is due and compliance
 //! (docs/preventive-maintenance.md).
+//!
+//! Inventory and purchasing: [`domain::inventory`] holds exact quantities and money, stock
+//! and its ledger, parts on work orders, purchase orders (a status table) and cost; every
+//! stock change commits as a conditional `Write::StockDelta`, so stock never goes below zero
+//! (docs/inventory.md).
 
 #![warn(missing_docs)]
 

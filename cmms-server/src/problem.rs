@@ -28,9 +28,26 @@ pub struct Problem {
     /// The record's current version, for conflicts on a stale version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For `insufficient_stock`: the part, the location, what is available and what was
+    /// asked (decimal strings), so a client can offer what is there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<StockShortage>,
     /// The request id (also in the `X-Request-Id` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+}
+
+/// What an `insufficient_stock` problem was short of.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct StockShortage {
+    /// Part id.
+    pub part: String,
+    /// Stock location id.
+    pub location: String,
+    /// Available (on hand minus reserved).
+    pub available: String,
+    /// Requested.
+    pub requested: String,
 }
 
 /// An error answer.
@@ -70,7 +87,11 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
          was read (current_version); 412 with the same code when If-Match named that version.",
     ),
     ("invalid_transition", "409: the status machine has no such move from the current status."),
-    ("insufficient_stock", "409: not enough stock available."),
+    (
+        "insufficient_stock",
+        "409: not enough stock available; `stock` names the part, location, available and \
+         requested quantities.",
+    ),
     ("payload_too_large", "413: the body is larger than the server accepts."),
     ("uri_too_long", "414: the request URI is longer than the server accepts."),
     ("unsupported_media_type", "415: the body must be application/json."),
@@ -99,6 +120,7 @@ impl ApiError {
             code: code.to_string(),
             errors: Vec::new(),
             current_version: None,
+            stock: None,
             request_id: None,
         };
         Self { status, problem: Box::new(problem), retry_after: None }
@@ -168,6 +190,14 @@ impl From<CmmsError> for ApiError {
             .take(MAX_FIELD_ERRORS)
             .map(|f| FieldError { field: excerpt(&f.field), message: excerpt(&f.message) })
             .collect();
+        if let CmmsError::InsufficientStock { part, location, available, requested } = &e {
+            err.problem.stock = Some(StockShortage {
+                part: part.clone(),
+                location: location.clone(),
+                available: available.clone(),
+                requested: requested.clone(),
+            });
+        }
         if let CmmsError::Conflict { current_version, field, message } = &e {
             err.problem.current_version = *current_version;
             if let Some(field) = field {

@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 const GUIDE: &str = include_str!("../../docs/http.md");
+const INVENTORY: &str = include_str!("../../docs/inventory.md");
 
 /// The fenced blocks of one language, in order.
 fn blocks(text: &str, lang: &str) -> Vec<String> {
@@ -128,6 +129,16 @@ fn check(
 }
 
 async fn walkthrough(kind: Kind) {
+    replay(kind, GUIDE, 20).await;
+}
+
+/// docs/inventory.md's walkthrough: a part's life from receipt to purchase order.
+async fn inventory_walkthrough(kind: Kind) {
+    replay(kind, INVENTORY, 30).await;
+}
+
+/// Replays a guide's `http` exchanges (at least `min` blocks) against a fresh server.
+async fn replay(kind: Kind, guide: &str, min: usize) {
     let srv = start(kind).await;
     cmms_server::bootstrap::create_org_with_owner(
         srv.state.cmms(),
@@ -138,9 +149,9 @@ async fn walkthrough(kind: Kind) {
     )
     .await
     .unwrap();
-    let blocks = blocks(GUIDE, "http");
-    assert!(blocks.len() >= 20, "the walkthrough has its exchanges");
-    assert_eq!(blocks.len() % 2, 0, "every request in docs/http.md is followed by its answer");
+    let blocks = blocks(guide, "http");
+    assert!(blocks.len() >= min, "the walkthrough has its exchanges");
+    assert_eq!(blocks.len() % 2, 0, "every request in the guide is followed by its answer");
     let mut vars = HashMap::new();
     for pair in blocks.chunks(2) {
         let (request, answer) = (&pair[0], &pair[1]);
@@ -188,7 +199,7 @@ async fn walkthrough(kind: Kind) {
     srv.shutdown().await;
 }
 
-both_stores!(walkthrough);
+both_stores!(walkthrough, inventory_walkthrough);
 
 #[test]
 fn the_guide_lists_exactly_the_servers_problem_codes() {
