@@ -52,6 +52,7 @@ async fn table(label: &str, store: Arc<dyn Store>) {
             priority: None,
             estimated_hours: Some(0.5),
             checklist: vec![NewChecklistItem::new("Grease", true), NewChecklistItem::new("Inspect seals", false)],
+            parts: Vec::new(),
             assignees: vec![org.users[1]],
             team_id: None,
             asset_ids: Vec::new(),

@@ -1,4 +1,5 @@
 -- 0007_inventory down.
+ALTER TABLE pm_plans DROP COLUMN parts;
 DROP TABLE purchase_order_lines;
 DROP TABLE purchase_orders;
 DROP TABLE vendor_parts;

@@ -234,6 +234,9 @@ CREATE TABLE purchase_order_lines (
     FOREIGN KEY (org_id, location_id) REFERENCES stock_locations (org_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 
+-- PM plans name the parts their work orders need (planned on each generated work order).
+ALTER TABLE pm_plans ADD COLUMN parts jsonb NOT NULL DEFAULT '[]';
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON parts, part_assets, stock_locations, stock, stock_movements, work_order_parts, work_order_costs, vendors, vendor_parts, purchase_orders, purchase_order_lines
     TO cmms_app;
 

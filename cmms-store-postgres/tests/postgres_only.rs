@@ -441,6 +441,7 @@ async fn three_replicas_generate_each_pm_work_order_once() {
         priority: None,
         estimated_hours: None,
         checklist: Vec::new(),
+        parts: Vec::new(),
         assignees: Vec::new(),
         team_id: None,
         asset_ids: Vec::new(),

@@ -233,3 +233,6 @@ CREATE TABLE purchase_order_lines (
     FOREIGN KEY (org_id, part_id) REFERENCES parts (org_id, id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (org_id, location_id) REFERENCES stock_locations (org_id, id) DEFERRABLE INITIALLY DEFERRED
 ) STRICT;
+
+-- PM plans name the parts their work orders need (planned on each generated work order).
+ALTER TABLE pm_plans ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';

@@ -91,6 +91,7 @@ macro_rules! conformance_suite {
             inventory_work_that_ends_releases_its_reservations,
             purchase_orders_approve_receive_and_cost,
             work_order_cost_rolls_up_labor_parts_and_other,
+            pm_plans_plan_their_parts_on_generated_work,
         );
     };
 }

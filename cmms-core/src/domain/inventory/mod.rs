@@ -25,4 +25,4 @@ pub use purchase::{
 };
 pub use stock::{MovementKind, Stock, StockDelta, StockMovement, StockStatus};
 pub use vendor::{NewVendor, NewVendorPart, Vendor, VendorPart};
-pub use wo_parts::{PartAction, PartsRequest, WorkOrderPart};
+pub use wo_parts::{PartAction, PartsRequest, PlannedPart, WorkOrderPart};

@@ -45,7 +45,8 @@ pub struct WorkOrderPart {
 string_enum! {
     /// What to do with parts on a work order.
     PartAction, field = "action" {
-        /// Set the planned quantity (reserves nothing).
+        /// Set the planned quantity, and hold as much of it as is available: the reservation
+        /// becomes the planned quantity, or what there is (never an error for too little).
         Plan => "plan",
         /// Reserve stock for the work order.
         Reserve => "reserve",
@@ -90,6 +91,20 @@ pub fn check_status(action: PartAction, status: S) -> Result<()> {
 /// Statuses in which a work order gives back what it still reserves: its work is over.
 pub const RELEASING_STATUSES: &[S] = &[S::Completed, S::Verified, S::Closed, S::Cancelled];
 
+/// A part a PM plan's work needs: each generated work order plans it (holding what is
+/// available, see [`PartAction::Plan`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PlannedPart {
+    /// The part.
+    pub part_id: PartId,
+    /// Where it is taken from.
+    pub location_id: StockLocationId,
+    /// How much each work order needs (above zero).
+    pub quantity: Quantity,
+}
+
 /// One parts request on a work order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -101,7 +116,8 @@ pub struct PartsRequest {
     pub part_id: PartId,
     /// Where from.
     pub location_id: StockLocationId,
-    /// How much (positive). For `release`, leave it out to release the whole reservation.
+    /// How much (positive; zero is allowed to plan none). For `release`, leave it out to
+    /// release the whole reservation.
     #[serde(default)]
     pub quantity: Option<Quantity>,
 }
@@ -169,8 +185,12 @@ impl WorkOrderPart {
         let mut line = self.clone();
         let (on_hand, reserved) = match action {
             PartAction::Plan => {
+                // Planned parts reserve stock (as much of the plan as is available); planning
+                // less gives back what is held beyond the new plan.
+                let target = q.min(self.reserved + available.max(Quantity::ZERO));
                 line.planned = q;
-                (Quantity::ZERO, Quantity::ZERO)
+                line.reserved = target;
+                (Quantity::ZERO, target - self.reserved)
             }
             PartAction::Reserve => {
                 ensure_available(self.part_id, self.location_id, available, q)?;

@@ -3,6 +3,7 @@
 
 use super::schedule::{CalendarUnit, History, Schedule, Service, Trigger};
 use crate::domain::checklist::NewChecklistItem;
+use crate::domain::inventory::PlannedPart;
 use crate::domain::work_order::{Priority, WorkOrderType};
 use crate::error::{CmmsError, Problems, Result};
 use crate::ids::{AssetId, OrgId, PmPlanId, PmSlotId, SiteId, TeamId, UserId, WorkOrderId};
@@ -39,6 +40,9 @@ pub struct PmPlan {
     pub estimated_hours: Option<f64>,
     /// Checklist copied into each work order.
     pub checklist: Vec<NewChecklistItem>,
+    /// Parts each work order needs: planned on it when it is generated, holding what stock
+    /// is available.
+    pub parts: Vec<PlannedPart>,
     /// Assignees of each work order.
     pub assignees: Vec<UserId>,
     /// Team of each work order.
@@ -85,6 +89,9 @@ pub struct NewPmPlan {
     /// Checklist.
     #[serde(default)]
     pub checklist: Vec<NewChecklistItem>,
+    /// Parts each work order needs.
+    #[serde(default)]
+    pub parts: Vec<PlannedPart>,
     /// Assignees.
     #[serde(default)]
     pub assignees: Vec<UserId>,
@@ -134,6 +141,11 @@ pub struct PmPlanPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "schemars", schemars(with = "Vec<NewChecklistItem>"))]
     pub checklist: Option<Vec<NewChecklistItem>>,
+    /// Parts each work order needs (replaced whole).
+    #[serde(default, deserialize_with = "crate::domain::not_null::deserialize")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Vec<PlannedPart>"))]
+    pub parts: Option<Vec<PlannedPart>>,
     /// Assignees (replace the old ones).
     #[serde(default, deserialize_with = "crate::domain::not_null::deserialize")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,6 +211,11 @@ impl PmPlan {
         }
         for (i, item) in self.checklist.iter().enumerate() {
             p.absorb(item.check(&format!("checklist[{i}]")))?;
+        }
+        for (i, part) in self.parts.iter().enumerate() {
+            if !part.quantity.is_positive() {
+                p.add(format!("parts[{i}].quantity"), "must be above zero");
+            }
         }
         match (self.asset_ids.is_empty(), self.category.as_deref()) {
             (true, None) => p.add("asset_ids", "name the assets, or a category of assets"),

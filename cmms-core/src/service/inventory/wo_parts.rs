@@ -7,7 +7,7 @@ use crate::actor::Actor;
 use crate::domain::EntityKind;
 use crate::domain::event::EventKind;
 use crate::domain::inventory::wo_parts::{RELEASING_STATUSES, check_status};
-use crate::domain::inventory::{MovementKind, PartAction, PartsRequest, WorkOrderPart};
+use crate::domain::inventory::{MovementKind, PartAction, PartsRequest, Quantity, WorkOrderPart};
 use crate::domain::work_order::WorkOrder;
 use crate::error::{CmmsError, Result};
 use crate::ids::WorkOrderId;
@@ -17,8 +17,9 @@ use crate::service::{Cmms, Stamp, json};
 use crate::store::record::{Record, RecordReadsExt, Select};
 use crate::store::{Changeset, Write};
 
-fn movement_kind(action: PartAction) -> MovementKind {
+fn movement_kind(action: PartAction, reserved: Quantity) -> MovementKind {
     match action {
+        PartAction::Plan if reserved.is_positive() => MovementKind::Reserve,
         PartAction::Reserve => MovementKind::Reserve,
         PartAction::Release | PartAction::Plan => MovementKind::Release,
         PartAction::Issue => MovementKind::Issue,
@@ -43,9 +44,10 @@ impl Cmms {
     }
 
     /// Plans, reserves, issues, returns or releases a part on a work order
-    /// (`work_order.parts` on the work order: a technician on work assigned to them). Reserving
-    /// and issuing refuse more than is available with `insufficient_stock` and write nothing;
-    /// an issue uses the work order's own reservation first. The line, the stock and the
+    /// (`work_order.parts` on the work order: a technician on work assigned to them). Planning
+    /// holds as much of the plan as is available (the line shows how much); reserving and
+    /// issuing refuse more than is available with `insufficient_stock` and write nothing; an
+    /// issue uses the work order's own reservation first. The line, the stock and the
     /// ledger change in one commit.
     ///
     /// ```
@@ -94,10 +96,15 @@ impl Cmms {
             } else {
                 Write::update(change.line.clone())
             });
-            if req.action != PartAction::Plan {
+            // A plan that holds no more and no less than before moves no stock.
+            if req.action != PartAction::Plan || change.reserved != Quantity::ZERO {
+                let quantity = match req.action {
+                    PartAction::Plan => change.reserved.max(-change.reserved),
+                    _ => change.quantity,
+                };
                 let mut c = StockChange::new(
-                    movement_kind(req.action),
-                    change.quantity,
+                    movement_kind(req.action, change.reserved),
+                    quantity,
                     change.on_hand,
                     change.reserved,
                 );

@@ -362,6 +362,7 @@ impl Cmms {
             st.event(EventKind::PmGenerated, e, audience(plan), payload),
         ];
         let wo = self.insert_numbered_work_order(actor, draft, items, after).await?;
+        self.plan_pm_parts(actor, plan, wo.id).await;
         let work = GeneratedWork {
             plan_id: plan.id,
             asset_id: asset.id,
@@ -372,6 +373,24 @@ impl Cmms {
             number: wo.number,
         };
         Ok((next, Ok(work)))
+    }
+
+    /// Plans the plan's parts on a generated work order, each holding what stock is available.
+    /// A commit of its own after the work order's: a part that cannot be planned (made
+    /// inactive, its location gone) must not undo the generated work, so it is logged and the
+    /// line is left for a person to plan.
+    async fn plan_pm_parts(&self, actor: &Actor, plan: &PmPlan, wo: WorkOrderId) {
+        for part in &plan.parts {
+            let req = crate::domain::inventory::PartsRequest {
+                action: crate::domain::inventory::PartAction::Plan,
+                part_id: part.part_id,
+                location_id: part.location_id,
+                quantity: Some(part.quantity),
+            };
+            if let Err(e) = self.change_work_order_parts(actor, wo, req).await {
+                tracing::warn!(%wo, part = %part.part_id, error = %e, "a PM plan's part was not planned");
+            }
+        }
     }
 
     /// The engine's view of an asset's meters that the plan names: totals (usage across

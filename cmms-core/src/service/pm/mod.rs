@@ -74,6 +74,7 @@ impl Cmms {
             priority: input.priority.unwrap_or(Priority::Medium),
             estimated_hours: input.estimated_hours,
             checklist: input.checklist,
+            parts: input.parts,
             assignees: input.assignees,
             team_id: input.team_id,
             asset_ids: input.asset_ids,
@@ -104,6 +105,15 @@ impl Cmms {
     /// people exist and may carry out the work.
     async fn check_plan(&self, actor: &Actor, plan: &PmPlan, site: &Site) -> Result<()> {
         plan.check()?;
+        for (i, part) in plan.parts.iter().enumerate() {
+            let missing = |what: &str| {
+                CmmsError::invalid(format!("parts[{i}].{what}_id"), format!("no such {what}"))
+            };
+            self.load_part(actor, part.part_id).await.map_err(|_| missing("part"))?;
+            self.load_stock_location(actor, part.location_id)
+                .await
+                .map_err(|_| missing("location"))?;
+        }
         for (i, id) in plan.asset_ids.iter().enumerate() {
             let field = format!("asset_ids[{i}]");
             let asset = self
@@ -160,6 +170,9 @@ impl Cmms {
         }
         if let Some(v) = patch.checklist {
             after.checklist = v;
+        }
+        if let Some(v) = patch.parts {
+            after.parts = v;
         }
         if let Some(v) = patch.assignees {
             after.assignees = v;

@@ -130,6 +130,7 @@ pub static PM_PLANS: Table = Table {
         col("priority", Text),
         null("estimated_hours", Float),
         col("checklist", Json),
+        col("parts", Json),
         col("assignees", UuidList),
         null("team_id", Id),
         col("asset_ids", UuidList),
@@ -156,6 +157,7 @@ impl Record for PmPlan {
         v.uuid(self.org_id).uuid(self.id).uuid(self.site_id).text(&self.title);
         v.opt_text(self.description.as_deref()).text(self.wo_type.as_str());
         v.text(self.priority.as_str()).opt_float(self.estimated_hours).json(&self.checklist)?;
+        v.json(&self.parts)?;
         v.uuids(&self.assignees).opt_uuid(self.team_id).uuids(&self.asset_ids);
         v.opt_text(self.category.as_deref()).json(&self.schedule)?.bool(self.active);
         v.opt_uuid(self.created_by).ts(self.created_at).ts(self.updated_at).int(self.version);
@@ -172,6 +174,7 @@ impl Record for PmPlan {
             priority: r.parse()?,
             estimated_hours: r.opt_float()?,
             checklist: r.json()?,
+            parts: r.json()?,
             assignees: r.uuids()?,
             team_id: r.opt_uuid()?,
             asset_ids: r.uuids()?,

@@ -467,16 +467,39 @@ pub async fn inventory_work_that_ends_releases_its_reservations(db: Arc<dyn Test
     let main = storeroom(&fx, "MAIN").await;
     receive(&fx, &p, &main, "10", None).await;
     let wo = fx.wo_in(S::InProgress).await;
-    c.change_work_order_parts(&fx.tech.actor, wo.id, parts(PartAction::Plan, &p, &main, Some("4")))
+    // Planning holds stock: as much of the plan as is available.
+    let line = c
+        .change_work_order_parts(
+            &fx.tech.actor,
+            wo.id,
+            parts(PartAction::Plan, &p, &main, Some("4")),
+        )
         .await
         .expect("plan");
-    c.change_work_order_parts(
-        &fx.tech.actor,
-        wo.id,
-        parts(PartAction::Reserve, &p, &main, Some("4")),
-    )
-    .await
-    .expect("reserve");
+    assert_eq!((line.planned, line.reserved), (q("4"), q("4")));
+    let other = fx.wo_in(S::InProgress).await;
+    let big = c
+        .change_work_order_parts(
+            &fx.tech.actor,
+            other.id,
+            parts(PartAction::Plan, &p, &main, Some("20")),
+        )
+        .await
+        .expect("plan more than there is");
+    assert_eq!((big.planned, big.reserved), (q("20"), q("6")));
+    // Planning less gives back what is held beyond the plan.
+    let small = c
+        .change_work_order_parts(
+            &fx.tech.actor,
+            other.id,
+            parts(PartAction::Plan, &p, &main, Some("2")),
+        )
+        .await
+        .expect("plan less");
+    assert_eq!(small.reserved, q("2"));
+    assert_eq!(stock_of(&fx, &p, &main).await.reserved, q("6"), "4 + 2 held");
+    fx.go(&fx.manager.actor, other.id, S::Cancelled, Some("merged")).await;
+    assert_eq!(stock_of(&fx, &p, &main).await.reserved, q("4"), "the cancelled work let go");
     c.change_work_order_parts(
         &fx.tech.actor,
         wo.id,
@@ -729,4 +752,67 @@ pub async fn work_order_cost_rolls_up_labor_parts_and_other(db: Arc<dyn TestDb>)
     .expect("permit");
     let total = c.asset_cost(&fx.viewer.actor, asset.id).await.expect("asset cost");
     assert_eq!((total.work_orders, total.total), (2, m("350")));
+}
+
+pub async fn pm_plans_plan_their_parts_on_generated_work(db: Arc<dyn TestDb>) {
+    use crate::domain::inventory::PlannedPart;
+    use crate::domain::pm::NewPmPlan;
+    use crate::service::GenerateRequest;
+    let fx = Fx::new(db).await;
+    let c = &fx.cmms;
+    let p = part(&fx, "FILTER-AIR", None).await;
+    let main = storeroom(&fx, "MAIN").await;
+    receive(&fx, &p, &main, "3", None).await;
+    let mut assets = Vec::new();
+    for code in ["AHU-1", "AHU-2"] {
+        let input = NewAsset {
+            name: code.into(),
+            code: code.into(),
+            site_id: Some(fx.site.id),
+            ..NewAsset::default()
+        };
+        assets.push(c.create_asset(&fx.manager.actor, input).await.expect("asset").id);
+    }
+    let schedule = serde_json::json!({
+        "triggers": [{ "kind": "calendar", "every": 1, "unit": "weeks", "time_of_day": "00:00:00" }],
+        "starts_on": fx.cmms.now().date_naive().to_string(),
+    });
+    let needs = vec![PlannedPart { part_id: p.id, location_id: main.id, quantity: q("2") }];
+    let plan = NewPmPlan {
+        site_id: fx.site.id,
+        title: "Change air filters".into(),
+        description: None,
+        wo_type: None,
+        priority: None,
+        estimated_hours: None,
+        checklist: Vec::new(),
+        parts: needs,
+        assignees: Vec::new(),
+        team_id: None,
+        asset_ids: assets,
+        category: None,
+        schedule: serde_json::from_value(schedule).expect("schedule"),
+        active: None,
+    };
+    // A plan naming a part that does not exist is refused.
+    let mut bad = plan.clone();
+    bad.parts[0].part_id = crate::ids::PartId::new();
+    assert_field(c.create_pm_plan(&fx.manager.actor, bad).await, "parts[0].part_id");
+    c.create_pm_plan(&fx.manager.actor, plan).await.expect("plan");
+    let report =
+        c.generate_due_pm(&fx.manager.actor, GenerateRequest::default()).await.expect("generate");
+    assert_eq!(report.created.len(), 2);
+    // Each work order plans two; the first holds both, the second the one that is left.
+    let mut held = Vec::new();
+    for work in &report.created {
+        let lines = c.work_order_parts(&fx.viewer.actor, work.work_order_id).await.expect("lines");
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].planned, q("2"));
+        held.push(lines[0].reserved);
+    }
+    held.sort();
+    assert_eq!(held, [q("1"), q("2")]);
+    let s = stock_of(&fx, &p, &main).await;
+    assert_eq!((s.on_hand, s.reserved), (q("3"), q("3")));
+    assert_ledger_sums(&fx, &p, &main).await;
 }

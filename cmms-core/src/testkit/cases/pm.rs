@@ -64,6 +64,7 @@ fn plan(fx: &Fx, assets: Vec<AssetId>, schedule: Schedule) -> NewPmPlan {
             NewChecklistItem::new("Grease", false),
             NewChecklistItem::new("Wipe", false),
         ],
+        parts: Vec::new(),
         assignees: vec![fx.tech.user.id],
         team_id: None,
         asset_ids: assets,
