@@ -30,6 +30,10 @@ def storekeeper(org: Org) -> cmms.Actor:
 def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> None:
     db = org.db
     sk = storekeeper(org)
+    settings = db.orgs.get(org.owner).settings
+    assert (settings.currency, settings.purchase_approval_limits) == ("USD", {"storekeeper": D(1000)})
+    db.orgs.update_settings(org.owner, dataclasses.replace(settings, currency="EUR", labor_rate=D("60")))
+    assert db.orgs.get(org.owner).settings.labor_rate == D(60)
     seal = db.parts.create(org.owner, part_number="SEAL-25", name="Mechanical seal 25 mm", unit_cost="40",
                            levels={"reorder_point": 3, "reorder_quantity": 10})
     assert seal.levels == cmms.StockLevels(reorder_point=Decimal(3), reorder_quantity=Decimal(10))
@@ -41,7 +45,8 @@ def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> N
     received = db.stock.receive(sk, part_id=seal.id, location_id=store.id, quantity=10, unit_cost="40")
     assert (received.kind, received.quantity, received.unit_cost) == ("receive", Decimal(10), Decimal(40))
 
-    wo = db.work_orders.create(org.manager, title="Replace seal", site_id=org.site.id,
+    pump = db.assets.create(org.owner, name="Pump", code="P-1", site_id=org.site.id)
+    wo = db.work_orders.create(org.manager, title="Replace seal", asset_id=pump.id,
                                assignees=[org.users["tech"].id])
     db.work_orders.transition(org.tech, wo.id, "in_progress")
     line = db.work_orders.change_parts(org.tech, wo.id, "reserve", part_id=seal.id, location_id=store.id, quantity=4)
@@ -61,6 +66,8 @@ def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> N
     low_events = [e for e in db.events.since(org.owner, limit=1000).events if e.kind == "inventory.low_stock"]
     assert len(low_events) == 1 and low_events[0].payload["part_number"] == "SEAL-25"
     (low,) = db.stock.low(org.viewer).items
+    assert [i.shortage for i in db.stock.iter_low(org.viewer)] == [D(11)]  # to reorder point + quantity
+    assert [loc.code for loc in db.stock_locations.iter_all(org.viewer, limit=1)] == ["MAIN", "MAIN-A1"]
     assert (low.part.id, low.status, low.available) == (seal.id, "low", Decimal(2))
     assert [s.status for s in db.stock.list(org.viewer, status="low")] == ["low"]
     assert [p.id for p in db.work_orders.parts(org.viewer, wo.id)] == [line.id]
@@ -72,6 +79,7 @@ def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> N
     db.vendors.set_part(sk, vendor.id, part_id=seal.id, vendor_part_number="AS-25", price="45", preferred=True)
     assert [vp.price for vp in db.vendors.parts(org.viewer, vendor.id)] == [Decimal(45)]
     assert db.vendors.update(sk, vendor.id, phone="555-0100").email == "orders@acme.test"
+    assert [v.phone for v in db.vendors.iter_all(org.viewer)] == ["555-0100"]
     po = db.purchase_orders.create(sk, vendor_id=vendor.id, site_id=org.site.id,
                                    lines=[{"part_id": seal.id, "location_id": store.id, "quantity": 10}])
     assert (po.status, po.total, po.number[:3]) == ("draft", Decimal(450), "PO-")
@@ -95,14 +103,17 @@ def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> N
     assert [p.id for p in db.purchase_orders.iter_all(org.viewer, status="received")] == [po.id]
     assert db.purchase_orders.transition(sk, po.id, "closed").status == "closed"
 
-    # What the work cost: 9 issued and 1 returned at 40, and a contractor.
+    # What the work cost: 9 issued and 1 returned at 40, a contractor, and 90 minutes at 60 an hour.
+    db.work_orders.log_labor(org.tech, wo.id, minutes=90)
     cost = db.work_orders.add_cost(org.tech, wo.id, description="Machining", amount="35.50")
     assert cost.amount == Decimal("35.5")
     assert db.work_orders.costs(org.viewer, wo.id) == [cost]
     summary = db.work_orders.cost(org.viewer, wo.id)
     assert (summary.parts_issued, summary.parts_returned, summary.other) == (D(360), D(40), D("35.5"))
-    assert summary.total == Decimal("355.5") and summary.work_orders == 1
-    assert summary.to_dict(json=True)["total"] == "355.5"
+    assert (summary.labor_hours, summary.labor, summary.currency) == (D("1.5"), D(90), "EUR")
+    assert summary.total == Decimal("445.5") and summary.work_orders == 1
+    assert db.assets.cost(org.viewer, pump.id) == summary
+    assert summary.to_dict(json=True)["total"] == "445.5"
 
 
 def test_insufficient_stock_carries_its_numbers_and_writes_nothing(org: Org) -> None:

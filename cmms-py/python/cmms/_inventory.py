@@ -291,6 +291,15 @@ class StockRows(_Group):
             )),
         )
 
+    def iter_low(
+        self, actor: Actor, *, location: Optional[Id] = None, window_days: Optional[int] = None, limit: int = PAGE,
+    ) -> Iterator[LowStockItem]:
+        """Every low-stock item, page by page (the filters of :meth:`low`).
+
+        >>> short = {i.part.part_number: i.shortage for i in db.stock.iter_low(owner)}  # doctest: +SKIP
+        """
+        return self._walk(lambda c: self.low(actor, location=location, window_days=window_days, limit=limit, cursor=c))
+
 
 class Vendors(_Group):
     """Suppliers and the parts they sell."""
