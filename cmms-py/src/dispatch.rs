@@ -83,13 +83,15 @@ fn decode_all<T: DeserializeOwned>(
 
 /// Arguments of a call on one record: its `id`, an optional `expected_version`, and the rest
 /// decoded as `P` (decoded on their own, so errors name the exact argument).
-struct OnRecord<I, P> {
-    id: I,
-    expected_version: Option<i64>,
-    rest: P,
+pub(crate) struct OnRecord<I, P> {
+    pub(crate) id: I,
+    pub(crate) expected_version: Option<i64>,
+    pub(crate) rest: P,
 }
 
-fn on_record<I: DeserializeOwned, P: DeserializeOwned>(args: &str) -> PyResult<OnRecord<I, P>> {
+pub(crate) fn on_record<I: DeserializeOwned, P: DeserializeOwned>(
+    args: &str,
+) -> PyResult<OnRecord<I, P>> {
     let mut map: serde_json::Map<String, serde_json::Value> = parse(args)?;
     let id =
         from_value(json!({ "id": map.remove("id").unwrap_or_default() })).map(|x: Id<I>| x.id)?;

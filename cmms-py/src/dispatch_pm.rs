@@ -17,14 +17,14 @@ use pyo3::PyResult;
 use pyo3::exceptions::PyValueError;
 use serde::{Deserialize, Serialize};
 
-fn out<T: Serialize>(value: Result<T, CmmsError>) -> PyResult<String> {
+pub(crate) fn out<T: Serialize>(value: Result<T, CmmsError>) -> PyResult<String> {
     serde_json::to_string(&value.map_err(to_py)?).map_err(encode_failed)
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Id<T> {
-    id: T,
+pub(crate) struct Id<T> {
+    pub(crate) id: T,
 }
 
 #[derive(Deserialize)]
@@ -138,7 +138,7 @@ pub(crate) async fn call_pm(c: &Cmms, a: &Actor, method: &str, args: &str) -> Py
             let x: Calendar = parse(args)?;
             out(c.pm_calendar(a, x.days, x.site).await)
         }
-        other => Err(PyValueError::new_err(format!("unknown call '{other}'"))),
+        _ => crate::dispatch_inventory::call_inventory(c, a, method, args).await,
     }
 }
 

@@ -16,7 +16,8 @@ fn class_for(code: &str) -> &'static str {
         "forbidden" | "unauthenticated" => "PermissionDeniedError",
         "validation_failed" => "ValidationError",
         "invalid_transition" => "InvalidTransitionError",
-        "conflict" | "insufficient_stock" => "ConflictError",
+        "conflict" => "ConflictError",
+        "insufficient_stock" => "InsufficientStockError",
         "busy" => "BusyError",
         "store_error" => "StorageError",
         _ => "CmmsError",
@@ -58,6 +59,13 @@ fn build(py: Python<'_>, e: &CmmsError) -> PyResult<PyErr> {
     kwargs.set_item("code", e.code())?;
     kwargs.set_item("errors", errors)?;
     kwargs.set_item("current_version", current_version)?;
+    // The numbers of a refused stock change, as text (the Python class makes them Decimals).
+    if let CmmsError::InsufficientStock { part, location, available, requested } = e {
+        kwargs.set_item("part", part)?;
+        kwargs.set_item("location", location)?;
+        kwargs.set_item("available", available)?;
+        kwargs.set_item("requested", requested)?;
+    }
     let instance = class.call((e.to_string(),), Some(&kwargs))?;
     let err = PyErr::from_value(instance);
     // The driver's own text, as the exception's `__cause__`.

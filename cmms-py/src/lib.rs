@@ -4,6 +4,7 @@
 //! exceptions. Arguments and results cross the boundary as JSON text in core's serde format.
 
 mod dispatch;
+mod dispatch_inventory;
 mod dispatch_pm;
 mod errors;
 mod logging;

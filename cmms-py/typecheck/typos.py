@@ -21,6 +21,13 @@ def typos(db: cmms.Cmms, a: cmms.Actor) -> None:
     db.users.create(a, name="n", email="e", role="overlord")  # E: arg-type
     db.meters.create(a, asset_id="x", name="m", unit="h", kind="counter")  # E: arg-type
     db.requests.iter_all(a, status="open")  # E: arg-type
+    db.work_orders.change_parts(a, "id", "isue", part_id="p", location_id="l", quantity=1)  # E: arg-type
+    db.purchase_orders.transition(a, "id", "aproved")  # E: arg-type
+    db.stock.list(a, status="empty")  # E: arg-type
+    db.stock.receive(a, part_id="p", location_id="l", quantity=[1])  # E: arg-type
+    db.purchase_orders.create(a, vendor_id="v", site_id="s", lines=[{"part_id": "p", "location_id": "l"}])  # E: typeddict-item
+    total: int = db.work_orders.cost(a, "id").total  # E: assignment
+    _ = total
     page = db.work_orders.list(a)
     first: cmms.WorkOrder = page[0]
     rest: list[cmms.WorkOrder] = page[1:]

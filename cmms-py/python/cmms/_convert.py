@@ -163,6 +163,45 @@ def plain(value: Any, path: str) -> Any:
     raise TypeError(f"{path}: cannot pass a {type(value).__name__} to cmms")
 
 
+def amount(value: Any, path: str) -> Optional[str]:
+    """A quantity or money argument as the exact decimal text the core reads: a ``Decimal``,
+    ``int`` or ``str`` as it is, a ``float`` by its shortest form (``0.1`` is ``"0.1"``),
+    numpy and pandas numbers likewise. A missing value (``None``, NaN, ``pd.NA``) is ``None``;
+    infinities are refused; anything else is a TypeError naming ``path``."""
+    if missing(value):
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"{path}: expected a number or a decimal string, got bool")
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        number = Decimal(float.__repr__(value))  # np.float64 is a float; its repr is not
+    elif isinstance(value, Decimal):
+        number = value
+    elif type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "__index__"):
+        return str(operator.index(value))
+    elif type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "__float__"):
+        # str() of a numpy float is its shortest form at its own precision (float32 0.1 is "0.1").
+        number = Decimal(str(value))
+    else:
+        raise TypeError(f"{path}: expected a number or a decimal string, got {type(value).__name__}")
+    if not number.is_finite():
+        raise _bad(path, "must be a finite number")
+    return format(number, "f")
+
+
+def amounts(value: Any, path: str, keys: Tuple[str, ...]) -> Any:
+    """A dict (or list of dicts) with its amount ``keys`` made exact (see :func:`amount`);
+    anything else passes unchanged for the core to judge."""
+    if isinstance(value, Mapping):
+        return {k: (amount(v, f"{path}.{k}") if k in keys else v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [amounts(v, f"{path}[{i}]", keys) for i, v in enumerate(value)]
+    return value
+
+
 def dumps(args: Dict[str, Any]) -> str:
     """Encodes call arguments, leaving out the ones that were not given."""
     given = {k: plain(v, k) for k, v in args.items() if v is not UNSET}
@@ -201,6 +240,13 @@ def decode(tp: Any, value: Any) -> Any:
         return uuid.UUID(value)
     if tp is datetime:
         return parse_datetime(value)
+    if tp is Decimal:
+        return Decimal(str(value))
+    if origin in (dict, Dict):
+        args = get_args(tp)
+        if len(args) == 2:
+            return {k: decode(args[1], v) for k, v in value.items()}
+        return value
     if origin in (list, List):
         (inner,) = get_args(tp) or (Any,)
         return [decode(inner, v) for v in value]
@@ -245,4 +291,6 @@ def to_dict(value: Any, as_json: bool = False) -> Any:
         return str(value)
     if as_json and isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if as_json and isinstance(value, Decimal):
+        return str(value)
     return value

@@ -8,19 +8,24 @@ from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ._convert import UNSET, Patch, dumps, from_dict
+from ._convert import amount as _exact
 from .models import (
     Asset,
     AutoCloseReport,
     ChecklistItem,
     Comment,
+    CostSummary,
     LaborEntry,
     Page,
     Request,
     TimelineEntry,
     WorkOrder,
+    WorkOrderCost,
+    WorkOrderPart,
 )
 from ._base import PAGE, Actor, Id, OneOrMore, When, _due, _Group, _id, _ids, _list, _native_actor, _opt_id
 from .types import (
+    Amount,
     AssetState,
     AttachmentInput,
     ChecklistItemInput,
@@ -28,6 +33,7 @@ from .types import (
     Count,
     FailureInput,
     LaborCategory,
+    PartAction,
     Priority,
     RequestStatus,
     WorkOrderSort,
@@ -119,6 +125,11 @@ class Assets(_Group):
     ) -> Page[WorkOrder]:
         """The asset's maintenance history: work orders on it and its sub-assets, newest first."""
         return self._page(actor, "assets.history", WorkOrder, id=_id(id), limit=limit, cursor=cursor)
+
+    def cost(self, actor: Actor, id: Id) -> CostSummary:
+        """What the work on the asset cost: the sum of its work orders the actor may read
+        (labor, parts issued minus returned, other costs; ``work_orders`` says how many)."""
+        return self._call(actor, "assets.cost", CostSummary, id=_id(id))
 
 
 class WorkOrders(_Group):
@@ -310,6 +321,51 @@ class WorkOrders(_Group):
         """Seconds spent in each status so far."""
         pairs: List[Tuple[str, float]] = self._call(actor, "work_orders.time_in_status", Any, id=_id(id))
         return {status: seconds for status, seconds in pairs}
+
+    def parts(self, actor: Actor, id: Id) -> List[WorkOrderPart]:
+        """The work order's part lines (per part and location: planned, reserved, issued, returned)."""
+        return self._call(actor, "work_orders.parts", List[WorkOrderPart], id=_id(id))
+
+    def change_parts(
+        self, actor: Actor, id: Id, action: PartAction, *, part_id: Id, location_id: Id,
+        quantity: Optional[Amount] = None,
+    ) -> WorkOrderPart:
+        """Plans, reserves, issues, returns or releases parts for the work order (``action``),
+        taken from ``location_id``; stock and the part line change in one commit. ``issue``
+        uses the reservation first; ``release`` without a quantity releases all of it. Taking
+        more than is available raises :class:`cmms.InsufficientStockError` and writes nothing.
+
+        >>> db.work_orders.change_parts(tech, wo.id, "reserve", part_id=seal.id, location_id=store.id, quantity=2)  # doctest: +SKIP
+        >>> db.work_orders.change_parts(tech, wo.id, "issue", part_id=seal.id, location_id=store.id, quantity=2)  # doctest: +SKIP
+        """
+        return self._call(
+            actor, "work_orders.change_parts", WorkOrderPart, id=_id(id), action=action,
+            part_id=_id(part_id, "part_id"), location_id=_id(location_id, "location_id"),
+            quantity=_exact(quantity, "quantity"),
+        )
+
+    def add_cost(self, actor: Actor, id: Id, *, description: str, amount: Amount) -> WorkOrderCost:
+        """Books an other cost on the work order (a contractor's invoice; negative for a credit).
+
+        >>> db.work_orders.add_cost(tech, wo.id, description="Crane hire", amount="350.00")  # doctest: +SKIP
+        """
+        return self._call(
+            actor, "work_orders.add_cost", WorkOrderCost, id=_id(id), description=description,
+            amount=_exact(amount, "amount"),
+        )
+
+    def costs(self, actor: Actor, id: Id) -> List[WorkOrderCost]:
+        """The other costs booked on the work order."""
+        return self._call(actor, "work_orders.costs", List[WorkOrderCost], id=_id(id))
+
+    def cost(self, actor: Actor, id: Id) -> CostSummary:
+        """What the work order cost: labor at each worker's rate (else the organization's),
+        parts issued at the cost they left stock minus returns, and other costs.
+
+        >>> db.work_orders.cost(owner, wo.id).total  # doctest: +SKIP
+        Decimal('435')
+        """
+        return self._call(actor, "work_orders.cost", CostSummary, id=_id(id))
 
 
 class Requests(_Group):

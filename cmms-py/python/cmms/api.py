@@ -1,5 +1,6 @@
 """The pythonic face of cmms: :func:`open` returns a :class:`Cmms` whose groups (``orgs``,
-``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``audit``, ``events``) carry
+``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``meters``, ``pm_plans``, ``pm``,
+``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``) carry
 the use cases of the Rust ``Cmms`` facade, with the same keyword names and defaults."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 from . import _cmms
 from ._base import Actor, Id, _id, _redacted
 from ._convert import UNSET
+from ._inventory import Parts, PurchaseOrders, StockLocations, StockRows, Vendors
 from ._people import Orgs, Sites, Users
 from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
@@ -32,6 +34,11 @@ class Cmms:
         self.meters = Meters(self)
         self.pm_plans = PmPlans(self)
         self.pm = Pm(self)
+        self.parts = Parts(self)
+        self.stock_locations = StockLocations(self)
+        self.stock = StockRows(self)
+        self.vendors = Vendors(self)
+        self.purchase_orders = PurchaseOrders(self)
         self.requests = Requests(self)
         self.audit = Audit(self)
         self.events = Events(self)

@@ -3,6 +3,8 @@ stable machine ``code`` (``not_found``, ``forbidden``, ``validation_failed``, ..
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "ValidationError",
     "InvalidTransitionError",
     "ConflictError",
+    "InsufficientStockError",
     "BusyError",
     "StorageError",
     "DriverError",
@@ -80,6 +83,54 @@ class InvalidTransitionError(CmmsError):
 class ConflictError(CmmsError):
     """The record changed since it was read (``current_version`` tells its version now), or a
     unique value is taken."""
+
+
+class InsufficientStockError(ConflictError):
+    """A stock change would take more than is available (on hand minus reserved) of a part at
+    a location (code ``insufficient_stock``); nothing was written.
+
+    Attributes:
+        part: the part's id.
+        location: the stock location's id.
+        available: how much was available (a :class:`~decimal.Decimal`).
+        requested: how much the change asked for (a :class:`~decimal.Decimal`).
+
+    >>> try:  # doctest: +SKIP
+    ...     db.work_orders.change_parts(tech, wo.id, "issue", part_id=seal.id, location_id=store.id, quantity=5)
+    ... except cmms.InsufficientStockError as e:
+    ...     print(f"only {e.available} of {e.requested} available")
+    """
+
+    part: Optional[uuid.UUID]
+    location: Optional[uuid.UUID]
+    available: Optional[Decimal]
+    requested: Optional[Decimal]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "insufficient_stock",
+        errors: Optional[List[Dict[str, str]]] = None,
+        current_version: Optional[int] = None,
+        part: Any = None,
+        location: Any = None,
+        available: Any = None,
+        requested: Any = None,
+    ) -> None:
+        super().__init__(message, code=code, errors=errors, current_version=current_version)
+        self.part = uuid.UUID(str(part)) if part is not None else None
+        self.location = uuid.UUID(str(location)) if location is not None else None
+        self.available = Decimal(str(available)) if available is not None else None
+        self.requested = Decimal(str(requested)) if requested is not None else None
+
+    def __reduce__(self) -> Any:
+        kwargs = {
+            "code": self.code, "errors": self.errors, "current_version": self.current_version,
+            "part": self.part, "location": self.location, "available": self.available,
+            "requested": self.requested,
+        }
+        return (_rebuild, (type(self), self.message, kwargs))
 
 
 class BusyError(CmmsError):

@@ -5,8 +5,9 @@ and :meth:`to_dict`. Ids are :class:`uuid.UUID`, timestamps timezone-aware
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Dict, Generic, Iterator, List, Optional, SupportsIndex, TypeVar, Union, overload
 
 from ._convert import to_dict
@@ -20,7 +21,9 @@ __all__ = [
     "LaborEntry", "TimelineEntry", "Request", "EntityRef", "AuditEntry", "EventAudience", "Event",
     "EventPage", "BrokenLink", "AutoCloseReport", "Bootstrapped", "Page", "Meter", "Reading",
     "RecordedReadings", "PmPlan", "PmSlot", "Due", "DueItem", "ForecastItem", "GeneratedWork",
-    "SkippedSlot", "GenerationReport", "ComplianceReport",
+    "SkippedSlot", "GenerationReport", "ComplianceReport", "StockLevels", "Part", "StockLocation", "Stock",
+    "StockMovement", "LowStockItem", "WorkOrderPart", "WorkOrderCost", "CostSummary", "Vendor", "VendorPart",
+    "PurchaseOrder", "PurchaseOrderLine", "PurchaseOrderDetail", "SuggestedLine", "SuggestedOrder",
 ]
 
 
@@ -60,6 +63,12 @@ class OrgSettings(Record):
     require_failure_codes: bool = False
     time_zone: str = "UTC"
     caller_request_numbers: bool = False
+    currency: str = "USD"
+    labor_rate: Optional[Decimal] = None
+    labor_rates: Dict[str, Decimal] = field(default_factory=dict)
+    purchase_order_number_format: str = "PO-{YYYY}-{SEQ:5}"
+    allow_over_receipt: bool = False
+    purchase_approval_limits: Dict[str, Decimal] = field(default_factory=lambda: {"storekeeper": Decimal(1000)})
 
 
 @dataclass(frozen=True, eq=True)
@@ -614,6 +623,278 @@ class ComplianceReport(Record):
         data = dict(data)
         data["from_"] = data.pop("from")
         return data
+
+
+@dataclass(frozen=True, eq=True)
+class StockLevels(Record):
+    """Stock levels of a part (its default) or of one stock row: below ``reorder_point`` (else
+    ``min``) stock is low; ``reorder_quantity`` is what a suggestion orders; ``max`` caps it."""
+
+    min: Optional[Decimal] = None
+    max: Optional[Decimal] = None
+    reorder_point: Optional[Decimal] = None
+    reorder_quantity: Optional[Decimal] = None
+
+
+@dataclass(frozen=True, eq=True)
+class Part(Record):
+    """A part of the catalogue; ``part_number`` is unique in the organization."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    part_number: str
+    name: str
+    description: Optional[str]
+    unit: str
+    category: Optional[str]
+    manufacturer: Optional[str]
+    manufacturer_part_number: Optional[str]
+    barcode: Optional[str]
+    unit_cost: Optional[Decimal]
+    levels: StockLevels
+    lead_time_days: Optional[int]
+    active: bool
+    asset_ids: List[uuid.UUID]
+    custom_fields: Dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class StockLocation(Record):
+    """A storeroom of a site, or a bin in a storeroom (``kind``)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    site_id: uuid.UUID
+    parent_id: Optional[uuid.UUID]
+    kind: str
+    code: str
+    name: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class Stock(Record):
+    """The stock of one part at one location: ``on_hand``, ``reserved`` for work orders, the
+    moving ``avg_cost``, and the ``levels`` in force (``own_levels``: set for this row)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    part_id: uuid.UUID
+    location_id: uuid.UUID
+    on_hand: Decimal
+    reserved: Decimal
+    avg_cost: Decimal
+    levels: StockLevels
+    own_levels: bool
+    updated_at: datetime
+    version: int
+
+    @property
+    def available(self) -> Decimal:
+        """On hand minus reserved."""
+        return self.on_hand - self.reserved
+
+    @property
+    def status(self) -> str:
+        """``out``, ``low``, ``over`` or ``in`` (the core's rule, as ``db.stock.list(status=...)`` filters)."""
+        low_point = self.levels.reorder_point if self.levels.reorder_point is not None else self.levels.min
+        if self.available <= 0:
+            return "out"
+        if low_point is not None and self.available <= low_point:
+            return "low"
+        if self.levels.max is not None and self.levels.max > 0 and self.on_hand > self.levels.max:
+            return "over"
+        return "in"
+
+
+@dataclass(frozen=True, eq=True)
+class StockMovement(Record):
+    """One line of the stock ledger: what moved (``kind``), the change of ``on_hand`` and
+    ``reserved``, at which ``unit_cost``, and for which work or purchase order."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    part_id: uuid.UUID
+    location_id: uuid.UUID
+    kind: str
+    quantity: Decimal
+    on_hand_delta: Decimal
+    reserved_delta: Decimal
+    unit_cost: Optional[Decimal]
+    work_order_id: Optional[uuid.UUID]
+    purchase_order_id: Optional[uuid.UUID]
+    transfer_id: Optional[uuid.UUID]
+    reason: Optional[str]
+    actor_id: Optional[uuid.UUID]
+    at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class LowStockItem(Record):
+    """Stock at or below its reorder point: how much is ``shortage`` to the target, what was
+    ``consumed`` in the window, and the estimated ``days_until_stockout``."""
+
+    stock: Stock
+    part: Part
+    status: str
+    available: Decimal
+    shortage: Decimal
+    consumed: Decimal
+    days_until_stockout: Optional[int]
+
+
+@dataclass(frozen=True, eq=True)
+class WorkOrderPart(Record):
+    """A part line of a work order, per part and location: ``planned``, ``reserved`` now,
+    ``issued`` and ``returned`` so far."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    part_id: uuid.UUID
+    location_id: uuid.UUID
+    planned: Decimal
+    reserved: Decimal
+    issued: Decimal
+    returned: Decimal
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class WorkOrderCost(Record):
+    """An other cost booked on a work order (a contractor's invoice; negative for a credit)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    description: str
+    amount: Decimal
+    created_by: Optional[uuid.UUID]
+    created_at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class CostSummary(Record):
+    """What work cost, in the organization's ``currency``: ``total`` is labor + parts issued
+    - parts returned + other; ``work_orders`` says how many it covers."""
+
+    currency: str
+    labor_hours: Decimal
+    labor: Decimal
+    parts_issued: Decimal
+    parts_returned: Decimal
+    other: Decimal
+    total: Decimal
+    work_orders: int
+
+
+@dataclass(frozen=True, eq=True)
+class Vendor(Record):
+    """A supplier."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    contact: Optional[str]
+    email: Optional[str]
+    phone: Optional[str]
+    address: Optional[str]
+    currency: Optional[str]
+    lead_time_days: Optional[int]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class VendorPart(Record):
+    """A part a vendor sells: its number there, its ``price``, and whether it is ``preferred``."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    vendor_id: uuid.UUID
+    part_id: uuid.UUID
+    vendor_part_number: Optional[str]
+    price: Optional[Decimal]
+    preferred: bool
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class PurchaseOrder(Record):
+    """A purchase order (as listed, without its lines)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    number: str
+    vendor_id: uuid.UUID
+    site_id: uuid.UUID
+    status: str
+    currency: str
+    notes: Optional[str]
+    total: Decimal
+    approved_by: Optional[uuid.UUID]
+    approved_at: Optional[datetime]
+    reason: Optional[str]
+    created_by: Optional[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class PurchaseOrderLine(Record):
+    """One line of a purchase order: ``quantity`` ordered, ``received`` so far."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    purchase_order_id: uuid.UUID
+    position: int
+    part_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Decimal
+    received: Decimal
+    unit_price: Decimal
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class PurchaseOrderDetail(PurchaseOrder):
+    """A purchase order with its ``lines``."""
+
+    lines: List[PurchaseOrderLine]
+
+
+@dataclass(frozen=True, eq=True)
+class SuggestedLine(Record):
+    """A line a reorder suggestion would order."""
+
+    part_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Decimal
+    unit_price: Optional[Decimal] = None
+
+
+@dataclass(frozen=True, eq=True)
+class SuggestedOrder(Record):
+    """Low stock of one site grouped by preferred vendor (``vendor_id`` None: no vendor known);
+    ``created`` is the draft purchase order made from it when asked to create."""
+
+    vendor_id: Optional[uuid.UUID]
+    site_id: uuid.UUID
+    lines: List[SuggestedLine]
+    created: Optional[uuid.UUID]
 
 
 def _hash_by_id() -> None:
