@@ -59,11 +59,11 @@ def test_stock_through_a_work_order_a_purchase_order_and_the_cost(org: Org) -> N
     line = db.work_orders.change_parts(org.tech, wo.id, "return", part_id=seal.id, location_id=store.id, quantity=1)
     assert (line.issued, line.returned) == (D(6), D(1))
     assert db.stock.get(org.viewer, part_id=seal.id, location_id=store.id).on_hand == 5
-    assert db.events.since(org.owner, limit=1000).events, "stock events are visible"
-    low_events = [e for e in db.events.since(org.owner, limit=1000).events if e.kind == "inventory.low_stock"]
+    assert db.events.since(org.owner, limit=cmms.MAX_LIMIT).events, "stock events are visible"
+    low_events = [e for e in db.events.since(org.owner, limit=cmms.MAX_LIMIT).events if e.kind == "inventory.low_stock"]
     assert low_events == []
     db.work_orders.change_parts(org.tech, wo.id, "issue", part_id=seal.id, location_id=store.id, quantity=3)
-    low_events = [e for e in db.events.since(org.owner, limit=1000).events if e.kind == "inventory.low_stock"]
+    low_events = [e for e in db.events.since(org.owner, limit=cmms.MAX_LIMIT).events if e.kind == "inventory.low_stock"]
     assert len(low_events) == 1 and low_events[0].payload["part_number"] == "SEAL-25"
     (low,) = db.stock.low(org.viewer).items
     assert [i.shortage for i in db.stock.iter_low(org.viewer)] == [D(11)]  # to reorder point + quantity
@@ -199,3 +199,26 @@ def test_parts_import_from_a_pandas_csv(org: Org) -> None:
     back = pd.DataFrame([p.to_dict() for p in db.parts.iter_all(org.viewer, active=True)])
     assert sorted(back["part_number"]) == ["BLT-A42", "FLT-10"]
     assert dataclasses.replace(flt, name="x").name == "x"
+
+
+def test_pm_plans_plan_their_parts_on_generated_work(org: Org) -> None:
+    from datetime import datetime, timezone
+
+    db = org.db
+    belt = db.parts.create(org.owner, part_number="BELT-A42", name="V-belt A42")
+    store = db.stock_locations.create(org.owner, site_id=org.site.id, code="PMS", name="PM store")
+    db.stock.receive(org.owner, part_id=belt.id, location_id=store.id, quantity=1)
+    fan = db.assets.create(org.owner, name="Fan", code="PY-F1", site_id=org.site.id)
+    plan = db.pm_plans.create(
+        org.manager, site_id=org.site.id, title="Change belts", asset_ids=[fan.id],
+        parts=[{"part_id": belt.id, "location_id": store.id, "quantity": "2"}],
+        schedule={"triggers": [{"kind": "calendar", "every": 1, "unit": "weeks", "time_of_day": "00:00:00"}],
+                  "starts_on": datetime.now(timezone.utc).date()},
+    )
+    assert plan.parts == [{"part_id": str(belt.id), "location_id": str(store.id), "quantity": "2"}]
+    with pytest.raises(cmms.ValidationError, match=r"parts\[0\]\.part: unknown key"):
+        db.pm_plans.update(org.manager, plan.id, parts=[{"part": belt.id}])  # type: ignore[typeddict-item, typeddict-unknown-key]
+    created = db.pm.generate(org.manager).created
+    lines = db.work_orders.parts(org.viewer, created[0].work_order_id)
+    # Two planned, the one on the shelf held.
+    assert [(l.planned, l.reserved) for l in lines] == [(D(2), D(1))]

@@ -36,13 +36,13 @@ def _levels(levels: Any, name: str = "levels") -> Any:
     return amounts(check_dict(name, levels, "levels"), name, _LEVELS)
 
 
-def _lines(lines: Any) -> List[Dict[str, Any]]:
-    checked = check_items("lines", lines)
+def _lines(lines: Any, name: str = "lines") -> List[Dict[str, Any]]:
+    checked = check_items(name, lines)
     for line in checked:
         for key in ("part_id", "location_id"):
             if key in line:
                 line[key] = _id(line[key], key)
-    return amounts(checked, "lines", ("quantity", "unit_price"))
+    return amounts(checked, name, ("quantity", "unit_price"))
 
 
 def _clean(values: Dict[str, Any]) -> Dict[str, Any]:

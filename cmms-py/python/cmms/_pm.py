@@ -8,7 +8,8 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from ._base import PAGE, Actor, Id, _Group, _id, _ids, _opt_id
 from ._convert import UNSET, Patch, Unset
-from .types import ChecklistItemInput, MeterKind, Priority, ReadingSource, WorkOrderType, check_items
+from ._inventory import _lines
+from .types import ChecklistItemInput, MeterKind, PlannedPartInput, Priority, ReadingSource, WorkOrderType, check_items
 from .models import (
     ComplianceReport,
     DueItem,
@@ -116,10 +117,11 @@ class PmPlans(_Group):
         asset_ids: Sequence[Id] = (), category: Optional[str] = None, description: Optional[str] = None,
         type: Optional[WorkOrderType] = None, priority: Optional[Priority] = None,
         estimated_hours: Optional[float] = None, checklist: Sequence[ChecklistItemInput] = (), assignees: Sequence[Id] = (), team_id: Optional[Id] = None,
-        active: Optional[bool] = None,
+        active: Optional[bool] = None, parts: Sequence[PlannedPartInput] = (),
     ) -> PmPlan:
         """A plan for ``asset_ids`` (or every asset of ``category`` at the site) on ``schedule``:
         ``{"triggers": [...], "starts_on": ..., "lead_days": ..., ...}`` (see docs/preventive-maintenance.md).
+        ``parts`` are planned on every work order it generates, each holding what stock is available.
 
         >>> plan = db.pm_plans.create(owner, site_id=site.id, title="Grease bearings", asset_ids=[pump.id],
         ...     schedule={"triggers": [{"kind": "meter_interval", "meter": "Run hours", "every": 250}]})  # doctest: +SKIP
@@ -129,6 +131,7 @@ class PmPlans(_Group):
             asset_ids=_ids(asset_ids, "asset_ids"), category=category, description=description, type=type,
             priority=priority, estimated_hours=estimated_hours, checklist=check_items("checklist", checklist),
             assignees=_ids(assignees, "assignees"), team_id=_id(team_id, "team_id"), active=active,
+            parts=_lines(parts, "parts"),
         )
 
     def get(self, actor: Actor, id: Id) -> PmPlan:
@@ -142,9 +145,10 @@ class PmPlans(_Group):
         assignees: Patch[Sequence[Id]] = UNSET, team_id: Patch[Optional[Id]] = UNSET,
         asset_ids: Patch[Sequence[Id]] = UNSET, category: Patch[Optional[str]] = UNSET,
         schedule: Patch[Dict[str, Any]] = UNSET, active: Patch[bool] = UNSET,
+        parts: Patch[Sequence[PlannedPartInput]] = UNSET,
     ) -> PmPlan:
         """Changes the given fields (a merge patch: ``description=None`` clears it; ``schedule``,
-        ``checklist``, ``assignees`` and ``asset_ids`` are replaced whole)."""
+        ``checklist``, ``assignees``, ``asset_ids`` and ``parts`` are replaced whole)."""
         changes: Dict[str, Any] = dict(
             title=title, description=description, priority=priority, estimated_hours=estimated_hours,
             checklist=checklist if isinstance(checklist, Unset) else check_items("checklist", checklist),
@@ -152,6 +156,7 @@ class PmPlans(_Group):
             team_id=_opt_id(team_id, "team_id"),
             asset_ids=asset_ids if isinstance(asset_ids, Unset) else _ids(asset_ids, "asset_ids"),
             category=category, schedule=schedule, active=active,
+            parts=parts if isinstance(parts, Unset) else _lines(parts, "parts"),
         )
         patch = {k: v for k, v in changes.items() if v is not UNSET}
         return self._call(actor, "pm_plans.update", PmPlan, id=_id(id), expected_version=expected_version, patch=patch)

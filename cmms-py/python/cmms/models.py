@@ -514,6 +514,7 @@ class PmPlan(Record):
     priority: str
     estimated_hours: Optional[float]
     checklist: List[Dict[str, Any]]
+    parts: List[Dict[str, Any]]
     assignees: List[uuid.UUID]
     team_id: Optional[uuid.UUID]
     asset_ids: List[uuid.UUID]

@@ -46,6 +46,7 @@ __all__ = [
     "PartAction",
     "StockLevelsInput",
     "PoLineInput",
+    "PlannedPartInput",
     "ReceiptLineInput",
     "ChecklistItemInput",
     "AttachmentInput",
@@ -128,6 +129,14 @@ class PoLineInput(TypedDict):
     unit_price: NotRequired[Amount]
 
 
+class PlannedPartInput(TypedDict):
+    """A part a PM plan's work orders need: ``{"part_id": ..., "location_id": ..., "quantity": 2}``."""
+
+    part_id: Union[uuid.UUID, str]
+    location_id: Union[uuid.UUID, str]
+    quantity: Amount
+
+
 class ReceiptLineInput(TypedDict):
     """What arrived on one line of a purchase order (``unit_cost`` default: the line's price)."""
 
@@ -163,6 +172,7 @@ class FailureInput(TypedDict, total=False):
 _SHAPES: Dict[str, Any] = {
     "levels": (StockLevelsInput, ()),
     "lines": (PoLineInput, ("part_id", "location_id", "quantity")),
+    "parts": (PlannedPartInput, ("part_id", "location_id", "quantity")),
     "receipt": (ReceiptLineInput, ("line_id", "quantity")),
     "checklist": (ChecklistItemInput, ("label",)),
     "attachments": (AttachmentInput, ("name", "content_type", "size_bytes", "storage_key")),
