@@ -48,6 +48,7 @@ pub mod migrate;
 mod reads;
 mod record;
 mod rows;
+mod search;
 mod sql;
 mod store_impl;
 #[cfg(feature = "test-server")]

@@ -1,7 +1,10 @@
 //! List queries with filters, visibility and keyset pagination (see the contract atop
 //! `cmms_core::store::query`): work orders, requests, assets and users. Every query runs in a
-//! transaction whose tenant setting is `org`, and filters by `org` as well.
+//! transaction whose tenant setting is `org`, and filters by `org` as well. Work orders and
+//! requests are searched through their full-text index (`crate::search`); assets and users by
+//! substring.
 
+use crate::search::{self, REQUESTS_INDEX, WORK_ORDERS_INDEX};
 use crate::sql::{
     R, Sql, bad_cursor, ids, int_key, op, text_key, texts, time_key, visibility, word,
 };
@@ -82,7 +85,8 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
         }
     }
     if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
+        search::condition(q, &WORK_ORDERS_INDEX, org, search::tsquery(text)?);
+        q.plan_per_call();
     }
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
@@ -182,7 +186,8 @@ fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
         q.push(" AND t.requested_by = ").arg(user.0);
     }
     if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
+        search::condition(q, &REQUESTS_INDEX, org, search::tsquery(text)?);
+        q.plan_per_call();
     }
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {

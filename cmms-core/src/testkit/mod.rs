@@ -82,6 +82,8 @@ macro_rules! conformance_suite {
             pm_concurrent_generation_creates_each_once,
             pm_plans_validate_and_respect_state,
             pm_thresholds_overdue_and_empty_compliance,
+            search_matches_the_reference,
+            request_search_matches_the_reference,
         );
     };
 }
