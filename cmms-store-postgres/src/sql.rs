@@ -29,6 +29,16 @@ impl Sql {
         Self(QueryBuilder::new(crate::record::sql(table).select.as_str()), false)
     }
 
+    /// A statement starting with the fixed SQL `text`.
+    pub(crate) fn raw(text: &'static str) -> Self {
+        Self(QueryBuilder::new(text), false)
+    }
+
+    /// Runs a statement answering one row of a count and a list of ids (a search's walk).
+    pub(crate) async fn count_and_ids(&mut self, c: &mut PgConnection) -> R<(i64, Vec<Uuid>)> {
+        self.0.build_query_as().fetch_one(c).await.map_err(map_sqlx)
+    }
+
     /// `SELECT count(*) FROM <table> t`, the start of a list's count.
     pub(crate) fn count(table: &'static Table) -> Self {
         let mut q = QueryBuilder::new("SELECT count(*) FROM ");
