@@ -10,17 +10,18 @@
 --     function is LEAKPROOF, and ts_match_vq (`@@`) is not. A GIN index on a column of an
 --     RLS-forced table is therefore never used for cmms_app (nor for the owner: FORCE). Marking
 --     a wrapper LEAKPROOF needs a superuser, which managed services do not grant.
---   * So the index lives in work_order_search, which has no RLS and on which cmms_app has no
---     privilege at all (42501). Triggers running as the owner (SECURITY DEFINER) keep it in
---     step with search_doc; ON DELETE CASCADE removes a record's row.
---   * cmms_app reads it only through work_order_search_v, which shows the rows of the transaction's
---     tenant (cmms.org_id, the setting the policies use) and nothing without one. Records
---     themselves still come only from the RLS-forced tables: the view yields ids, joined under
---     RLS. A forgotten org filter still sees one tenant's ids.
+--   * So the index lives in work_order_search (request_search for requests), which has no RLS
+--     and on which cmms_app has no privilege at all (42501). Triggers running as the owner
+--     (SECURITY DEFINER) keep it in step with search_doc; ON DELETE CASCADE removes a
+--     record's row.
+--   * cmms_app reads it only through work_order_search_v (request_search_v), which shows the
+--     rows of the transaction's tenant (cmms.org_id, the setting the policies use) and nothing
+--     without one. Records themselves still come only from the RLS-forced tables: the view
+--     yields ids, joined under RLS. A forgotten org filter still sees one tenant's ids.
 --   * The view is not a security barrier, so PostgreSQL may evaluate the non-leakproof `@@` on
 --     other tenants' index rows before its filter. That is an oracle only for someone running
 --     arbitrary SQL as cmms_app, who could equally set cmms.org_id; against what RLS guards
---     here -- our own forgotten filter -- the wall is the same (DESIGN §3.3).
+--     here -- our own forgotten filter -- the wall is the same (DESIGN §3.3, docs/stores.md).
 
 -- work_orders ----------------------------------------------------------------------------------
 ALTER TABLE work_orders ADD COLUMN search_doc text NOT NULL DEFAULT '';
