@@ -7,7 +7,9 @@
 
 use cmms_core::domain::work_order::WorkOrder;
 use cmms_core::rbac::Visibility;
-use cmms_core::store::{Changeset, Store, WorkOrderFilter, WorkOrderQuery, WorkOrderReads, Write};
+use cmms_core::store::{
+    Changeset, KeyValue, SortKey, Store, WorkOrderFilter, WorkOrderQuery, WorkOrderReads, Write,
+};
 use cmms_core::testkit::records::{at, seed, wo_rec};
 use cmms_core::{OrgId, search};
 use cmms_store_postgres::testing::{TestServer, owner_connection};
@@ -104,6 +106,17 @@ async fn a_search_can_use_the_gin_index_as_the_app_role() {
     let want: Vec<&str> = vec!["WO-00002", "WO-00001", "WO-00000"];
     assert_eq!(got.iter().map(|w| w.number.as_str()).collect::<Vec<_>>(), want);
     assert!(store.list_work_orders(a.org, &query("zeppelin")).await.unwrap().is_empty());
+    // Pages of a search past the walk: each page after the last one's key.
+    let (mut pages, mut after) = (Vec::new(), None);
+    loop {
+        let q = WorkOrderQuery { after, fetch: 2, ..query("impeller") };
+        let page = store.list_work_orders(a.org, &q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        let key = Some(KeyValue::Int(last.created_at.timestamp_micros()));
+        after = Some(SortKey { value: key, id: last.id.0 });
+        pages.extend(page.into_iter().map(|w| w.number));
+    }
+    assert_eq!(pages, want);
     let pumps = store.list_work_orders(a.org, &query("pump")).await.unwrap();
     assert_eq!(pumps.len(), 51);
     assert!(pumps.iter().all(|w| w.title.starts_with("Pump")));

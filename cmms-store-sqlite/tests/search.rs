@@ -117,6 +117,19 @@ async fn rare_words_past_the_walk_are_found_through_the_index() {
     // "check 3" fills no page of 50 within the walk (one row in seven): the index finishes it.
     assert_eq!(found(&db, a.org, "check 3", 400).await, reference(&rows, "check 3"));
     assert_eq!(found(&db, b.org, "impeller", 50).await, ["WO-00001"]);
+    // Pages of a search past the walk: each page after the last one's key, none lost or doubled.
+    let (mut pages, mut after) = (Vec::new(), None);
+    loop {
+        let q = WorkOrderQuery { after, ..query("check 3", 70) };
+        let page = db.store.list_work_orders(a.org, &q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(SortKey {
+            value: Some(KeyValue::Int(last.created_at.timestamp_micros())),
+            id: last.id.0,
+        });
+        pages.extend(page.into_iter().map(|w| w.number));
+    }
+    assert_eq!(pages, reference(&rows, "check 3"));
     let count = db.store.count_work_orders(a.org, &query("impeller", 50)).await.unwrap();
     assert_eq!(count, 3);
 }
