@@ -1,6 +1,7 @@
 //! Scale check: list and filter latency (a page of 50) at 10k, 100k and 1M work orders on
-//! SQLite and PostgreSQL, p50 and p99: site + status, assignee, due-date sort, a text search
-//! for a common word and one that matches nothing. Not a criterion bench: criterion reports
+//! SQLite and PostgreSQL, p50 and p99: site + status, assignee, due-date sort, text searches
+//! for a common word (1 in 8), a medium word (1 in 200), a rare word (1 in 10,000) and one that
+//! matches nothing. Not a criterion bench: criterion reports
 //! means, this reports percentiles as a markdown table on stdout.
 //!
 //! `CMMS_BENCH_SIZES=10000,100000` limits the sizes; `CMMS_BENCH_STORES=sqlite` the stores.
@@ -43,6 +44,14 @@ fn queries(org: &Org) -> Vec<(&'static str, WorkOrderFilter)> {
         (
             "text, common word",
             WorkOrderFilter { text: Some(seedgen::COMMON_WORD.into()), ..base.clone() },
+        ),
+        (
+            "text, medium word",
+            WorkOrderFilter { text: Some(seedgen::MEDIUM_WORD.into()), ..base.clone() },
+        ),
+        (
+            "text, rare word",
+            WorkOrderFilter { text: Some(seedgen::RARE_WORD.into()), ..base.clone() },
         ),
         ("text, no match", WorkOrderFilter { text: Some(seedgen::NO_MATCH_WORD.into()), ..base }),
     ]

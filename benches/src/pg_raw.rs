@@ -65,9 +65,9 @@ const INSERT_WO: &str = "INSERT INTO work_orders (org_id, id, number, title, des
     priority, priority_rank, category, status, site_id, location_id, asset_id, team_id, \
     requested_by, created_by, request_id, due_at, estimated_hours, actual_start, actual_end, \
     verified_by, verified_at, closed_at, completion_notes, failure_problem, failure_cause, \
-    failure_remedy, attachments, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, \
-    $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-    $25, $26, $27, $28, $29, $30, $31, $32)";
+    failure_remedy, attachments, created_at, updated_at, version, search_doc) VALUES ($1, $2, $3, \
+    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+    $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)";
 
 const UPDATE_WO: &str = "UPDATE work_orders SET number = $1, title = $2, description = $3, \
     wo_type = $4, priority = $5, priority_rank = $6, category = $7, status = $8, site_id = $9, \
@@ -75,8 +75,8 @@ const UPDATE_WO: &str = "UPDATE work_orders SET number = $1, title = $2, descrip
     request_id = $15, due_at = $16, estimated_hours = $17, actual_start = $18, actual_end = $19, \
     verified_by = $20, verified_at = $21, closed_at = $22, completion_notes = $23, \
     failure_problem = $24, failure_cause = $25, failure_remedy = $26, attachments = $27, \
-    created_at = $28, updated_at = $29, version = $30 WHERE id = $31 AND org_id = $32 AND \
-    version = $33";
+    created_at = $28, updated_at = $29, version = $30, search_doc = $31 WHERE id = $32 AND \
+    org_id = $33 AND version = $34";
 
 type Q<'a> = sqlx::query::Query<'a, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
@@ -113,6 +113,7 @@ fn bind_body<'a>(q: Q<'a>, w: &WorkOrder) -> Q<'a> {
         .bind(w.created_at)
         .bind(w.updated_at)
         .bind(w.version)
+        .bind(cmms_core::search::document(&w.number, &w.title, w.description.as_deref()))
 }
 
 async fn assignees(c: &mut PgConnection, w: &WorkOrder) {
@@ -431,8 +432,8 @@ pub async fn get(pool: &PgPool, org: OrgId, id: WorkOrderId) -> Option<WorkOrder
     wo
 }
 
-/// Raw list: 50 newest by site and one status, optionally with the store's text search
-/// (ASCII case folded with `translate`, LIKE %text%), as the store's SQL builder writes it.
+/// Raw list: 50 newest by site and one status, optionally with the store's text search (the ids
+/// of its tenant search view whose terms match the word as a prefix), as the store writes it.
 pub async fn list(
     pool: &PgPool,
     org: OrgId,
@@ -440,21 +441,15 @@ pub async fn list(
     status: &str,
     text: Option<&str>,
 ) -> Vec<WorkOrder> {
-    const UPPER: &str = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
-    const LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
     let mut tx = begin(pool, org, true).await;
     let mut sql =
         format!("{WO_SELECT} WHERE w.org_id = $1 AND w.status = ANY($2) AND w.site_id = $3");
     let limit_at = if text.is_some() {
-        for (i, col) in ["w.title", "w.description", "w.number"].iter().enumerate() {
-            let or = if i == 0 { " AND (" } else { " OR " };
-            sql.push_str(&format!(
-                "{or}translate({col}, {UPPER}, {LOWER}) LIKE ${} ESCAPE '\\'",
-                4 + i
-            ));
-        }
-        sql.push(')');
-        7
+        sql.push_str(
+            " AND w.id IN (SELECT s.work_order_id FROM work_order_search_v s \
+             WHERE s.org_id = $1 AND s.terms @@ $4::tsquery)",
+        );
+        5
     } else {
         4
     };
@@ -464,10 +459,11 @@ pub async fn list(
         .bind(vec![status.to_string()])
         .bind(site.0);
     if let Some(t) = text {
-        let pattern = format!("%{}%", t.to_ascii_lowercase());
-        q = q.bind(pattern.clone()).bind(pattern.clone()).bind(pattern);
+        q = q.bind(format!("'{t}':*"));
     }
-    let rows = q.bind(50i64).fetch_all(&mut *tx).await.expect("list");
+    // Planned for its values, like the store's searches (unnamed statement).
+    let q = q.bind(50i64).persistent(text.is_none());
+    let rows = q.fetch_all(&mut *tx).await.expect("list");
     let out = rows.iter().map(|r| work_order_row(r).expect("row")).collect();
     tx.commit().await.expect("commit");
     out

@@ -41,7 +41,8 @@ pub async fn seeded(n: u64) -> (String, Org) {
              priority_rank, category, status, site_id, location_id, asset_id, team_id, \
              requested_by, created_by, request_id, due_at, estimated_hours, actual_start, \
              actual_end, verified_by, verified_at, closed_at, completion_notes, failure_problem, \
-             failure_cause, failure_remedy, attachments, created_at, updated_at, version) ",
+             failure_cause, failure_remedy, attachments, created_at, updated_at, version, \
+             search_doc) ",
         );
         q.push_values(&batch, |mut b, w| {
             b.push_bind(w.org_id.0)
@@ -75,7 +76,12 @@ pub async fn seeded(n: u64) -> (String, Org) {
                 .push_bind(serde_json::to_value(&w.attachments).expect("json"))
                 .push_bind(w.created_at)
                 .push_bind(w.updated_at)
-                .push_bind(w.version);
+                .push_bind(w.version)
+                .push_bind(cmms_core::search::document(
+                    &w.number,
+                    &w.title,
+                    w.description.as_deref(),
+                ));
         });
         q.build().execute(&mut *tx).await.expect("insert work orders");
         let (mut wo, mut user, mut pos) = (Vec::new(), Vec::new(), Vec::new());

@@ -1,7 +1,8 @@
 //! A deterministic generator of seeded work orders: two years of work ending at a fixed date,
 //! spread over an organization's 5 sites and ~55 users, with statuses by age (old work is
 //! mostly closed, recent work open or in progress), due dates on most, and titles from small
-//! word lists so a text search for a common word ("pump") matches about one in eight.
+//! word lists so a text search for a common word ("pump") matches about one in eight, a medium
+//! word ("gasket") one in 200 and a rare word ("impeller") one in 10,000.
 //! The same seed always gives the same rows, so runs and stores compare like with like.
 
 use crate::fixture::Org;
@@ -14,6 +15,15 @@ use cmms_core::domain::work_order::{FailureReport, Priority, WorkOrder, WorkOrde
 pub const COMMON_WORD: &str = "pump";
 /// A word no title, description or number contains (the "no match" text search).
 pub const NO_MATCH_WORD: &str = "zeppelin";
+/// A word one title in [`RARE_EVERY`] carries (the "rare word" text search).
+pub const RARE_WORD: &str = "impeller";
+/// How many work orders per title with [`RARE_WORD`].
+pub const RARE_EVERY: u64 = 10_000;
+/// A word one title in [`MEDIUM_EVERY`] carries (0.5 %: too rare to fill a page within
+/// SQLite's first-phase walk of 2,000 rows, common enough to make the index return thousands).
+pub const MEDIUM_WORD: &str = "gasket";
+/// How many work orders per title with [`MEDIUM_WORD`].
+pub const MEDIUM_EVERY: u64 = 200;
 
 const VERBS: [&str; 6] = ["Replace", "Inspect", "Repair", "Lubricate", "Calibrate", "Clean"];
 const THINGS: [&str; 8] = [
@@ -129,7 +139,15 @@ pub fn work_order(
     }
     let thing = THINGS[rng.below(THINGS.len() as u64) as usize];
     let verb = VERBS[rng.below(VERBS.len() as u64) as usize];
-    let title = format!("{verb} {thing} in bay {}", rng.below(40));
+    let bay = rng.below(40);
+    // By position, not by draw, so the other columns stay what they were.
+    let title = if n % RARE_EVERY == RARE_EVERY / 2 {
+        format!("{verb} {RARE_WORD} in bay {bay}")
+    } else if n % MEDIUM_EVERY == MEDIUM_EVERY / 3 {
+        format!("{verb} {thing} {MEDIUM_WORD} in bay {bay}")
+    } else {
+        format!("{verb} {thing} in bay {bay}")
+    };
     let description = (rng.below(3) > 0)
         .then(|| format!("Reported by operator on shift {}; check and report back.", rng.below(3)));
     let due_at = (rng.below(10) < 7).then(|| created + Duration::days(1 + rng.below(30) as i64));

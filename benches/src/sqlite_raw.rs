@@ -42,9 +42,9 @@ const INSERT_WO: &str = "INSERT INTO work_orders (org_id, id, number, title, des
     priority, priority_rank, category, status, site_id, location_id, asset_id, team_id, \
     requested_by, created_by, request_id, due_at, estimated_hours, actual_start, actual_end, \
     verified_by, verified_at, closed_at, completion_notes, failure_problem, failure_cause, \
-    failure_remedy, attachments, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, \
-    ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, \
-    ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+    failure_remedy, attachments, created_at, updated_at, version, search_doc) VALUES (?1, ?2, ?3, \
+    ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
+    ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)";
 
 const UPDATE_WO: &str = "UPDATE work_orders SET number = ?3, title = ?4, description = ?5, \
     wo_type = ?6, priority = ?7, priority_rank = ?8, category = ?9, status = ?10, site_id = ?11, \
@@ -52,8 +52,8 @@ const UPDATE_WO: &str = "UPDATE work_orders SET number = ?3, title = ?4, descrip
     request_id = ?17, due_at = ?18, estimated_hours = ?19, actual_start = ?20, actual_end = ?21, \
     verified_by = ?22, verified_at = ?23, closed_at = ?24, completion_notes = ?25, \
     failure_problem = ?26, failure_cause = ?27, failure_remedy = ?28, attachments = ?29, \
-    created_at = ?30, updated_at = ?31, version = ?32 WHERE org_id = ?1 AND id = ?2 AND \
-    version = ?32 - 1";
+    created_at = ?30, updated_at = ?31, version = ?32, search_doc = ?33 WHERE org_id = ?1 AND \
+    id = ?2 AND version = ?32 - 1";
 
 /// Executes `sql` with the 32 work-order columns bound in table order.
 pub fn exec_work_order(tx: &Connection, sql: &str, w: &WorkOrder) -> R<usize> {
@@ -91,6 +91,7 @@ pub fn exec_work_order(tx: &Connection, sql: &str, w: &WorkOrder) -> R<usize> {
         micros(w.created_at),
         micros(w.updated_at),
         w.version,
+        cmms_core::search::document(&w.number, &w.title, w.description.as_deref()),
     ])
 }
 
@@ -364,8 +365,8 @@ pub fn get(c: &Connection, org: OrgId, id: WorkOrderId) -> Option<WorkOrder> {
         .expect("get")
 }
 
-/// Raw list: 50 newest by site and one status, optionally with the store's text search
-/// (title, description, number LIKE %text%), as the store's SQL builder writes it.
+/// Raw list: 50 newest by site and one status, optionally with the store's text search as its
+/// first phase runs it (the word as a prefix of a word of the search document), filtered in SQL.
 pub fn list(
     c: &Connection,
     org: OrgId,
@@ -375,15 +376,12 @@ pub fn list(
 ) -> Vec<WorkOrder> {
     let mut sql = format!("{WO_SELECT} WHERE w.org_id = ? AND w.status IN (?) AND w.site_id = ?");
     if text.is_some() {
-        sql.push_str(
-            " AND (w.title LIKE '%' || ? || '%' ESCAPE '\\' OR w.description LIKE '%' || ? || '%' \
-             ESCAPE '\\' OR w.number LIKE '%' || ? || '%' ESCAPE '\\')",
-        );
+        sql.push_str(" AND instr(w.search_doc, ' ' || ?) > 0");
     }
     sql.push_str(" ORDER BY w.created_at DESC, w.id DESC LIMIT ?");
     let mut stmt = c.prepare_cached(&sql).expect("prepare");
     let rows = match text {
-        Some(t) => stmt.query_map(params![org.0, status, site.0, t, t, t, 50i64], work_order_row),
+        Some(t) => stmt.query_map(params![org.0, status, site.0, t, 50i64], work_order_row),
         None => stmt.query_map(params![org.0, status, site.0, 50i64], work_order_row),
     }
     .expect("query");

@@ -137,6 +137,6 @@ const SEED_INSERT: &str = "INSERT INTO work_orders (org_id, id, number, title, d
     priority, priority_rank, category, status, site_id, location_id, asset_id, team_id, \
     requested_by, created_by, request_id, due_at, estimated_hours, actual_start, actual_end, \
     verified_by, verified_at, closed_at, completion_notes, failure_problem, failure_cause, \
-    failure_remedy, attachments, created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, \
-    ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, \
-    ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+    failure_remedy, attachments, created_at, updated_at, version, search_doc) VALUES (?1, ?2, ?3, \
+    ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
+    ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)";

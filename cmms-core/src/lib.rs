@@ -36,6 +36,7 @@ pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod rbac;
+pub mod search;
 pub mod service;
 pub mod store;
 #[cfg(feature = "testkit")]

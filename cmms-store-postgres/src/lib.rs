@@ -48,6 +48,7 @@ pub mod migrate;
 mod reads;
 mod record;
 mod rows;
+mod search;
 mod sql;
 mod stock;
 mod store_impl;

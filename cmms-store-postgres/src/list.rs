@@ -1,7 +1,10 @@
 //! List queries with filters, visibility and keyset pagination (see the contract atop
 //! `cmms_core::store::query`): work orders, requests, assets and users. Every query runs in a
-//! transaction whose tenant setting is `org`, and filters by `org` as well.
+//! transaction whose tenant setting is `org`, and filters by `org` as well. Work orders and
+//! requests are searched through their full-text index (`crate::search`); assets and users by
+//! substring.
 
+use crate::search::{self, REQUESTS_INDEX, WORK_ORDERS_INDEX};
 use crate::sql::{
     R, Sql, bad_cursor, ids, int_key, op, text_key, texts, time_key, visibility, word,
 };
@@ -81,9 +84,7 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
             q.push(" AND ").push(col).push(op).arg(at);
         }
     }
-    if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
-    }
+    // Text (f.text) is searched by the caller (crate::search).
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("TRUE");
@@ -108,20 +109,45 @@ pub(crate) async fn work_orders(
     org: OrgId,
     query: &WorkOrderQuery,
 ) -> R<Vec<WorkOrder>> {
-    let mut q = Sql::select(&WORK_ORDERS);
-    if query.fetch == 0 || work_orders_where(&mut q, org, query).is_none() {
+    if query.fetch == 0 || query.visibility.is_none() {
         return Ok(Vec::new());
     }
+    let filters = |q: &mut Sql| -> R<Option<()>> {
+        if work_orders_where(q, org, query).is_none() {
+            return Ok(None);
+        }
+        work_orders_keyset(q, query)?;
+        Ok(Some(()))
+    };
+    let order = |q: &mut Sql| work_orders_order(q, query);
+    if let Some(text) = &query.filter.text {
+        return search::list(c, org, &WORK_ORDERS_INDEX, text, query.fetch, filters, order).await;
+    }
+    let mut q = Sql::select(&WORK_ORDERS);
+    if filters(&mut q)?.is_none() {
+        return Ok(Vec::new());
+    }
+    order(&mut q);
+    q.push(" LIMIT ").arg(i64::from(query.fetch));
+    q.run(c).await
+}
+
+/// The column a work-order list sorts by, whether it may be NULL and whether it is a time.
+fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool, bool) {
     let f = &query.filter;
-    let dir = f.sort.direction;
     let col = match f.sort.field {
         WorkOrderSortField::Created => "t.created_at",
         WorkOrderSortField::Updated => "t.updated_at",
         WorkOrderSortField::Due => "t.due_at",
         WorkOrderSortField::Priority => "t.priority_rank",
     };
-    let nullable = f.sort.field == WorkOrderSortField::Due;
-    let is_time = f.sort.field != WorkOrderSortField::Priority;
+    (col, f.sort.field == WorkOrderSortField::Due, f.sort.field != WorkOrderSortField::Priority)
+}
+
+/// The keyset condition of a work-order page after the first.
+fn work_orders_keyset(q: &mut Sql, query: &WorkOrderQuery) -> R<()> {
+    let (col, nullable, is_time) = work_orders_sort(query);
+    let dir = query.filter.sort.direction;
     if let Some(key) = &query.after {
         match (int_key(key)?, nullable) {
             (Some(v), false) if is_time => {
@@ -141,13 +167,18 @@ pub(crate) async fn work_orders(
             (None, false) => return Err(bad_cursor()),
         }
     }
+    Ok(())
+}
+
+/// The ORDER BY of a work-order list.
+fn work_orders_order(q: &mut Sql, query: &WorkOrderQuery) {
+    let (col, nullable, _) = work_orders_sort(query);
+    let dir = query.filter.sort.direction;
     q.push(" ORDER BY ");
     if nullable {
         q.push(col).push(" IS NULL, ");
     }
     q.push(col).push(word(dir)).push(", t.id").push(word(dir));
-    q.push(" LIMIT ").arg(i64::from(query.fetch));
-    q.run(c).await
 }
 
 /// How many work orders the list would show over all its pages (`?count=exact`).
@@ -157,10 +188,15 @@ pub(crate) async fn count_work_orders(
     query: &WorkOrderQuery,
 ) -> R<u64> {
     let mut q = Sql::count(&WORK_ORDERS);
-    match work_orders_where(&mut q, org, query) {
-        None => Ok(0),
-        Some(()) => q.count_rows(c).await,
+    if work_orders_where(&mut q, org, query).is_none() {
+        return Ok(0);
     }
+    if let Some(text) = &query.filter.text {
+        let Some(tsquery) = search::tsquery(text) else { return Ok(0) };
+        search::condition(&mut q, &WORK_ORDERS_INDEX, org, tsquery);
+        q.plan_per_call();
+    }
+    q.count_rows(c).await
 }
 
 /// The filters and visibility of a request list, after `q`'s SELECT; `None` when nothing
@@ -181,9 +217,7 @@ fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").arg(user.0);
     }
-    if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
-    }
+    // Text (f.text) is searched by the caller (crate::search).
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("TRUE");
@@ -205,15 +239,31 @@ pub(crate) async fn requests(
     org: OrgId,
     query: &RequestQuery,
 ) -> R<Vec<Request>> {
-    let mut q = Sql::select(&REQUESTS);
-    if query.fetch == 0 || requests_where(&mut q, org, query).is_none() {
+    if query.fetch == 0 || query.visibility.is_none() {
         return Ok(Vec::new());
     }
-    if let Some(key) = &query.after {
-        let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after("t.created_at", "t.id", Direction::Desc, time_key(v)?, key.id);
+    let filters = |q: &mut Sql| -> R<Option<()>> {
+        if requests_where(q, org, query).is_none() {
+            return Ok(None);
+        }
+        if let Some(key) = &query.after {
+            let v = int_key(key)?.ok_or_else(bad_cursor)?;
+            q.after("t.created_at", "t.id", Direction::Desc, time_key(v)?, key.id);
+        }
+        Ok(Some(()))
+    };
+    let order = |q: &mut Sql| {
+        q.push(" ORDER BY t.created_at DESC, t.id DESC");
+    };
+    if let Some(text) = &query.filter.text {
+        return search::list(c, org, &REQUESTS_INDEX, text, query.fetch, filters, order).await;
     }
-    q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ").arg(i64::from(query.fetch));
+    let mut q = Sql::select(&REQUESTS);
+    if filters(&mut q)?.is_none() {
+        return Ok(Vec::new());
+    }
+    order(&mut q);
+    q.push(" LIMIT ").arg(i64::from(query.fetch));
     q.run(c).await
 }
 
@@ -224,10 +274,15 @@ pub(crate) async fn count_requests(
     query: &RequestQuery,
 ) -> R<u64> {
     let mut q = Sql::count(&REQUESTS);
-    match requests_where(&mut q, org, query) {
-        None => Ok(0),
-        Some(()) => q.count_rows(c).await,
+    if requests_where(&mut q, org, query).is_none() {
+        return Ok(0);
     }
+    if let Some(text) = &query.filter.text {
+        let Some(tsquery) = search::tsquery(text) else { return Ok(0) };
+        search::condition(&mut q, &REQUESTS_INDEX, org, tsquery);
+        q.plan_per_call();
+    }
+    q.count_rows(c).await
 }
 
 /// The filters and visibility of an assets list, after `q`'s SELECT; `None` when nothing

@@ -12,7 +12,7 @@ use sqlx::{Connection, PgConnection};
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The schema version this library needs: the highest embedded migration.
-pub const LATEST: u32 = 7;
+pub const LATEST: u32 = 8;
 
 /// The highest successfully applied migration (0 when there is none, or no bookkeeping table).
 pub(crate) async fn applied_version(c: &mut PgConnection) -> Result<u32, StoreError> {
@@ -50,6 +50,8 @@ pub(crate) async fn up(owner: &PgConnectOptions) -> Result<u32, StoreError> {
     let mut c = owner_connection(owner).await?;
     check_not_newer(applied_version(&mut c).await?)?;
     MIGRATOR.run(&mut c).await.map_err(failed)?;
+    // Search documents are folded in Rust (cmms_core::search), so 0008's data comes after it.
+    crate::search::backfill(&mut c).await?;
     let v = applied_version(&mut c).await?;
     close(c).await;
     tracing::info!(version = v, "database migrated");

@@ -14,8 +14,9 @@ use uuid::Uuid;
 /// Result of a read.
 pub(crate) type R<T> = Result<T, StoreError>;
 
-/// A list query under construction.
-pub(crate) struct Sql(QueryBuilder<Postgres>);
+/// A list query under construction, and whether it is planned for its own values each time
+/// (unnamed statement) instead of prepared once.
+pub(crate) struct Sql(QueryBuilder<Postgres>, bool);
 
 /// ASCII upper- and lower-case letters, for `translate`: SQLite's LIKE folds ASCII case only,
 /// and so does this store's text search, whatever the database's locale.
@@ -25,19 +26,44 @@ const LOWER: &str = "'abcdefghijklmnopqrstuvwxyz'";
 impl Sql {
     /// `SELECT <table's columns> FROM <table> t`, the start of a list of described records.
     pub(crate) fn select(table: &'static Table) -> Self {
-        Self(QueryBuilder::new(crate::record::sql(table).select.as_str()))
+        Self(QueryBuilder::new(crate::record::sql(table).select.as_str()), false)
+    }
+
+    /// A statement starting with the fixed SQL `text`.
+    pub(crate) fn raw(text: &'static str) -> Self {
+        Self(QueryBuilder::new(text), false)
+    }
+
+    /// Runs a statement answering one row of a count and a list of ids (a search's walk).
+    pub(crate) async fn count_and_ids(&mut self, c: &mut PgConnection) -> R<(i64, Vec<Uuid>)> {
+        self.0.build_query_as().fetch_one(c).await.map_err(map_sqlx)
     }
 
     /// `SELECT count(*) FROM <table> t`, the start of a list's count.
     pub(crate) fn count(table: &'static Table) -> Self {
         let mut q = QueryBuilder::new("SELECT count(*) FROM ");
         q.push(table.name).push(" t");
-        Self(q)
+        Self(q, false)
+    }
+
+    /// Plans this statement for its own values on every run: a text search, whose best plan
+    /// depends on how common its words are (a prepared statement's generic plan would not
+    /// know).
+    pub(crate) fn plan_per_call(&mut self) -> &mut Self {
+        self.1 = true;
+        self
     }
 
     /// Runs a count.
     pub(crate) async fn count_rows(&mut self, c: &mut PgConnection) -> R<u64> {
-        let n: i64 = self.0.build_query_scalar().fetch_one(c).await.map_err(map_sqlx)?;
+        let persistent = !self.1;
+        let n: i64 = self
+            .0
+            .build_query_scalar()
+            .persistent(persistent)
+            .fetch_one(c)
+            .await
+            .map_err(map_sqlx)?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
@@ -92,7 +118,8 @@ impl Sql {
 
     /// Runs the list on `c` and reads its rows as records of its table.
     pub(crate) async fn run<T: Record>(&mut self, c: &mut PgConnection) -> R<Vec<T>> {
-        let rows = self.0.build().fetch_all(c).await.map_err(map_sqlx)?;
+        let persistent = !self.1;
+        let rows = self.0.build().persistent(persistent).fetch_all(c).await.map_err(map_sqlx)?;
         crate::record::read_records(&rows)
     }
 }

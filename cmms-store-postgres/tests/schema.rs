@@ -30,13 +30,14 @@ fn compatible(ty: ColumnType, declared: &str) -> bool {
 }
 
 async fn schema(c: &mut PgConnection) -> Vec<ActualColumn> {
+    // The search side tables (migration 0008) are this store's own, like its bookkeeping.
     let rows = sqlx::query(
         "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.udt_name::text, \
                 c.is_nullable::text \
          FROM information_schema.columns c JOIN information_schema.tables t \
            ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
          WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
-           AND c.table_name <> '_sqlx_migrations' \
+           AND c.table_name NOT IN ('_sqlx_migrations', 'work_order_search', 'request_search') \
          ORDER BY c.table_name, c.ordinal_position",
     )
     .fetch_all(c)

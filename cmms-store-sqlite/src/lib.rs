@@ -39,6 +39,7 @@ pub mod migrate;
 mod reads;
 mod record;
 mod rows;
+mod search;
 mod sql;
 mod stock;
 mod store_impl;

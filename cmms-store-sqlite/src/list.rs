@@ -1,8 +1,11 @@
 //! List queries with filters, visibility and keyset pagination (see the contract atop
-//! `cmms_core::store::query`): work orders, requests, assets and users.
+//! `cmms_core::store::query`): work orders, requests, assets and users. Work orders and
+//! requests are searched through their full-text index (`crate::search`); assets and users by
+//! substring.
 
 use crate::reads::R;
 use crate::rows::{micros, uuid_value};
+use crate::search::{self, REQUESTS_INDEX, WORK_ORDERS_INDEX};
 use crate::sql::{Sql, bad_cursor, ids, int_key, op, text_key, texts, visibility, word};
 use cmms_core::domain::asset::Asset;
 use cmms_core::domain::request::Request;
@@ -81,9 +84,7 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
             q.push(" AND ").push(col).push(op).arg(micros(at));
         }
     }
-    if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
-    }
+    // Text (f.text) is searched by the caller through the index (crate::search).
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
@@ -104,19 +105,45 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
 
 /// A page of work orders.
 pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<Vec<WorkOrder>> {
-    let mut q = Sql::select(&WORK_ORDERS);
-    if query.fetch == 0 || work_orders_where(&mut q, org, query).is_none() {
+    if query.fetch == 0 || query.visibility.is_none() {
         return Ok(Vec::new());
     }
+    let filters = |q: &mut Sql| -> R<Option<()>> {
+        if work_orders_where(q, org, query).is_none() {
+            return Ok(None);
+        }
+        work_orders_keyset(q, query)?;
+        Ok(Some(()))
+    };
+    let order = |q: &mut Sql| work_orders_order(q, query);
+    if let Some(text) = &query.filter.text {
+        return search::list(c, org, &WORK_ORDERS_INDEX, text, query.fetch, filters, order);
+    }
+    let mut q = Sql::select(&WORK_ORDERS);
+    if filters(&mut q)?.is_none() {
+        return Ok(Vec::new());
+    }
+    order(&mut q);
+    q.push(" LIMIT ").arg(i64::from(query.fetch));
+    q.run(c)
+}
+
+/// The column a work-order list sorts by, and whether it may be NULL.
+fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool) {
     let f = &query.filter;
-    let dir = f.sort.direction;
     let col = match f.sort.field {
         WorkOrderSortField::Created => "t.created_at",
         WorkOrderSortField::Updated => "t.updated_at",
         WorkOrderSortField::Due => "t.due_at",
         WorkOrderSortField::Priority => "t.priority_rank",
     };
-    let nullable = f.sort.field == WorkOrderSortField::Due;
+    (col, f.sort.field == WorkOrderSortField::Due)
+}
+
+/// The keyset condition of a work-order page after the first.
+fn work_orders_keyset(q: &mut Sql, query: &WorkOrderQuery) -> R<()> {
+    let (col, nullable) = work_orders_sort(query);
+    let dir = query.filter.sort.direction;
     if let Some(key) = &query.after {
         match (int_key(key)?, nullable) {
             (Some(v), false) => {
@@ -137,17 +164,27 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
             (None, false) => return Err(bad_cursor()),
         }
     }
+    Ok(())
+}
+
+/// The ORDER BY of a work-order list.
+fn work_orders_order(q: &mut Sql, query: &WorkOrderQuery) {
+    let (col, nullable) = work_orders_sort(query);
+    let dir = query.filter.sort.direction;
     q.push(" ORDER BY ");
     if nullable {
         q.push(col).push(" IS NULL, ");
     }
     q.push(col).push(word(dir)).push(", t.id").push(word(dir));
-    q.push(" LIMIT ").arg(i64::from(query.fetch));
-    q.run(c)
 }
 
 /// How many work orders the list would show over all its pages (`?count=exact`).
 pub(crate) fn count_work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) -> R<u64> {
+    if let Some(text) = &query.filter.text {
+        return search::count(c, org, &WORK_ORDERS_INDEX, text, |q| {
+            Ok(work_orders_where(q, org, query))
+        });
+    }
     let mut q = Sql::count(&WORK_ORDERS);
     match work_orders_where(&mut q, org, query) {
         None => Ok(0),
@@ -173,9 +210,7 @@ fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").arg(uuid_value(user));
     }
-    if let Some(text) = &f.text {
-        q.text_search(&["t.title", "t.description", "t.number"], text);
-    }
+    // Text (f.text) is searched by the caller through the index (crate::search).
     visibility(q, &query.visibility, "t.site_id", |q, cond| match cond {
         ScopeCondition::Any => {
             q.push("1");
@@ -193,20 +228,39 @@ fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
 
 /// A page of requests, newest first.
 pub(crate) fn requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<Vec<Request>> {
-    let mut q = Sql::select(&REQUESTS);
-    if query.fetch == 0 || requests_where(&mut q, org, query).is_none() {
+    if query.fetch == 0 || query.visibility.is_none() {
         return Ok(Vec::new());
     }
-    if let Some(key) = &query.after {
-        let v = int_key(key)?.ok_or_else(bad_cursor)?;
-        q.after("t.created_at", "t.id", Direction::Desc, Value::Integer(v), key.id);
+    let filters = |q: &mut Sql| -> R<Option<()>> {
+        if requests_where(q, org, query).is_none() {
+            return Ok(None);
+        }
+        if let Some(key) = &query.after {
+            let v = int_key(key)?.ok_or_else(bad_cursor)?;
+            q.after("t.created_at", "t.id", Direction::Desc, Value::Integer(v), key.id);
+        }
+        Ok(Some(()))
+    };
+    let order = |q: &mut Sql| {
+        q.push(" ORDER BY t.created_at DESC, t.id DESC");
+    };
+    if let Some(text) = &query.filter.text {
+        return search::list(c, org, &REQUESTS_INDEX, text, query.fetch, filters, order);
     }
-    q.push(" ORDER BY t.created_at DESC, t.id DESC LIMIT ").arg(i64::from(query.fetch));
+    let mut q = Sql::select(&REQUESTS);
+    if filters(&mut q)?.is_none() {
+        return Ok(Vec::new());
+    }
+    order(&mut q);
+    q.push(" LIMIT ").arg(i64::from(query.fetch));
     q.run(c)
 }
 
 /// How many requests the list would show over all its pages (`?count=exact`).
 pub(crate) fn count_requests(c: &Connection, org: OrgId, query: &RequestQuery) -> R<u64> {
+    if let Some(text) = &query.filter.text {
+        return search::count(c, org, &REQUESTS_INDEX, text, |q| Ok(requests_where(q, org, query)));
+    }
     let mut q = Sql::count(&REQUESTS);
     match requests_where(&mut q, org, query) {
         None => Ok(0),

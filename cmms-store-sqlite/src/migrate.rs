@@ -17,7 +17,13 @@ pub struct Migration {
     pub up: &'static str,
     /// SQL taking the schema from `version` back to `version - 1`.
     pub down: &'static str,
+    /// Rust run after `up` in the same transaction (data the SQL cannot compute, such as
+    /// search documents folded by `cmms_core::search`).
+    pub after: Option<AfterStep>,
 }
+
+/// Rust code a migration runs after its SQL, in the same transaction.
+pub type AfterStep = fn(&Connection) -> Result<(), StoreError>;
 
 /// Every migration, oldest first.
 pub const MIGRATIONS: &[Migration] = &[
@@ -26,42 +32,56 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "init",
         up: include_str!("../migrations/0001_init.sql"),
         down: include_str!("../migrations/0001_init.down.sql"),
+        after: None,
     },
     Migration {
         version: 2,
         name: "auth",
         up: include_str!("../migrations/0002_auth.sql"),
         down: include_str!("../migrations/0002_auth.down.sql"),
+        after: None,
     },
     Migration {
         version: 3,
         name: "indexes",
         up: include_str!("../migrations/0003_indexes.sql"),
         down: include_str!("../migrations/0003_indexes.down.sql"),
+        after: None,
     },
     Migration {
         version: 4,
         name: "lists",
         up: include_str!("../migrations/0004_lists.sql"),
         down: include_str!("../migrations/0004_lists.down.sql"),
+        after: None,
     },
     Migration {
         version: 5,
         name: "slug",
         up: include_str!("../migrations/0005_slug.sql"),
         down: include_str!("../migrations/0005_slug.down.sql"),
+        after: None,
     },
     Migration {
         version: 6,
         name: "pm",
         up: include_str!("../migrations/0006_pm.sql"),
         down: include_str!("../migrations/0006_pm.down.sql"),
+        after: None,
     },
     Migration {
         version: 7,
         name: "inventory",
         up: include_str!("../migrations/0007_inventory.sql"),
         down: include_str!("../migrations/0007_inventory.down.sql"),
+        after: None,
+    },
+    Migration {
+        version: 8,
+        name: "search",
+        up: include_str!("../migrations/0008_search.sql"),
+        down: include_str!("../migrations/0008_search.down.sql"),
+        after: Some(crate::search::backfill),
     },
 ];
 
@@ -95,7 +115,7 @@ pub(crate) fn up(conn: &mut Connection) -> Result<u32, StoreError> {
     check_not_newer(start)?;
     let mut current = start;
     for m in MIGRATIONS.iter().filter(|m| m.version > start) {
-        apply(conn, m.up, m.version).map_err(|e| step_failed(m, "up", e))?;
+        apply(conn, m.up, m.after, m.version).map_err(|e| step_failed(m, "up", e))?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
         current = m.version;
     }
@@ -108,23 +128,32 @@ pub(crate) fn down_to(conn: &mut Connection, target: u32) -> Result<u32, StoreEr
     check_not_newer(start)?;
     let mut current = start;
     for m in MIGRATIONS.iter().rev().filter(|m| m.version <= start && m.version > target) {
-        apply(conn, m.down, m.version - 1).map_err(|e| step_failed(m, "down", e))?;
+        apply(conn, m.down, None, m.version - 1).map_err(|e| step_failed(m, "down", e))?;
         tracing::info!(version = m.version, name = m.name, "reverted migration");
         current = m.version - 1;
     }
     Ok(current)
 }
 
-fn apply(conn: &mut Connection, sql: &str, version: u32) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(sql)?;
+fn apply(
+    conn: &mut Connection,
+    sql: &str,
+    after: Option<AfterStep>,
+    version: u32,
+) -> Result<(), StoreError> {
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(map_rusqlite)?;
+    tx.execute_batch(sql).map_err(map_rusqlite)?;
+    if let Some(after) = after {
+        after(&tx)?;
+    }
     // user_version lives in the database header, so it commits (or not) with the step.
-    tx.pragma_update(None, "user_version", version)?;
-    tx.commit()
+    tx.pragma_update(None, "user_version", version).map_err(map_rusqlite)?;
+    tx.commit().map_err(map_rusqlite)
 }
 
-fn step_failed(m: &Migration, direction: &str, e: rusqlite::Error) -> StoreError {
-    match map_rusqlite(e) {
+fn step_failed(m: &Migration, direction: &str, e: StoreError) -> StoreError {
+    match e {
         StoreError::Busy => StoreError::Busy,
         other => StoreError::Migration(format!(
             "migration {:04}_{} ({direction}) failed: {other}",

@@ -1,6 +1,6 @@
 //! The SQL builder for list queries: text and positional arguments built together, keyset
-//! conditions, LIKE escaping and visibility clauses. Only fixed fragments become SQL text;
-//! every input value is a bound parameter.
+//! conditions, LIKE escaping (the substring search of assets and users) and visibility
+//! clauses. Only fixed fragments become SQL text; every input value is a bound parameter.
 
 use crate::reads::R;
 use crate::rows::uuid_value;
@@ -20,6 +20,21 @@ impl Sql {
     /// `SELECT <table's columns> FROM <table> t`, the start of a list of described records.
     pub(crate) fn select(table: &'static Table) -> Self {
         Self { text: crate::record::sql(table).select.clone(), args: Vec::new() }
+    }
+
+    /// A statement starting with `text` (fixed SQL, never input).
+    pub(crate) fn text(text: String) -> Self {
+        Self { text, args: Vec::new() }
+    }
+
+    /// The SQL text so far.
+    pub(crate) fn sql(&self) -> &str {
+        &self.text
+    }
+
+    /// The bound values so far, in order.
+    pub(crate) fn params(&self) -> &[Value] {
+        &self.args
     }
 
     /// Appends a fixed SQL fragment.

@@ -23,8 +23,14 @@ fn compatible(ty: ColumnType, declared: &str) -> bool {
 }
 
 fn schema(c: &Connection) -> Vec<ActualColumn> {
+    // The full-text indexes (and FTS5's shadow tables) and their keys are this store's own
+    // (migration 0008), like its bookkeeping.
     let tables: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name NOT LIKE '%\\_fts%' ESCAPE '\\' \
+             AND name NOT LIKE '%\\_search\\_keys' ESCAPE '\\'",
+        )
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

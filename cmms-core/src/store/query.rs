@@ -133,7 +133,8 @@ pub struct WorkOrderFilter {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before.
     pub created_to: Option<DateTime<Utc>>,
-    /// Text in the title, description or number (case-insensitive for ASCII).
+    /// Words to find: every word must start a word of the title, description or number, in any
+    /// order, case and accents folded (`cmms_core::search`).
     pub text: Option<String>,
     /// Sort (default newest first).
     pub sort: WorkOrderSort,
@@ -222,7 +223,7 @@ pub struct RequestFilter {
     pub site: Option<SiteId>,
     /// Filed by this user.
     pub requested_by: Option<UserId>,
-    /// Text in the title, description or number.
+    /// Words to find, as for work orders (`cmms_core::search`).
     pub text: Option<String>,
     /// Page size.
     pub limit: Option<u32>,

@@ -92,6 +92,8 @@ macro_rules! conformance_suite {
             purchase_orders_approve_receive_and_cost,
             work_order_cost_rolls_up_labor_parts_and_other,
             pm_plans_plan_their_parts_on_generated_work,
+            search_matches_the_reference,
+            request_search_matches_the_reference,
         );
     };
 }

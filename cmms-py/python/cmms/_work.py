@@ -234,7 +234,9 @@ class WorkOrders(_Group):
         """One page of the work orders the actor may see. ``status``, ``priority`` and ``type``
         take one value or a list. ``sort``: ``created`` (default, newest first), ``updated``,
         ``due``, ``priority``, with ``-field`` or ``field:asc`` / ``field:desc``.
-        ``count="exact"`` also counts every matching work order (``Page.total``).
+        ``count="exact"`` also counts every matching work order (``Page.total``). ``text`` finds
+        words by prefix in the number, title and description, case and accents folded
+        (``"valve lea"`` finds "Valves leaking"; ``"ump"`` does not find "pump").
 
         >>> page = db.work_orders.list(owner, status=["open", "assigned"], sort="due")  # doctest: +SKIP
         """
@@ -409,7 +411,8 @@ class Requests(_Group):
         requested_by: Optional[Id] = None, text: Optional[str] = None, limit: Optional[int] = None,
         cursor: Optional[str] = None, count: Optional[Count] = None,
     ) -> Page[Request]:
-        """One page of the requests the actor may see, newest first."""
+        """One page of the requests the actor may see, newest first. ``text`` finds words by
+        prefix, as for work orders."""
         return self._page(
             actor, "requests.list", Request, status=_list(status, "status"), site=_id(site, "site"),
             requested_by=_id(requested_by, "requested_by"), text=text, limit=limit, cursor=cursor,

@@ -116,21 +116,29 @@ pub struct Column {
     pub nullable: bool,
     /// Where a list column lives when it is not a column of the table itself.
     pub join: Option<&'static JoinTable>,
+    /// Written from the record but never read back (a search document): reads select NULL
+    /// instead of shipping it.
+    pub derived: bool,
 }
 
 /// A NOT NULL column.
 pub const fn col(name: &'static str, ty: ColumnType) -> Column {
-    Column { name, ty, nullable: false, join: None }
+    Column { name, ty, nullable: false, join: None, derived: false }
 }
 
 /// A nullable column.
 pub const fn null(name: &'static str, ty: ColumnType) -> Column {
-    Column { name, ty, nullable: true, join: None }
+    Column { name, ty, nullable: true, join: None, derived: false }
+}
+
+/// A NOT NULL column the record writes but never reads back (see [`Column::derived`]).
+pub const fn derived(name: &'static str, ty: ColumnType) -> Column {
+    Column { name, ty, nullable: false, join: None, derived: true }
 }
 
 /// A list of ids kept in a join table (see [`JoinTable`]).
 pub const fn joined(name: &'static str, join: &'static JoinTable) -> Column {
-    Column { name, ty: ColumnType::UuidList, nullable: false, join: Some(join) }
+    Column { name, ty: ColumnType::UuidList, nullable: false, join: Some(join), derived: false }
 }
 
 /// One key of a table's list order.

@@ -129,6 +129,8 @@ impl TableSql {
             }
             match c.join {
                 Some(j) => d.join_list(j, id, &mut select),
+                // Never read back: do not ship it.
+                None if c.derived => select.push_str("NULL"),
                 None => d.column(c, &mut select),
             }
         }

@@ -150,6 +150,11 @@ impl<'a> Values<'a> {
         self.push(Value::Text(Cow::Borrowed(s)))
     }
 
+    /// Text computed for the row (a derived column such as a search document).
+    pub fn owned_text(&mut self, s: String) -> &mut Self {
+        self.push(Value::Text(Cow::Owned(s)))
+    }
+
     /// Optional text.
     pub fn opt_text(&mut self, s: Option<&'a str>) -> &mut Self {
         self.push(s.map_or(Value::Null, |s| Value::Text(Cow::Borrowed(s))))

@@ -2,7 +2,9 @@
 //! (timeline, comments, checklist items, labor), and requests.
 
 use super::ColumnType::{Bool, Float, Int, Json, Text, Timestamp, Uuid as Id};
-use super::{JoinTable, Key, Reader, Record, RowSource, Table, Values, asc, col, joined, null};
+use super::{
+    JoinTable, Key, Reader, Record, RowSource, Table, Values, asc, col, derived, joined, null,
+};
 use crate::domain::asset::Asset;
 use crate::domain::checklist::ChecklistItem;
 use crate::domain::comment::Comment;
@@ -12,6 +14,7 @@ use crate::domain::timeline::TimelineEntry;
 use crate::domain::work_order::{FailureReport, WorkOrder};
 use crate::error::StoreError;
 use crate::ids::OrgId;
+use crate::search;
 
 type R<T> = Result<T, StoreError>;
 
@@ -129,6 +132,9 @@ pub static WORK_ORDERS: Table = Table {
         col("created_at", Timestamp),
         col("updated_at", Timestamp),
         col("version", Int),
+        // search::document(number, title, description), indexed for text search; derived, so
+        // never read back.
+        derived("search_doc", Text),
     ],
     key: Key::Org("id"),
     versioned: true,
@@ -156,13 +162,14 @@ impl Record for WorkOrder {
         v.opt_text(self.failure.problem.as_deref()).opt_text(self.failure.cause.as_deref());
         v.opt_text(self.failure.remedy.as_deref()).json(&self.attachments)?;
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
+        v.owned_text(search::document(&self.number, &self.title, self.description.as_deref()));
         Ok(())
     }
     fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
         let (org_id, id, number, title) = (r.uuid()?, r.uuid()?, r.text()?, r.text()?);
         let (description, wo_type, priority) = (r.opt_text()?, r.parse()?, r.parse()?);
         r.skip()?; // priority_rank
-        Ok(Self {
+        let record = Self {
             org_id,
             id,
             number,
@@ -199,7 +206,9 @@ impl Record for WorkOrder {
             created_at: r.ts()?,
             updated_at: r.ts()?,
             version: r.int()?,
-        })
+        };
+        r.skip()?; // search_doc
+        Ok(record)
     }
 }
 
@@ -419,6 +428,8 @@ pub static REQUESTS: Table = Table {
         col("created_at", Timestamp),
         col("updated_at", Timestamp),
         col("version", Int),
+        // search::document(number, title, description); derived, so never read back.
+        derived("search_doc", Text),
     ],
     key: Key::Org("id"),
     versioned: true,
@@ -439,10 +450,11 @@ impl Record for Request {
         v.opt_text(self.rejection_reason.as_deref()).json(&self.attachments)?;
         v.opt_ts(self.submitted_at).opt_uuid(self.reviewed_by).opt_ts(self.reviewed_at);
         v.ts(self.created_at).ts(self.updated_at).int(self.version);
+        v.owned_text(search::document(&self.number, &self.title, self.description.as_deref()));
         Ok(())
     }
     fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
-        Ok(Self {
+        let record = Self {
             org_id: r.uuid()?,
             id: r.uuid()?,
             number: r.text()?,
@@ -463,6 +475,8 @@ impl Record for Request {
             created_at: r.ts()?,
             updated_at: r.ts()?,
             version: r.int()?,
-        })
+        };
+        r.skip()?; // search_doc
+        Ok(record)
     }
 }

@@ -72,7 +72,7 @@ pub async fn round_trips_are_exact(db: Arc<dyn TestDb>) {
         )
         .await
         .unwrap();
-    assert_eq!(listed.items, vec![wo.clone()], "text search treats % and _ literally");
+    assert_eq!(listed.items, vec![wo.clone()], "% and _ separate words like any punctuation");
     let none = c
         .list_work_orders(
             &fx.owner.actor,
