@@ -117,6 +117,8 @@ CREATE TABLE stock_movements (
 ) STRICT;
 -- Movements (time-ordered ids) of a part, of a work order, of a purchase order, at a location.
 CREATE INDEX stock_movements_part ON stock_movements (org_id, part_id, id);
+-- Consumption of a page of the low-stock list: the movements of its parts since a time.
+CREATE INDEX stock_movements_part_at ON stock_movements (org_id, part_id, at);
 CREATE INDEX stock_movements_work_order ON stock_movements (org_id, work_order_id) WHERE work_order_id IS NOT NULL;
 CREATE INDEX stock_movements_purchase_order ON stock_movements (org_id, purchase_order_id) WHERE purchase_order_id IS NOT NULL;
 CREATE INDEX stock_movements_location ON stock_movements (org_id, location_id, id);

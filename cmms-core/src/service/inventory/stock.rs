@@ -367,10 +367,12 @@ impl Cmms {
             .into_iter()
             .map(|p| (p.id, p))
             .collect();
+        let consumed = self.consumed_since(actor, &page.items, since).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for stock in page.items {
             let Some(part) = parts.get(&stock.part_id).cloned() else { continue };
-            let consumed = self.consumed_since(actor, &stock, since).await?;
+            let key = (stock.part_id, stock.location_id);
+            let consumed = consumed.get(&key).copied().unwrap_or(Quantity::ZERO);
             let available = stock.available();
             items.push(LowStockItem {
                 status: if available.is_positive() { StockStatus::Low } else { StockStatus::Out },
@@ -385,26 +387,31 @@ impl Cmms {
         Ok(Page { items, next_cursor: page.next_cursor, total: None })
     }
 
-    /// Issues minus returns of a stock row since `since`.
+    /// Issues minus returns since `since` of each of these stock rows, by (part, location):
+    /// ONE read of the rows' parts' movements in the window (a page of the low-stock list is
+    /// one query, not one per row).
     async fn consumed_since(
         &self,
         actor: &Actor,
-        stock: &Stock,
+        rows: &[Stock],
         since: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Quantity> {
-        let q = Select::new(StockMovement::TABLE)
-            .eq("part_id", stock.part_id.uuid())
-            .eq("location_id", stock.location_id.uuid())
-            .cmp("at", Cmp::Ge, since);
-        let moves = self.store.list::<StockMovement>(actor.org(), q).await?;
-        Ok(moves
-            .iter()
-            .map(|m| match m.kind {
+    ) -> Result<BTreeMap<(PartId, StockLocationId), Quantity>> {
+        let mut out = BTreeMap::new();
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let parts: Vec<uuid::Uuid> = rows.iter().map(|s| s.part_id.uuid()).collect();
+        let q =
+            Select::new(StockMovement::TABLE).any_of("part_id", parts).cmp("at", Cmp::Ge, since);
+        for m in self.store.list::<StockMovement>(actor.org(), q).await? {
+            let used = match m.kind {
                 MovementKind::Issue => m.quantity,
                 MovementKind::Return => -m.quantity,
-                _ => Quantity::ZERO,
-            })
-            .sum())
+                _ => continue,
+            };
+            *out.entry((m.part_id, m.location_id)).or_insert(Quantity::ZERO) += used;
+        }
+        Ok(out)
     }
 
     /// The site of every stock location (locations are few; lists filter by site with it).
