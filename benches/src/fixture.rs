@@ -126,7 +126,8 @@ fn entity(id: WorkOrderId) -> EntityRef {
     EntityRef::new(EntityKind::WorkOrder, id)
 }
 
-fn audience(wo: &WorkOrder) -> EventAudience {
+/// Who may see a work order's events (as `service::work_order::audience` with `work_order.read`).
+pub fn audience(wo: &WorkOrder) -> EventAudience {
     EventAudience {
         permission: Some(Permission::WorkOrderRead),
         site_id: Some(wo.site_id),

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fixture;
+pub mod inventory;
 pub mod machine;
 pub mod pg_raw;
 pub mod pg_seed;

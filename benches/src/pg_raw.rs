@@ -176,12 +176,23 @@ async fn extras(c: &mut PgConnection, org: OrgId, x: Extras) {
         .await
         .expect("comment");
     }
+    append_trail(c, org, x.audit, x.events).await;
+}
+
+/// The end of every commit: constraints checked, the audit entries and events appended (heads
+/// locked last), and the notification.
+pub async fn append_trail(
+    c: &mut PgConnection,
+    org: OrgId,
+    audit: Vec<AuditDraft>,
+    events: Vec<EventDraft>,
+) {
     sqlx::query("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut *c).await.expect("constraints");
-    if !x.audit.is_empty() {
-        append_audit(c, org, x.audit).await;
+    if !audit.is_empty() {
+        append_audit(c, org, audit).await;
     }
-    if !x.events.is_empty() {
-        let (first, last) = append_events(c, org, x.events).await;
+    if !events.is_empty() {
+        let (first, last) = append_events(c, org, events).await;
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(SILENT_CHANNEL)
             .bind(format!("{org}:{first}:{last}"))
