@@ -119,6 +119,12 @@ impl Cmms {
         for (i, l) in input.lines.iter().enumerate() {
             let part = self.load_part(actor, l.part_id).await?;
             let loc = self.load_stock_location(actor, l.location_id).await?;
+            if !loc.active {
+                return Err(CmmsError::invalid(
+                    format!("lines[{i}].location_id"),
+                    "the stock location is inactive",
+                ));
+            }
             if loc.site_id != input.site_id {
                 return Err(CmmsError::invalid(
                     format!("lines[{i}].location_id"),

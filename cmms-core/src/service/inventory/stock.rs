@@ -173,6 +173,9 @@ impl Cmms {
     ) -> Result<StockMovement> {
         require_held(actor, Permission::StockMove)?;
         let loc = self.load_stock_location(actor, input.location_id).await?;
+        if mode == Mode::Receive && !loc.active {
+            return Err(CmmsError::invalid("location_id", "the stock location is inactive"));
+        }
         rbac::authorize(actor, Permission::StockMove, &Resource::at_site(loc.site_id))?;
         let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
         let reason = match (mode, reason) {
@@ -230,6 +233,9 @@ impl Cmms {
         p.finish()?;
         let from = self.load_stock_location(actor, input.from_location_id).await?;
         let to = self.load_stock_location(actor, input.to_location_id).await?;
+        if !to.active {
+            return Err(CmmsError::invalid("to_location_id", "the stock location is inactive"));
+        }
         for l in [&from, &to] {
             rbac::authorize(actor, Permission::StockMove, &Resource::at_site(l.site_id))?;
         }

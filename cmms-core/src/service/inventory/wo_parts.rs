@@ -73,7 +73,14 @@ impl Cmms {
         let wo = self.get_work_order(actor, id).await?;
         rbac::authorize(actor, Permission::WorkOrderParts, &wo.resource())?;
         check_status(req.action, wo.status)?;
-        let loc = self.load_stock_location(actor, req.location_id).await?;
+        // The storeroom must be one the actor may see (a site-scoped grant takes parts only
+        // from its sites' storerooms).
+        let loc = self.get_stock_location(actor, req.location_id).await?;
+        if !loc.active
+            && matches!(req.action, PartAction::Plan | PartAction::Reserve | PartAction::Issue)
+        {
+            return Err(CmmsError::invalid("location_id", "the stock location is inactive"));
+        }
         with_retries!({
             let part = self.load_part(actor, req.part_id).await?;
             if !part.active && matches!(req.action, PartAction::Reserve | PartAction::Issue) {

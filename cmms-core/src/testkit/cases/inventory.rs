@@ -258,6 +258,27 @@ pub async fn inventory_ledger_reservations_and_transfers(db: Arc<dyn TestDb>) {
     assert_forbidden(c.adjust_stock(&fx.viewer.actor, viewer_move).await, "viewer adjusts");
     assert_ledger_sums(&fx, &p, &main).await;
     assert_ledger_sums(&fx, &p, &van).await;
+    // An inactive storeroom takes nothing in.
+    let old = storeroom(&fx, "OLD").await;
+    let off =
+        crate::domain::inventory::StockLocationPatch { active: Some(false), ..Default::default() };
+    c.update_stock_location(&fx.storekeeper.actor, old.id, off, None).await.expect("deactivate");
+    let into_old = StockInput {
+        part_id: p.id,
+        location_id: old.id,
+        quantity: q("1"),
+        unit_cost: None,
+        reason: None,
+    };
+    assert_field(c.receive_stock(&fx.storekeeper.actor, into_old).await, "location_id");
+    let r = c
+        .change_work_order_parts(
+            &fx.tech.actor,
+            wo.id,
+            parts(PartAction::Reserve, &p, &old, Some("1")),
+        )
+        .await;
+    assert_field(r, "location_id");
     // Stock by status.
     let low = StockFilter { status: Some(StockStatus::In), ..StockFilter::default() };
     assert_eq!(c.list_stock(&fx.viewer.actor, low).await.expect("stock").items.len(), 2);
