@@ -13,7 +13,7 @@
 
 use crate::commit::{Failure, commit_group};
 use cmms_core::domain::event::CommittedBatch;
-use cmms_core::store::group::{GroupPlan, GroupStats, MAX_GROUP, Run, copy_error};
+use cmms_core::store::group::{GroupPlan, GroupStats, MAX_GROUP, Run};
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
 use sqlx::PgPool;
@@ -142,32 +142,17 @@ async fn run_group(
     org: OrgId,
     work: Vec<Changeset>,
 ) -> (Vec<Result<Receipt, StoreError>>, u64) {
-    let mut results: Vec<Option<Result<Receipt, StoreError>>> = work.iter().map(|_| None).collect();
     let mut plan = GroupPlan::new(work.len());
-    let mut transactions = 0;
     while let Some(run) = plan.next() {
-        transactions += 1;
-        let range = match &run {
-            Run::Together(r) => r.clone(),
-            Run::Alone(i) => *i..*i + 1,
-        };
+        let range = run.range();
         let members = work[range.clone()].to_vec();
         match commit_group(&pool, org, members).await {
-            Ok(receipts) => {
-                for (i, receipt) in range.zip(receipts) {
-                    results[i] = Some(Ok(receipt));
-                }
-            }
+            Ok(receipts) => plan.succeeded(range, receipts),
             Err(failure) => match (run, failure) {
                 (Run::Alone(i), Failure::Begin(e) | Failure::Member(_, e) | Failure::Commit(e)) => {
-                    results[i] = Some(Err(e));
+                    plan.finish(i, Err(e));
                 }
-                (Run::Together(r), Failure::Begin(e)) => {
-                    // Running alone would only meet the same pool or server again.
-                    for i in r {
-                        results[i] = Some(Err(copy_error(&e)));
-                    }
-                }
+                (Run::Together(r), Failure::Begin(e)) => plan.begin_failed(r, &e),
                 (Run::Together(r), Failure::Member(i, e)) => {
                     tracing::debug!(error = %e, "a grouped changeset failed; regrouping around it");
                     plan.member_failed(r.clone(), r.start + i);
@@ -179,9 +164,5 @@ async fn run_group(
             },
         }
     }
-    let results = results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(StoreError::backend("a grouped changeset was not run"))))
-        .collect();
-    (results, transactions)
+    plan.into_results()
 }

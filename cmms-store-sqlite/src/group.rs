@@ -23,7 +23,7 @@
 use crate::commit::{self, roll_back};
 use crate::error::map_rusqlite;
 use cmms_core::domain::event::CommittedBatch;
-use cmms_core::store::group::{GroupPlan, Run, copy_error};
+use cmms_core::store::group::{GroupPlan, Run};
 use cmms_core::store::{Changeset, Receipt};
 use cmms_core::{OrgId, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
@@ -79,31 +79,20 @@ fn commit_all(
     conn: &mut Connection,
     work: Vec<(OrgId, Changeset)>,
 ) -> (Vec<Result<Receipt, StoreError>>, u64) {
-    let mut results: Vec<Option<Result<Receipt, StoreError>>> = work.iter().map(|_| None).collect();
     let mut plan = GroupPlan::new(work.len());
-    let mut transactions = 0;
     while let Some(run) = plan.next() {
-        transactions += 1;
         let r = match run {
             Run::Alone(i) => {
                 let (org, changes) = work[i].clone();
-                results[i] = Some(alone(conn, org, changes));
+                plan.finish(i, alone(conn, org, changes));
                 continue;
             }
             Run::Together(r) => r,
         };
         match together(conn, work[r.clone()].to_vec()) {
-            Ok(receipts) => {
-                for (i, receipt) in r.zip(receipts) {
-                    results[i] = Some(Ok(receipt));
-                }
-            }
-            Err(Failure::Begin(e)) => {
-                // Running alone would only wait for the lock again.
-                for i in r {
-                    results[i] = Some(Err(copy_error(&e)));
-                }
-            }
+            Ok(receipts) => plan.succeeded(r, receipts),
+            // Running alone would only wait for the lock again.
+            Err(Failure::Begin(e)) => plan.begin_failed(r, &e),
             Err(Failure::Member(i, e)) => {
                 tracing::debug!(error = %e, "a grouped changeset failed; regrouping around it");
                 roll_back(conn);
@@ -118,11 +107,7 @@ fn commit_all(
             }
         }
     }
-    let results = results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(StoreError::backend("a grouped changeset was not run"))))
-        .collect();
-    (results, transactions)
+    plan.into_results()
 }
 
 /// Why a group did not commit; the transaction is rolled back in every case.

@@ -22,6 +22,7 @@
 //! ```
 
 use crate::error::StoreError;
+use crate::store::Receipt;
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -37,24 +38,77 @@ pub enum Run {
     Alone(usize),
 }
 
-/// The runs still to do for a group of `n` changesets.
-#[derive(Debug, Clone)]
+impl Run {
+    /// The changesets it covers.
+    pub fn range(&self) -> Range<usize> {
+        match self {
+            Self::Together(r) => r.clone(),
+            Self::Alone(i) => *i..*i + 1,
+        }
+    }
+}
+
+/// The runs still to do for a group of `n` changesets, and each changeset's result once it has
+/// one (both stores' group runners keep their books here).
+#[derive(Debug)]
 pub struct GroupPlan {
     runs: VecDeque<Run>,
+    results: Vec<Option<Result<Receipt, StoreError>>>,
+    transactions: u64,
 }
 
 impl GroupPlan {
     /// A plan that first tries all `n` changesets together.
     pub fn new(n: usize) -> Self {
-        let mut plan = Self { runs: VecDeque::new() };
+        let results = (0..n).map(|_| None).collect();
+        let mut plan = Self { runs: VecDeque::new(), results, transactions: 0 };
         plan.push_front(std::iter::once(0..n).collect());
         plan
     }
 
-    /// The next run, or `None` when every changeset has its result.
+    /// The next run (each one is a database transaction), or `None` when every changeset has
+    /// its result.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Run> {
-        self.runs.pop_front()
+        let run = self.runs.pop_front();
+        if run.is_some() {
+            self.transactions += 1;
+        }
+        run
+    }
+
+    /// The members of `run` committed, with these receipts (in order).
+    pub fn succeeded(&mut self, run: Range<usize>, receipts: Vec<Receipt>) {
+        for (i, receipt) in run.zip(receipts) {
+            self.finish(i, Ok(receipt));
+        }
+    }
+
+    /// Changeset `i` has its final result (it ran alone).
+    pub fn finish(&mut self, i: usize, result: Result<Receipt, StoreError>) {
+        if let Some(slot) = self.results.get_mut(i) {
+            *slot = Some(result);
+        }
+    }
+
+    /// The transaction of `run` could not even start: every member gets the error (running
+    /// alone would only meet the same lock, pool or server again).
+    pub fn begin_failed(&mut self, run: Range<usize>, e: &StoreError) {
+        for i in run {
+            self.finish(i, Err(copy_error(e)));
+        }
+    }
+
+    /// Each changeset's result, in queue order, and how many transactions the group took.
+    pub fn into_results(self) -> (Vec<Result<Receipt, StoreError>>, u64) {
+        let results = self
+            .results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| Err(StoreError::backend("a grouped changeset was not run")))
+            })
+            .collect();
+        (results, self.transactions)
     }
 
     /// Member `failed` (an index of the whole group, inside `run`) broke the transaction of
@@ -151,5 +205,28 @@ mod tests {
         plan.next();
         plan.member_failed(0..3, 9);
         assert_eq!(drain(&mut plan), vec![Run::Together(0..2), Run::Alone(2)]);
+    }
+
+    #[test]
+    fn the_plan_keeps_each_members_result_and_counts_transactions() {
+        let mut plan = GroupPlan::new(4);
+        let run = plan.next().map(|r| r.range());
+        assert_eq!(run, Some(0..4));
+        plan.member_failed(0..4, 2);
+        let head = plan.next().map(|r| r.range()).unwrap_or_default();
+        plan.succeeded(head, vec![Receipt::default(), Receipt::default()]);
+        assert_eq!(plan.next(), Some(Run::Alone(2)));
+        plan.finish(2, Err(StoreError::conflict("stale")));
+        // The last one never gets to run: its slot says so instead of vanishing.
+        let (results, transactions) = plan.into_results();
+        assert_eq!(transactions, 3);
+        assert_eq!(results.len(), 4);
+        assert!(results[0].is_ok() && results[1].is_ok());
+        assert!(matches!(results[2], Err(StoreError::Conflict { .. })));
+        assert!(matches!(results[3], Err(StoreError::Backend(_))));
+        let mut busy = GroupPlan::new(3);
+        let all = busy.next().map(|r| r.range()).unwrap_or_default();
+        busy.begin_failed(all, &StoreError::Busy);
+        assert!(busy.into_results().0.iter().all(|r| matches!(r, Err(StoreError::Busy))));
     }
 }
