@@ -59,26 +59,8 @@ pub(crate) fn apply_delta(
             .optional()
         })
         .map_err(map_rusqlite)?;
-    let refused = || {
-        StoreError::conflict(format!(
-            "stock of part {} at {} changed or would go below zero",
-            d.part_id, d.location_id
-        ))
-    };
-    let Some((on_hand, reserved, version)) = row else {
-        return Err(refused());
-    };
-    // A new row that had to be clamped: the change took from stock that was not there (the
-    // commit fails, so the row goes with it).
-    if version == 1 && (on_hand, reserved) != (dq, dr) {
-        return Err(refused());
-    }
-    if let Some((threshold, event)) = d.alert {
-        let after = Quantity::from_thousandths(on_hand - reserved);
-        let before = Quantity::from_thousandths((on_hand - dq) - (reserved - dr));
-        if StockDelta::crosses(threshold, before, after) {
-            drafts.events.push(event);
-        }
+    if let Some(event) = d.outcome(row)? {
+        drafts.events.push(event);
     }
     Ok(())
 }

@@ -223,6 +223,37 @@ pub struct StockDelta {
 }
 
 impl StockDelta {
+    /// What the store's conditional write of this delta returned means, the same on every
+    /// store: `row` is the stock row's `(on_hand, reserved, version)` after the write (in
+    /// thousandths), `None` when the condition refused it. A refusal, or a row created by this
+    /// delta with other values than the deltas (the insert was clamped to pass the CHECK: the
+    /// change took from stock that was not there), is a `Conflict`; otherwise the low-stock
+    /// event to append, if this delta crossed the threshold.
+    pub fn outcome(
+        self,
+        row: Option<(i64, i64, i64)>,
+    ) -> Result<Option<EventDraft>, crate::error::StoreError> {
+        let (dq, dr) = (self.on_hand.thousandths(), self.reserved.thousandths());
+        let refused = || {
+            crate::error::StoreError::conflict(format!(
+                "stock of part {} at {} changed or would go below zero",
+                self.part_id, self.location_id
+            ))
+        };
+        let Some((on_hand, reserved, version)) = row else {
+            return Err(refused());
+        };
+        if version == 1 && (on_hand, reserved) != (dq, dr) {
+            return Err(refused());
+        }
+        let after = Quantity::from_thousandths(on_hand - reserved);
+        let before = Quantity::from_thousandths((on_hand - dq) - (reserved - dr));
+        Ok(self
+            .alert
+            .filter(|(threshold, _)| Self::crosses(*threshold, before, after))
+            .map(|(_, event)| event))
+    }
+
     /// Whether a change from `before` to `after` available stock crosses `threshold` from
     /// above (the one rule of low-stock events; the stores call it with exact values).
     pub fn crosses(threshold: Quantity, before: Quantity, after: Quantity) -> bool {
