@@ -161,4 +161,8 @@ typed_id! {
     PurchaseOrderId => "purchase_order",
     /// A line of a purchase order.
     PurchaseOrderLineId => "purchase_order_line",
+    /// An in-app notification.
+    NotificationId => "notification",
+    /// A user watching a work order.
+    WatchId => "watch",
 }

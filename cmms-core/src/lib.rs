@@ -35,6 +35,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod notify;
 pub mod rbac;
 pub mod search;
 pub mod service;

@@ -83,6 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0008_search.down.sql"),
         after: Some(crate::search::backfill),
     },
+    Migration {
+        version: 9,
+        name: "notifications",
+        up: include_str!("../migrations/0009_notifications.sql"),
+        down: include_str!("../migrations/0009_notifications.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

@@ -118,6 +118,8 @@ string_enum! {
         PurchaseOrderStatusChanged => "purchase_order.status_changed",
         /// Goods received against a purchase order.
         PurchaseOrderReceived => "purchase_order.received",
+        /// A notification was created for its recipient (only they see this event).
+        NotificationCreated => "notification.created",
     }
 }
 

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod labor;
 pub mod location;
 pub mod meter;
+pub mod notification;
 pub mod numbering;
 pub mod org;
 pub mod pm;
@@ -90,6 +91,8 @@ string_enum! {
         Vendor => "vendor",
         /// Purchase order.
         PurchaseOrder => "purchase_order",
+        /// In-app notification.
+        Notification => "notification",
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Cmms, require_held};
 use crate::actor::Actor;
-use crate::domain::event::{CommittedBatch, Event};
+use crate::domain::event::{CommittedBatch, Event, EventKind};
 use crate::error::{CmmsError, Result};
 use crate::rbac::{self, Permission};
 use crate::store::{MAX_LIMIT, check_limit};
@@ -25,6 +25,11 @@ pub struct EventPage {
 }
 
 fn visible(actor: &Actor, e: &Event) -> bool {
+    // A notification's event is its recipient's alone (the audience's owner), whatever else
+    // the reader may see: an owner must not read everybody's notifications off the stream.
+    if e.draft.kind == EventKind::NotificationCreated {
+        return actor.is_system() || actor.user_id() == e.draft.audience.owner;
+    }
     rbac::can(actor, e.draft.audience.required(), &e.draft.audience.resource())
 }
 

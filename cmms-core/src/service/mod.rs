@@ -9,6 +9,8 @@ mod auth;
 mod events;
 mod inventory;
 mod meter;
+mod notification;
+mod notify_consumer;
 mod org;
 mod pm;
 mod request;
@@ -25,6 +27,8 @@ pub use inventory::{
     TransferInput,
 };
 pub use meter::{MeterFilter, ReadingFilter, RecordedReadings};
+pub use notification::{NotificationFilter, UNREAD_COUNT_CAP, UnreadCount};
+pub use notify_consumer::{BATCH as NOTIFY_BATCH, DeliveryReport};
 pub use org::Bootstrapped;
 pub use pm::{
     ComplianceReport, DueItem, DueQuery, ForecastItem, GenerateRequest, GeneratedWork,

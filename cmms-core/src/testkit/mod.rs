@@ -94,6 +94,9 @@ macro_rules! conformance_suite {
             pm_plans_plan_their_parts_on_generated_work,
             search_matches_the_reference,
             request_search_matches_the_reference,
+            notifications_reach_the_right_people,
+            notification_read_state_and_preferences,
+            notification_consumer_is_exactly_once,
         );
     };
 }

@@ -91,7 +91,12 @@ impl Cmms {
         let st = Stamp::new(actor, after.updated_at);
         let mut cs = Changeset::new();
         cs.extend(transition_writes(&st, "work_order.transition", &wo, &after, &entries));
-        cs.push(st.event(kind, entity(id), audience(&r), json(&after)));
+        let mut payload = json(&after);
+        // The requester's reason travels with the event (notifications quote it).
+        if let (Some(reason), Some(obj)) = (reason, payload.as_object_mut()) {
+            obj.insert("reason".into(), reason.into());
+        }
+        cs.push(st.event(kind, entity(id), audience(&r), payload));
         self.commit(actor, cs).await?;
         Ok(after)
     }

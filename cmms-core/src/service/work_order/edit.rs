@@ -95,6 +95,7 @@ impl Cmms {
         cs.push(Write::delete_children::<ChecklistItem>(id));
         cs.push(Write::delete_children::<LaborEntry>(id));
         cs.push(Write::delete_children::<crate::domain::inventory::WorkOrderCost>(id));
+        cs.push(Write::delete_children::<crate::domain::notification::Watch>(id));
         cs.push(st.audit("work_order.delete", entity(id), Some(json(&wo)), None));
         let payload = serde_json::json!({ "number": wo.number });
         cs.push(st.event(
