@@ -8,8 +8,7 @@ use std::time::Instant;
 
 /// Runs the jobs until the server stops.
 pub(crate) async fn run(state: AppState) {
-    let mut tick = tokio::time::interval(state.job_interval());
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = ticker(&state);
     let stopping = state.stopping();
     tokio::pin!(stopping);
     loop {
@@ -22,6 +21,13 @@ pub(crate) async fn run(state: AppState) {
         run_once(&state).await;
     }
     tracing::debug!("background jobs stopped");
+}
+
+/// The jobs' clock: every `job_interval`, a late tick delays the next instead of bunching up.
+pub(crate) fn ticker(state: &AppState) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(state.job_interval());
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
 }
 
 /// One pass of every job.

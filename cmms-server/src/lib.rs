@@ -32,6 +32,7 @@ mod jwt;
 mod limit;
 pub mod mailer;
 mod middleware;
+mod notify;
 pub mod openapi;
 mod ops;
 pub mod problem;
@@ -134,6 +135,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let jobs = tokio::spawn(jobs::run(state.clone()));
+    let notifier = tokio::spawn(notify::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
     let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
@@ -162,6 +164,9 @@ pub async fn serve(
     state.begin_shutdown();
     if let Err(e) = jobs.await {
         tracing::error!(error = %e, "background jobs ended abnormally");
+    }
+    if let Err(e) = notifier.await {
+        tracing::error!(error = %e, "the notification consumer ended abnormally");
     }
     served
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod events;
 mod inventory;
+mod notifications;
 mod orgs;
 mod people;
 mod pm;
@@ -159,7 +160,7 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 11] = [
+    let groups: [(&'static str, Vec<Op>); 12] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
@@ -171,6 +172,7 @@ pub(crate) fn api_ops() -> Vec<Op> {
         ("requests", requests::ops()),
         ("audit", audit::ops()),
         ("events", events::ops()),
+        ("notifications", notifications::ops()),
     ];
     groups
         .into_iter()
