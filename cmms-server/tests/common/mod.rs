@@ -411,6 +411,25 @@ impl Srv {
         ids.insert("stock-locations", id(&store));
         ids.insert("vendors", id(&vendor));
         ids.insert("purchase-orders", id(&po));
+        // A notification of the owner's: they watch the work order, the system comments.
+        let wo_id = id(&wo);
+        self.call(Method::PUT, &format!("/api/v1/work-orders/{wo_id}/watch"), Some(t), None)
+            .await
+            .expect(200);
+        let cmms = self.state.cmms();
+        let system = cmms_core::Actor::system(org.id.parse().unwrap());
+        cmms.add_comment(&system, wo_id.parse().unwrap(), "Parts ordered", false).await.unwrap();
+        // The server's own consumer may be the one that delivers it: wait for it either way.
+        let mut mine = Value::Null;
+        for _ in 0..200 {
+            cmms.deliver_notifications(cmms.now()).await.unwrap();
+            mine = self.get("/api/v1/notifications", t).await.expect(200);
+            if mine["items"][0].is_object() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        ids.insert("notifications", id(&mine["items"][0]));
         ids
     }
 
