@@ -222,6 +222,10 @@ pub(crate) async fn call_without_actor(cmms: &Cmms, method: &str, args: &str) ->
             let a: Now = parse(args)?;
             out(cmms.auto_close_confirmations(a.now.unwrap_or_else(|| cmms.now())).await)
         }
+        "notifications.deliver" => {
+            let a: Now = parse(args)?;
+            out(cmms.deliver_notifications(a.now.unwrap_or_else(|| cmms.now())).await)
+        }
         _ => Err(PyTypeError::new_err(format!("{method} needs an actor"))),
     }
 }

@@ -18,7 +18,6 @@ use cmms_core::{
     Actor, AssetId, Cmms, PartId, PurchaseOrderId, StockLocationId, VendorId, WorkOrderId,
 };
 use pyo3::PyResult;
-use pyo3::exceptions::PyValueError;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -170,6 +169,6 @@ pub(crate) async fn call_inventory(
             let x: Suggest = parse(args)?;
             out(c.suggest_purchase_orders(a, x.location, x.create).await)
         }
-        other => Err(PyValueError::new_err(format!("unknown call '{other}'"))),
+        _ => crate::dispatch_notify::call_notify(c, a, method, args).await,
     }
 }

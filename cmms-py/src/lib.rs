@@ -5,6 +5,7 @@
 
 mod dispatch;
 mod dispatch_inventory;
+mod dispatch_notify;
 mod dispatch_pm;
 mod errors;
 mod logging;

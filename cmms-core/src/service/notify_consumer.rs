@@ -95,7 +95,8 @@ impl Cmms {
             let Some(last) = events.last().map(|e| e.seq) else {
                 return Ok(());
             };
-            let more = events.len() == BATCH as usize && batch < MAX_BATCHES;
+            let full = events.len() == BATCH as usize;
+            let more = full && batch < MAX_BATCHES;
             let dir = self.directory(org, &events).await?;
             let mut planned = Vec::new();
             for e in &events {
@@ -123,7 +124,9 @@ impl Cmms {
             report.muted += out.muted;
             report.email += out.email;
             cursor = next;
-            if !more {
+            // A batch that wrote notifications appended their events behind the cursor: pass
+            // over them now, so a run leaves nothing of its own pending.
+            if !full && out.in_app == 0 {
                 break;
             }
         }

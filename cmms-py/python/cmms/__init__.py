@@ -86,6 +86,7 @@ from .models import (
     SuggestedLine,
     SuggestedOrder,
 )
+from .models import Channels, DeliveryReport, Notification, NotificationPreference, UnreadCount, Watch
 
 __version__: str = _cmms.__version__
 
@@ -167,3 +168,4 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
 ]
+__all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]

@@ -1,17 +1,20 @@
 """The pythonic face of cmms: :func:`open` returns a :class:`Cmms` whose groups (``orgs``,
 ``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``meters``, ``pm_plans``, ``pm``,
-``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``) carry
+``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``notifications``) carry
 the use cases of the Rust ``Cmms`` facade, with the same keyword names and defaults."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from datetime import datetime
+from typing import Any, Optional
 
 from . import _cmms
 from ._base import Actor, Id, _id, _redacted
 from ._convert import UNSET
+from .models import DeliveryReport
 from ._inventory import Parts, PurchaseOrders, StockLocations, StockRows, Vendors
+from ._notifications import Notifications
 from ._people import Orgs, Sites, Users
 from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
@@ -42,6 +45,7 @@ class Cmms:
         self.requests = Requests(self)
         self.audit = Audit(self)
         self.events = Events(self)
+        self.notifications = Notifications(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._native.closed else "open"
@@ -71,6 +75,17 @@ class Cmms:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return bool(self._native.closed)
+
+    def deliver_notifications(self, now: Optional[datetime] = None) -> DeliveryReport:
+        """Derives notifications from every organization's new events, as of ``now`` (default:
+        the current time): resumable and safe to run from several processes, since each
+        organization's cursor moves in the same commit as the notifications it wrote.
+
+        >>> report = db.deliver_notifications()  # doctest: +SKIP
+        >>> report.in_app, report.pending  # doctest: +SKIP
+        (2, 0)
+        """
+        return self.notifications.deliver(now)
 
     def actor(self, org_id: Id, user_id: Id) -> Actor:
         """The caller for a user of an organization (with their roles and teams). Actors are

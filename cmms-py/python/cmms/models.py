@@ -909,3 +909,77 @@ def _hash_by_id() -> None:
 
 
 _hash_by_id()
+
+
+# In-app notifications (docs/notifications.md).
+
+
+@dataclass(frozen=True, eq=True)
+class Notification(Record):
+    """A notification of one user: what it is about (``kind``), its text and its link."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    link: EntityRef
+    event_seq: int
+    created_at: datetime
+    read_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class UnreadCount(Record):
+    """Unread notifications, counted up to 500 (``more``: there are more than ``count``)."""
+
+    count: int
+    more: bool
+
+
+@dataclass(frozen=True, eq=True)
+class Channels(Record):
+    """The channels one kind of notification goes to."""
+
+    in_app: bool
+    email: bool
+
+
+@dataclass(frozen=True, eq=True)
+class NotificationPreference(Record):
+    """The channels in effect for one kind, and which level chose them (user, org, builtin)."""
+
+    kind: str
+    channels: Channels
+    source: str
+
+
+@dataclass(frozen=True, eq=True)
+class Watch(Record):
+    """A user watching a work order."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    work_order_id: uuid.UUID
+    user_id: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class DeliveryReport(Record):
+    """What one run of the notification consumer did."""
+
+    orgs: int
+    events: int
+    in_app: int
+    muted: int
+    email: int
+    not_visible: int
+    busy: int
+    pending: int
+    oldest_pending_at: Optional[datetime]
+
+
+__all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]
