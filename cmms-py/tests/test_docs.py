@@ -45,3 +45,12 @@ def test_the_python_guide_runs_in_order(tmp_path: pathlib.Path, monkeypatch: pyt
         printed = capsys.readouterr().out.splitlines()
         for expected in shown:
             assert expected in printed, (i, expected, printed)
+
+
+def test_the_notifications_guide_runs_in_order() -> None:
+    guide = DOCS / "notifications.md"
+    examples = blocks("python", guide)
+    assert len(examples) >= 1
+    scope: dict[str, object] = {"__name__": "__guide__"}
+    for i, code in enumerate(examples):
+        exec(compile(code, f"{guide.name}[python {i}]", "exec"), scope)

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 const GUIDE: &str = include_str!("../../docs/http.md");
 const INVENTORY: &str = include_str!("../../docs/inventory.md");
+const NOTIFICATIONS: &str = include_str!("../../docs/notifications.md");
 
 /// The fenced blocks of one language, in order.
 fn blocks(text: &str, lang: &str) -> Vec<String> {
@@ -137,6 +138,11 @@ async fn inventory_walkthrough(kind: Kind) {
     replay(kind, INVENTORY, 30).await;
 }
 
+/// docs/notifications.md's walkthrough: watching, the (empty) list and preferences.
+async fn notifications_walkthrough(kind: Kind) {
+    replay(kind, NOTIFICATIONS, 10).await;
+}
+
 /// Replays a guide's `http` exchanges (at least `min` blocks) against a fresh server.
 async fn replay(kind: Kind, guide: &str, min: usize) {
     let srv = start(kind).await;
@@ -199,7 +205,7 @@ async fn replay(kind: Kind, guide: &str, min: usize) {
     srv.shutdown().await;
 }
 
-both_stores!(walkthrough, inventory_walkthrough);
+both_stores!(walkthrough, inventory_walkthrough, notifications_walkthrough);
 
 #[test]
 fn the_guide_lists_exactly_the_servers_problem_codes() {
