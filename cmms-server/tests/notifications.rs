@@ -28,12 +28,27 @@ async fn notifications_over_http(kind: Kind) {
     let site = s.site(&org, "NP").await;
     let (tech_id, tech) = s.user(&org, "technician", None).await;
     let (_, viewer) = s.user(&org, "viewer", None).await;
+    // The technician follows their event stream (SSE) from the start.
+    let mut stream = s.http.get(s.url("/api/v1/events")).bearer_auth(&tech).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
     let wo = s
         .work_order(t, json!({ "title": "Fix the pump", "site_id": site, "assignees": [tech_id] }))
         .await;
     let wo_id = wo["id"].as_str().unwrap();
     let count = unread_becomes(&s, &tech, 1).await;
     assert_eq!(count["more"], false);
+    // The notification arrives on the stream as it is created.
+    let mut seen = String::new();
+    while !seen.contains("notification.created") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk())
+            .await
+            .expect("the notification's event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(seen.contains("Fix the pump") || seen.contains(wo_id), "{seen}");
+    drop(stream);
 
     let page = s.get("/api/v1/notifications?unread=true&limit=10", &tech).await.expect(200);
     let n = &page["items"][0];
@@ -60,6 +75,15 @@ async fn notifications_over_http(kind: Kind) {
         .await
         .expect(201);
     unread_becomes(&s, &viewer, 1).await;
+    // Each sees their own notifications' events only.
+    let created = |page: &Value| {
+        let events = page["events"].as_array().unwrap();
+        events.iter().filter(|e| e["kind"] == "notification.created").count()
+    };
+    let page = s.get("/api/v1/events/page?after=0&limit=500", &viewer).await.expect(200);
+    assert_eq!(created(&page), 1, "the viewer's one, not the technician's");
+    let page = s.get("/api/v1/events/page?after=0&limit=500", t).await.expect(200);
+    assert_eq!(created(&page), 0, "not even the owner reads others' notifications");
     s.delete(&watch, &viewer).await.expect(204);
     assert_eq!(s.get(&watch, &viewer).await.expect(200)["watching"], false);
     let marked = s.post("/api/v1/notifications/read-all", &viewer, json!({})).await.expect(200);
