@@ -67,12 +67,23 @@ impl Cmms {
     /// # Ok(()) }
     /// ```
     pub async fn deliver_notifications(&self, now: DateTime<Utc>) -> Result<DeliveryReport> {
+        let orgs = self.store.list_org_ids().await?;
+        self.deliver_notifications_for(&orgs, now).await
+    }
+
+    /// [`Cmms::deliver_notifications`] for these organizations only (a server that learned of
+    /// a commit in one organization delivers for that one, not for every tenant).
+    pub async fn deliver_notifications_for(
+        &self,
+        orgs: &[OrgId],
+        now: DateTime<Utc>,
+    ) -> Result<DeliveryReport> {
         let holder = uuid::Uuid::now_v7().to_string();
         let mut report = DeliveryReport::default();
-        for org in self.store.list_org_ids().await? {
+        for org in orgs {
             report.orgs += 1;
-            self.deliver_org(org, now, &holder, &mut report).await?;
-            self.count_pending(org, &mut report).await?;
+            self.deliver_org(*org, now, &holder, &mut report).await?;
+            self.count_pending(*org, &mut report).await?;
         }
         Ok(report)
     }
