@@ -161,4 +161,6 @@ typed_id! {
     PurchaseOrderId => "purchase_order",
     /// A line of a purchase order.
     PurchaseOrderLineId => "purchase_order_line",
+    /// A mail in the outbox.
+    MailId => "mail",
 }

@@ -83,6 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0008_search.down.sql"),
         after: Some(crate::search::backfill),
     },
+    Migration {
+        version: 10,
+        name: "mail",
+        up: include_str!("../migrations/0010_mail.sql"),
+        down: include_str!("../migrations/0010_mail.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

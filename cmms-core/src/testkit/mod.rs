@@ -94,6 +94,9 @@ macro_rules! conformance_suite {
             pm_plans_plan_their_parts_on_generated_work,
             search_matches_the_reference,
             request_search_matches_the_reference,
+            mail_reset_is_queued_with_its_token,
+            mail_failures_back_off_then_die,
+            mail_claims_keep_racing_deliverers_apart,
         );
     };
 }

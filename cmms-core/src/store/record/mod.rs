@@ -16,6 +16,7 @@
 
 mod auth;
 mod inventory;
+mod mail;
 mod org;
 mod pm;
 mod reader;
@@ -29,6 +30,7 @@ mod work;
 
 pub use auth::*;
 pub use inventory::*;
+pub use mail::*;
 pub use org::*;
 pub use pm::*;
 pub use reader::*;
@@ -351,6 +353,7 @@ pub static TABLES: &[&Table] = &[
     &VENDOR_PARTS,
     &PURCHASE_ORDERS,
     &PURCHASE_ORDER_LINES,
+    &MAIL_OUTBOX,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are
