@@ -26,6 +26,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
+from .models import MailReport, OutboxMail
 from .models import (
     Record,
     Org,
@@ -167,3 +168,4 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
 ]
+__all__ += ["MailReport", "OutboxMail"]
