@@ -112,3 +112,13 @@ def test_deliver_without_a_transport_says_how(db: cmms.Cmms) -> None:
         db.deliver_mail()
     with pytest.raises(ValueError, match="aware"):
         db.deliver_mail(datetime(2026, 1, 1))
+
+
+def test_the_email_guide_runs_as_written() -> None:
+    import pathlib
+
+    guide = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "email.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in guide.split("```python\n")[1:]]
+    assert blocks, "docs/email.md has python examples"
+    for block in blocks:
+        exec(compile(block, "docs/email.md", "exec"), {})
