@@ -121,6 +121,9 @@ pub struct ServeArgs {
     /// The address users open the application at; mails link to pages under it.
     #[arg(long, env = "CMMS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Attempts before a mail is given up (dead), retried with exponential backoff between.
+    #[arg(long, env = "CMMS_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: u32,
 }
 
 impl Default for ServeArgs {
@@ -146,6 +149,7 @@ impl Default for ServeArgs {
             smtp_url: None,
             mail_from: None,
             public_url: None,
+            mail_max_attempts: 8,
         }
     }
 }

@@ -8,6 +8,7 @@
 use crate::config::ServeArgs;
 use crate::state::AppState;
 use cmms_core::Cmms;
+use cmms_core::domain::mail::MailPolicy;
 use cmms_core::service::mail::{MailSettings, MailTransport};
 use std::sync::Arc;
 
@@ -22,14 +23,27 @@ pub(crate) fn transport(args: &ServeArgs) -> Result<Option<Arc<dyn MailTransport
     Ok(Some(Arc::new(smtp)))
 }
 
+/// The server's mail settings.
+pub(crate) struct ServerMail<'a> {
+    /// `CMMS_PUBLIC_URL`.
+    pub public_url: Option<&'a str>,
+    /// Whether a transport delivers the outbox.
+    pub delivering: bool,
+    /// `CMMS_MAIL_MAX_ATTEMPTS`.
+    pub max_attempts: u32,
+}
+
 /// `cmms` with the server's mail settings: token mail is queued only when something delivers
 /// the outbox.
-pub(crate) fn configure(cmms: Cmms, public_url: Option<&str>, delivering: bool) -> Cmms {
+pub(crate) fn configure(cmms: Cmms, server: &ServerMail<'_>) -> Cmms {
     let current = cmms.mail_settings().clone();
     let settings = MailSettings {
-        public_url: public_url.map(str::to_string).or(current.public_url),
-        queue_auth_mail: delivering,
-        policy: current.policy,
+        public_url: server.public_url.map(str::to_string).or(current.public_url),
+        queue_auth_mail: server.delivering,
+        policy: MailPolicy {
+            max_attempts: i64::from(server.max_attempts.max(1)),
+            ..current.policy
+        },
     };
     cmms.with_mail_settings(settings)
 }

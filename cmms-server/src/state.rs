@@ -32,6 +32,7 @@ struct Inner {
     mailer: Arc<dyn Mailer>,
     mail_transport: Option<Arc<dyn cmms_core::service::mail::MailTransport>>,
     public_url: Option<String>,
+    mail_max_attempts: u32,
     metrics: Option<PrometheusHandle>,
     metrics_token: Option<String>,
     body_limit: usize,
@@ -82,6 +83,7 @@ impl AppState {
             mailer: Arc::new(LogMailer { reveal_tokens: args.log_mail_tokens }),
             mail_transport: crate::mail_delivery::transport(args)?,
             public_url: args.public_url.clone(),
+            mail_max_attempts: args.mail_max_attempts,
             metrics: None,
             metrics_token: args.metrics_token.clone(),
             body_limit: args.body_limit,
@@ -117,11 +119,12 @@ impl AppState {
     fn with_mail_settings(self) -> Self {
         self.edit(|i| {
             let delivering = i.mail_transport.is_some();
-            i.cmms = crate::mail_delivery::configure(
-                i.cmms.clone(),
-                i.public_url.as_deref(),
+            let server = crate::mail_delivery::ServerMail {
+                public_url: i.public_url.as_deref(),
                 delivering,
-            );
+                max_attempts: i.mail_max_attempts,
+            };
+            i.cmms = crate::mail_delivery::configure(i.cmms.clone(), &server);
         })
     }
 

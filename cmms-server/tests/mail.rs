@@ -26,8 +26,11 @@ async fn password_reset_mail_arrives_over_smtp(kind: Kind) {
         a.mail_from = Some("CMMS <cmms@acme.test>".into());
         a.public_url = Some("https://cmms.acme.test".into());
         a.metrics_token = Some("metrics-secret".into());
+        a.mail_max_attempts = 3;
     })
     .await;
+    let settings = s.state.cmms().mail_settings();
+    assert_eq!((settings.policy.max_attempts, settings.queue_auth_mail), (3, true));
     let org = s.org("Acme").await;
     let body = json!({ "org": org.id, "email": org.email });
     s.post_open("/api/v1/auth/password-reset/request", body).await.expect(202);
