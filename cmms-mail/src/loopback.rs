@@ -40,7 +40,13 @@ impl Drop for LoopbackSmtp {
 impl LoopbackSmtp {
     /// Starts a server that answers the first `refuse_first` `MAIL FROM`s with `451`.
     pub async fn start(refuse_first: u32) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(0, refuse_first).await
+    }
+
+    /// Like [`start`](Self::start), on a chosen port of 127.0.0.1 (0: any free one), so a
+    /// test can name a mail server that comes up only later.
+    pub async fn start_on(port: u16, refuse_first: u32) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared { refuse: AtomicU32::new(refuse_first), ..Shared::default() });
         let s = shared.clone();
