@@ -165,4 +165,6 @@ typed_id! {
     NotificationId => "notification",
     /// A user watching a work order.
     WatchId => "watch",
+    /// A mail in the outbox.
+    MailId => "mail",
 }

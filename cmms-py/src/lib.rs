@@ -9,6 +9,7 @@ mod dispatch_notify;
 mod dispatch_pm;
 mod errors;
 mod logging;
+mod mail;
 mod runtime;
 
 use cmms_core::{Actor, Cmms, CmmsError, OrgId, UserId};
@@ -29,6 +30,8 @@ enum Backend {
 struct Open {
     cmms: Cmms,
     backend: Backend,
+    /// Delivers the mail outbox (`smtp_url=`), if configured.
+    mail: Option<Arc<dyn cmms_core::service::mail::MailTransport>>,
 }
 
 /// An open database.
@@ -73,14 +76,22 @@ impl Native {
     /// Opens `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (memory) or
     /// `postgres://...` (`cmms_store_sqlite::target_from_url` reads SQLite URLs).
     #[staticmethod]
-    fn open(py: Python<'_>, url: String) -> PyResult<Native> {
+    #[pyo3(signature = (url, smtp_url=None, mail_from=None, public_url=None))]
+    fn open(
+        py: Python<'_>,
+        url: String,
+        smtp_url: Option<String>,
+        mail_from: Option<String>,
+        public_url: Option<String>,
+    ) -> PyResult<Native> {
         logging::refresh_now(py);
+        let transport = mail::transport(smtp_url.as_deref(), mail_from.as_deref())?;
         let open = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let store = runtime::run(py, move || async move {
                 PgStore::connect_default(&url).await.map_err(store_err)
             })?;
             let store = Arc::new(store);
-            Open { cmms: Cmms::new(store.clone()), backend: Backend::Postgres(store) }
+            Open { cmms: Cmms::new(store.clone()), backend: Backend::Postgres(store), mail: None }
         } else {
             let target = target_from_url(&url).map_err(|e| {
                 PyValueError::new_err(format!(
@@ -92,10 +103,50 @@ impl Native {
                 SqliteStore::open_target(target, SqliteOptions::default()).await.map_err(store_err)
             })?;
             let store = Arc::new(store);
-            Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store) }
+            Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store), mail: None }
         };
+        let open = Open { cmms: mail::configure(open.cmms, public_url), mail: transport, ..open };
         let (closed, _) = tokio::sync::watch::channel(false);
         Ok(Native { inner: Mutex::new(Some(Arc::new(open))), pid: std::process::id(), closed })
+    }
+
+    /// Delivers the mail that is due at `now` (RFC 3339, or the clock's time); JSON report.
+    #[pyo3(signature = (now=None))]
+    fn deliver_mail(&self, py: Python<'_>, now: Option<String>) -> PyResult<String> {
+        let db = self.open_db()?;
+        runtime::run(
+            py,
+            move || async move { mail::deliver(&db.cmms, db.mail.as_ref(), now).await },
+        )
+    }
+
+    /// Queues a password-reset mail; whether an active user has this email.
+    fn request_password_reset(
+        &self,
+        py: Python<'_>,
+        org_id: String,
+        email: String,
+    ) -> PyResult<bool> {
+        let db = self.open_db()?;
+        runtime::run(py, move || async move {
+            mail::request_password_reset(&db.cmms, &org_id, &email).await
+        })
+    }
+
+    /// The mail outbox of the actor's organization (JSON, no bodies).
+    #[pyo3(signature = (actor, status=None, limit=100))]
+    fn mail_outbox(
+        &self,
+        py: Python<'_>,
+        actor: &NativeActor,
+        status: Option<String>,
+        limit: u32,
+    ) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        runtime::run(py, move || async move {
+            mail::outbox(&db.cmms, &actor, status.as_deref(), limit).await
+        })
     }
 
     /// Applies pending migrations; returns the schema version.

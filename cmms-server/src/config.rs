@@ -36,6 +36,8 @@ pub enum LogFormat {
 }
 
 /// Subcommands.
+// Parsed once at start and never moved around: boxing `ServeArgs` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
@@ -108,6 +110,20 @@ pub struct ServeArgs {
     /// mail transport; without this flag the log says a mail was due but not its token).
     #[arg(long, env = "CMMS_LOG_MAIL_TOKENS", default_value_t = false)]
     pub log_mail_tokens: bool,
+    /// The mail server: `smtp://user:pass@host:587` (STARTTLS required), `smtps://host:465`
+    /// (TLS), `smtp://127.0.0.1:2525?tls=none` (plain, loopback only). With it, mail is queued
+    /// in the outbox and delivered by the background job on every replica.
+    #[arg(long, env = "CMMS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of mail (`CMMS <cmms@example.com>`); needed with `CMMS_SMTP_URL`.
+    #[arg(long, env = "CMMS_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The address users open the application at; mails link to pages under it.
+    #[arg(long, env = "CMMS_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Attempts before a mail is given up (dead), retried with exponential backoff between.
+    #[arg(long, env = "CMMS_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: u32,
 }
 
 impl Default for ServeArgs {
@@ -130,6 +146,10 @@ impl Default for ServeArgs {
             no_migrate: false,
             log_mail_tokens: false,
             actor_cache_ms: 2000,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            mail_max_attempts: 8,
         }
     }
 }

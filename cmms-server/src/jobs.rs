@@ -51,6 +51,7 @@ pub(crate) async fn run_once(state: &AppState) {
     metrics::histogram!("job_duration_seconds", "job" => "auto_close")
         .record(started.elapsed().as_secs_f64());
     generate_pm(state).await;
+    crate::mail_delivery::deliver(state).await;
 }
 
 /// PM generation for every organization.

@@ -30,6 +30,7 @@ mod extract;
 mod jobs;
 mod jwt;
 mod limit;
+mod mail_delivery;
 pub mod mailer;
 mod middleware;
 mod notify;

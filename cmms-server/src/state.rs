@@ -30,6 +30,9 @@ struct Inner {
     account_limit: Arc<Limiter>,
     actors: Arc<crate::actor_cache::ActorCache>,
     mailer: Arc<dyn Mailer>,
+    mail_transport: Option<Arc<dyn cmms_core::service::mail::MailTransport>>,
+    public_url: Option<String>,
+    mail_max_attempts: u32,
     metrics: Option<PrometheusHandle>,
     metrics_token: Option<String>,
     body_limit: usize,
@@ -78,6 +81,9 @@ impl AppState {
                 f64::from(ACCOUNT_FAILURES),
             )),
             mailer: Arc::new(LogMailer { reveal_tokens: args.log_mail_tokens }),
+            mail_transport: crate::mail_delivery::transport(args)?,
+            public_url: args.public_url.clone(),
+            mail_max_attempts: args.mail_max_attempts,
             metrics: None,
             metrics_token: args.metrics_token.clone(),
             body_limit: args.body_limit,
@@ -85,7 +91,7 @@ impl AppState {
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             cors_origins: args.cors_origins.clone(),
         };
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self { inner: Arc::new(inner) }.with_mail_settings())
     }
 
     /// A state with one part replaced (clones made earlier keep the old part).
@@ -97,7 +103,35 @@ impl AppState {
 
     /// Uses another `Cmms` (for example one with a test clock or other auth settings).
     pub fn with_cmms(self, cmms: Cmms) -> Self {
-        self.edit(|i| i.cmms = cmms)
+        self.edit(|i| i.cmms = cmms).with_mail_settings()
+    }
+
+    /// Delivers the mail outbox through `transport` (instead of `CMMS_SMTP_URL`'s).
+    pub fn with_mail_transport(
+        self,
+        transport: Arc<dyn cmms_core::service::mail::MailTransport>,
+    ) -> Self {
+        self.edit(|i| i.mail_transport = Some(transport)).with_mail_settings()
+    }
+
+    /// Keeps the facade's mail settings in step with the state: token mail is queued only
+    /// when a transport delivers the outbox.
+    fn with_mail_settings(self) -> Self {
+        self.edit(|i| {
+            let delivering = i.mail_transport.is_some();
+            let server = crate::mail_delivery::ServerMail {
+                public_url: i.public_url.as_deref(),
+                delivering,
+                max_attempts: i.mail_max_attempts,
+            };
+            i.cmms = crate::mail_delivery::configure(i.cmms.clone(), &server);
+        })
+    }
+
+    pub(crate) fn mail_transport(
+        &self,
+    ) -> Option<&Arc<dyn cmms_core::service::mail::MailTransport>> {
+        self.inner.mail_transport.as_ref()
     }
 
     /// Delivers mail through `mailer` instead of the log.

@@ -90,6 +90,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0009_notifications.down.sql"),
         after: None,
     },
+    Migration {
+        version: 10,
+        name: "mail",
+        up: include_str!("../migrations/0010_mail.sql"),
+        down: include_str!("../migrations/0010_mail.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

@@ -14,6 +14,7 @@ pub mod failure_code;
 pub mod inventory;
 pub mod labor;
 pub mod location;
+pub mod mail;
 pub mod meter;
 pub mod notification;
 pub mod numbering;

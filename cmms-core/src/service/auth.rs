@@ -6,6 +6,7 @@
 use super::{Cmms, Stamp};
 use crate::actor::Actor;
 use crate::domain::credential::Credential;
+use crate::domain::mail::{self, MailDraft, TokenTemplate};
 use crate::domain::token::{AuthToken, TokenPurpose, parse_token};
 use crate::domain::user::User;
 use crate::domain::{EntityKind, EntityRef};
@@ -254,9 +255,9 @@ impl Cmms {
         else {
             return Ok(None);
         };
-        let token = self
-            .issue_token(org, user.id, TokenPurpose::PasswordReset, self.auth.reset_ttl_secs)
-            .await?;
+        let ttl = self.auth.reset_ttl_secs;
+        let mail = Some((user.email.as_str(), &mail::PASSWORD_RESET));
+        let token = self.issue_token(org, user.id, TokenPurpose::PasswordReset, ttl, mail).await?;
         Ok(Some(TokenMail { to: user.email, token }))
     }
 
@@ -266,6 +267,7 @@ impl Cmms {
         user: UserId,
         purpose: TokenPurpose,
         ttl: i64,
+        mail: Option<(&str, &TokenTemplate)>,
     ) -> Result<String> {
         let now = self.now();
         let issued = AuthToken::issue(org, user, purpose, None, now, ttl)?;
@@ -275,6 +277,13 @@ impl Cmms {
         cs.push(Write::insert(issued.record.clone()));
         let action = format!("auth.{}_issued", purpose.as_str());
         cs.push(st.audit(&action, EntityRef::new(EntityKind::Token, issued.record.id), None, None));
+        // The mail goes in the token's commit: a token exists only with its mail queued.
+        if let Some((to, template)) = mail.filter(|_| self.mail.queue_auth_mail) {
+            let public_url = self.mail.public_url.as_deref();
+            let expires = issued.record.expires_at;
+            let draft = MailDraft::token(to, template, &issued.text, public_url, expires);
+            cs.push(draft.queue(org, now));
+        }
         self.commit(&system, cs).await?;
         Ok(issued.text)
     }
@@ -357,14 +366,10 @@ impl Cmms {
             .await?
             .ok_or_else(|| CmmsError::not_found("user", user))?
             .email;
-        let token = self
-            .issue_token(
-                actor.org(),
-                user,
-                TokenPurpose::EmailVerification,
-                self.auth.verification_ttl_secs,
-            )
-            .await?;
+        let ttl = self.auth.verification_ttl_secs;
+        let mail = Some((to.as_str(), &mail::INVITATION));
+        let purpose = TokenPurpose::EmailVerification;
+        let token = self.issue_token(actor.org(), user, purpose, ttl, mail).await?;
         Ok(TokenMail { to, token })
     }
 

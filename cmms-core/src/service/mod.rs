@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod events;
 mod inventory;
+pub mod mail;
 mod meter;
 mod notification;
 mod notify_consumer;
@@ -75,6 +76,7 @@ pub struct Cmms {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     auth: Arc<AuthSettings>,
+    mail: Arc<mail::MailSettings>,
     dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
@@ -93,7 +95,8 @@ impl Cmms {
     /// Wraps a store with a custom clock (tests, simulations).
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let auth = Arc::new(AuthSettings::default());
-        Self { store, clock, auth, dummy_hash: Arc::default() }
+        let mail = Arc::new(mail::MailSettings::default());
+        Self { store, clock, auth, mail, dummy_hash: Arc::default() }
     }
 
     /// Uses these authentication settings (password policy, hashing cost, lockout, token

@@ -26,6 +26,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
+from .models import MailReport, OutboxMail
 from .models import (
     Record,
     Org,
@@ -169,3 +170,4 @@ __all__ = [
     "MAX_LIMIT",
 ]
 __all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]
+__all__ += ["MailReport", "OutboxMail"]

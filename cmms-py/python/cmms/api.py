@@ -11,8 +11,9 @@ from typing import Any, Optional
 
 from . import _cmms
 from ._base import Actor, Id, _id, _redacted
-from ._convert import UNSET
-from .models import DeliveryReport
+from ._convert import UNSET, loads
+from .models import DeliveryReport, MailReport
+from ._mail import Mail
 from ._inventory import Parts, PurchaseOrders, StockLocations, StockRows, Vendors
 from ._notifications import Notifications
 from ._people import Orgs, Sites, Users
@@ -46,6 +47,7 @@ class Cmms:
         self.audit = Audit(self)
         self.events = Events(self)
         self.notifications = Notifications(self)
+        self.mail = Mail(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._native.closed else "open"
@@ -95,6 +97,28 @@ class Cmms:
         """
         return Actor(self._native.actor(_id(org_id, "org_id"), _id(user_id, "user_id")))
 
+    def deliver_mail(self, now: Optional[datetime] = None) -> MailReport:
+        """Sends the mail that is due (at ``now``, timezone-aware; the clock's time when
+        omitted) through the SMTP server given to :func:`open`. Failures are retried later
+        with backoff, then dead; see ``db.mail.list``.
+
+        >>> db.deliver_mail().sent  # doctest: +SKIP
+        1
+        """
+        when = None
+        if now is not None:
+            if now.tzinfo is None:
+                raise ValueError("now: expected a timezone-aware datetime")
+            when = now.isoformat()
+        report: MailReport = loads(MailReport, self._native.deliver_mail(when))
+        return report
+
+    def request_password_reset(self, org_id: Id, email: str) -> bool:
+        """Starts a password reset: the mail with its single-use link is queued in the same
+        commit as the token (the token never comes back to Python). Whether an active user has
+        this email; callers that answer users must answer the same either way."""
+        return bool(self._native.request_password_reset(_id(org_id, "org_id"), email))
+
     def system_actor(self, org_id: Id) -> Actor:
         """The organization's system actor: every permission and no user, as the server's
         background jobs act. For imports and maintenance scripts; audit entries show no user.
@@ -105,13 +129,23 @@ class Cmms:
         return Actor(self._native.system_actor(_id(org_id, "org_id")))
 
 
-def open(url: str | os.PathLike[str], *, migrate: bool = False) -> Cmms:
+def open(
+    url: str | os.PathLike[str],
+    *,
+    migrate: bool = False,
+    smtp_url: Optional[str] = None,
+    mail_from: Optional[str] = None,
+    public_url: Optional[str] = None,
+) -> Cmms:
     """Opens a database. SQLite URLs follow SQLAlchemy: ``sqlite:///plant.db`` is the file
     ``plant.db`` in the current directory, ``sqlite:////srv/cmms/plant.db`` an absolute path
     (four slashes), ``sqlite://`` a private in-memory database. A :class:`pathlib.Path` or a
     plain path string (no ``scheme://``) opens that SQLite file. PostgreSQL:
     ``postgres://user:password@host:5432/db``. The schema is migrated only when asked
-    (``migrate=True`` or :meth:`Cmms.migrate`).
+    (``migrate=True`` or :meth:`Cmms.migrate`). ``smtp_url`` and ``mail_from`` let
+    :meth:`Cmms.deliver_mail` send the mail outbox (``smtp://user:pass@host:587`` requires
+    STARTTLS, ``smtps://`` is TLS, ``?tls=none`` plain SMTP for loopback); mails link to pages
+    under ``public_url``.
 
     Example::
 
@@ -129,7 +163,8 @@ def open(url: str | os.PathLike[str], *, migrate: bool = False) -> Cmms:
     elif "://" not in url and not url.startswith(("sqlite:", "postgres:", "postgresql:")):
         # A plain path: sqlite:/// + a relative path, or + /absolute (four slashes).
         url = f"sqlite:///{url}"
-    db = Cmms(_cmms.Native.open(url), url)
+    native = _cmms.Native.open(url, smtp_url=smtp_url, mail_from=mail_from, public_url=public_url)
+    db = Cmms(native, url)
     if migrate:
         try:
             db.migrate()

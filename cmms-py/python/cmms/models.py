@@ -25,6 +25,7 @@ __all__ = [
     "StockMovement", "LowStockItem", "WorkOrderPart", "WorkOrderCost", "CostSummary", "Vendor", "VendorPart",
     "PurchaseOrder", "PurchaseOrderLine", "PurchaseOrderDetail", "SuggestedLine", "SuggestedOrder",
 ]
+__all__ += ["OutboxMail", "MailReport"]
 
 
 class Record:
@@ -896,6 +897,36 @@ class SuggestedOrder(Record):
     site_id: uuid.UUID
     lines: List[SuggestedLine]
     created: Optional[uuid.UUID]
+
+
+@dataclass(frozen=True, eq=True)
+class OutboxMail(Record):
+    """A mail in the outbox (bodies are never shown; they are wiped once sent or dead)."""
+
+    org_id: uuid.UUID
+    id: uuid.UUID
+    to: str
+    subject: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: Optional[str]
+    lease_id: Optional[uuid.UUID]
+    expires_at: Optional[datetime]
+    created_at: datetime
+    sent_at: Optional[datetime]
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class MailReport(Record):
+    """What one :meth:`cmms.Cmms.deliver_mail` call did."""
+
+    sent: int
+    retried: int
+    dead: int
+    raced: int
 
 
 def _hash_by_id() -> None:

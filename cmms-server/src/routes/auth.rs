@@ -197,9 +197,13 @@ async fn reset_request(
             Err(e) => return tracing::warn!(error = %e, "password reset request failed"),
         };
         match worker.cmms().request_password_reset(org, &b.email).await {
-            Ok(Some(m)) => {
-                worker.mailer().send(Mail { to: m.to, kind: "password_reset", token: m.token })
-            }
+            // Queued in the token's commit when the outbox is delivered; else handed over.
+            Ok(Some(m)) => match worker.cmms().mail_settings().queue_auth_mail {
+                true => crate::mail_delivery::deliver_soon(&worker),
+                false => {
+                    worker.mailer().send(Mail { to: m.to, kind: "password_reset", token: m.token })
+                }
+            },
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "password reset request failed"),
         }
@@ -229,7 +233,10 @@ async fn invite(
     JsonBody(b): JsonBody<InviteBody>,
 ) -> ApiResult<Response> {
     let m = state.cmms().request_email_verification(&a, b.user_id).await?;
-    state.mailer().send(Mail { to: m.to, kind: "invitation", token: m.token });
+    match state.cmms().mail_settings().queue_auth_mail {
+        true => crate::mail_delivery::deliver_soon(&state),
+        false => state.mailer().send(Mail { to: m.to, kind: "invitation", token: m.token }),
+    }
     Ok((StatusCode::ACCEPTED, Json(Accepted { accepted: true })).into_response())
 }
 

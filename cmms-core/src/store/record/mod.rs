@@ -17,6 +17,7 @@
 mod auth;
 mod inventory;
 mod notify;
+mod mail;
 mod org;
 mod pm;
 mod reader;
@@ -31,6 +32,7 @@ mod work;
 pub use auth::*;
 pub use inventory::*;
 pub use notify::*;
+pub use mail::*;
 pub use org::*;
 pub use pm::*;
 pub use reader::*;
@@ -357,6 +359,7 @@ pub static TABLES: &[&Table] = &[
     &NOTIFICATION_PREFERENCES,
     &WORK_ORDER_WATCHERS,
     &NOTIFICATION_CURSORS,
+    &MAIL_OUTBOX,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are
