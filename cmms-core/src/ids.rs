@@ -161,4 +161,8 @@ typed_id! {
     PurchaseOrderId => "purchase_order",
     /// A line of a purchase order.
     PurchaseOrderLineId => "purchase_order_line",
+    /// A file attached to an entity (one metadata row).
+    AttachmentId => "attachment",
+    /// The stored content of one upload, shared by the rows that carry it over.
+    FileContentId => "file_content",
 }

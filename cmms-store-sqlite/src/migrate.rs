@@ -83,6 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0008_search.down.sql"),
         after: Some(crate::search::backfill),
     },
+    Migration {
+        version: 12,
+        name: "attachments",
+        up: include_str!("../migrations/0012_attachments.sql"),
+        down: include_str!("../migrations/0012_attachments.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

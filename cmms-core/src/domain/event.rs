@@ -118,6 +118,10 @@ string_enum! {
         PurchaseOrderStatusChanged => "purchase_order.status_changed",
         /// Goods received against a purchase order.
         PurchaseOrderReceived => "purchase_order.received",
+        /// A file was attached (or carried over from a request to its work order).
+        AttachmentAdded => "attachment.added",
+        /// An attached file was removed.
+        AttachmentRemoved => "attachment.removed",
     }
 }
 

@@ -4,6 +4,7 @@
 mod activity;
 mod api_key;
 mod asset;
+mod attachment;
 mod audit;
 mod auth;
 mod events;
@@ -17,6 +18,7 @@ mod trail;
 mod user;
 mod work_order;
 
+pub use attachment::{AttachmentUpload, RemovedAttachment};
 pub use auth::{Session, TokenMail};
 pub use events::{EventPage, EventSubscription};
 pub use inventory::{
@@ -72,6 +74,7 @@ pub struct Cmms {
     clock: Arc<dyn Clock>,
     auth: Arc<AuthSettings>,
     dummy_hash: Arc<std::sync::OnceLock<String>>,
+    files: Arc<crate::domain::files::FileRules>,
 }
 
 impl std::fmt::Debug for Cmms {
@@ -89,7 +92,7 @@ impl Cmms {
     /// Wraps a store with a custom clock (tests, simulations).
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let auth = Arc::new(AuthSettings::default());
-        Self { store, clock, auth, dummy_hash: Arc::default() }
+        Self { store, clock, auth, dummy_hash: Arc::default(), files: Arc::default() }
     }
 
     /// Uses these authentication settings (password policy, hashing cost, lockout, token

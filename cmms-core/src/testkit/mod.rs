@@ -94,6 +94,9 @@ macro_rules! conformance_suite {
             pm_plans_plan_their_parts_on_generated_work,
             search_matches_the_reference,
             request_search_matches_the_reference,
+            attachments_follow_their_entity,
+            attachments_carry_over_to_the_work_order,
+            attachments_on_assets_checklists_and_parts,
         );
     };
 }

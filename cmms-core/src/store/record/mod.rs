@@ -15,6 +15,7 @@
 //! ```
 
 mod auth;
+mod files;
 mod inventory;
 mod org;
 mod pm;
@@ -28,6 +29,7 @@ mod value;
 mod work;
 
 pub use auth::*;
+pub use files::*;
 pub use inventory::*;
 pub use org::*;
 pub use pm::*;
@@ -351,6 +353,9 @@ pub static TABLES: &[&Table] = &[
     &VENDOR_PARTS,
     &PURCHASE_ORDERS,
     &PURCHASE_ORDER_LINES,
+    &ATTACHMENTS,
+    &ATTACHMENT_CONTENTS,
+    &ATTACHMENT_USAGE,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are

@@ -1,5 +1,6 @@
 //! The conformance cases, one async function per behaviour, grouped by area.
 
+mod attachments;
 mod audit_events;
 mod auth;
 mod concurrency;
@@ -18,6 +19,7 @@ mod semantics;
 mod status;
 mod tenancy;
 
+pub use attachments::*;
 pub use audit_events::*;
 pub use auth::*;
 pub use concurrency::*;
