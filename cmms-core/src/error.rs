@@ -252,8 +252,9 @@ impl CmmsError {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Busy => "busy",
-            Self::TooLarge { .. } => "too_large",
-            Self::UnsupportedType { .. } => "unsupported_type",
+            // The HTTP codes of the same refusals of a body, so clients handle one code each.
+            Self::TooLarge { .. } => "payload_too_large",
+            Self::UnsupportedType { .. } => "unsupported_media_type",
             Self::Store(_) => "store_error",
         }
     }

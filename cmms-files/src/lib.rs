@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod connector;
 mod download;
 mod location;
 mod upload;

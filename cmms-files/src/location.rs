@@ -53,11 +53,9 @@ impl FileStore {
                 Ok(Self::new(Arc::new(store), Path::default(), url))
             }
             "s3" => {
-                // reqwest is built without a default TLS provider: ring is installed here, once
-                // per process (an error means another part already installed one).
-                let _ = rustls::crypto::ring::default_provider().install_default();
                 let store = AmazonS3Builder::from_env()
                     .with_url(url)
+                    .with_http_connector(crate::connector::RingConnector)
                     .build()
                     .map_err(|e| CmmsError::invalid("files_url", format!("S3: {e}")))?;
                 let prefix = Path::parse(parsed.path().trim_matches('/'))

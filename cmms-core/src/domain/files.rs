@@ -302,10 +302,10 @@ mod tests {
         let used = FileUsage::empty(org).moved(20, 1);
         assert_eq!(upload_limit(&rules, &used).ok(), Some(5));
         assert!(check_size(&rules, &used, 5).is_ok());
-        assert_eq!(check_size(&rules, &used, 6).map_err(|e| e.code()), Err("too_large"));
+        assert_eq!(check_size(&rules, &used, 6).map_err(|e| e.code()), Err("payload_too_large"));
         assert_eq!(
             check_size(&rules, &FileUsage::empty(org), 11).map_err(|e| e.code()),
-            Err("too_large")
+            Err("payload_too_large")
         );
         assert!(upload_limit(&rules, &used.moved(5, 1)).is_err());
         assert_eq!(used.moved(30, -1).bytes, 0);

@@ -227,6 +227,21 @@ impl Cmms {
         }
     }
 
+    /// The target naming checklist item `item` of work order `wo` (`NotFound` when the item is
+    /// not on that work order), for callers that address items under their work order.
+    pub async fn checklist_item_target(
+        &self,
+        actor: &Actor,
+        wo: crate::ids::WorkOrderId,
+        item: crate::ids::ChecklistItemId,
+    ) -> Result<EntityRef> {
+        let found = self.store.get::<ChecklistItem>(actor.org(), item).await?;
+        match found {
+            Some(i) if i.work_order_id == wo => Ok(EntityRef::new(EntityKind::ChecklistItem, item)),
+            _ => Err(CmmsError::not_found("checklist_item", item)),
+        }
+    }
+
     /// The files attached to `target`, oldest first (whoever may read the entity).
     pub async fn list_attachments(
         &self,

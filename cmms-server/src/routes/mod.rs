@@ -3,6 +3,7 @@
 //! document cannot miss a route.
 
 mod assets;
+mod attachments;
 mod audit;
 mod auth;
 mod events;
@@ -41,6 +42,8 @@ pub(crate) struct Op {
     pub response: Option<SchemaFn>,
     /// Media type of the success response.
     pub media: &'static str,
+    /// The request body is the raw bytes of a file (any media type), not JSON.
+    pub raw_body: bool,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -64,6 +67,7 @@ impl Op {
             status: 200,
             response: None,
             media: "application/json",
+            raw_body: false,
             handler,
         }
     }
@@ -151,6 +155,12 @@ impl Op {
         self
     }
 
+    /// The body is a file's raw bytes (uploads).
+    pub fn raw_body(mut self) -> Self {
+        self.raw_body = true;
+        self
+    }
+
     fn tagged(mut self, tag: &'static str) -> Self {
         self.tag = tag;
         self
@@ -159,7 +169,7 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 11] = [
+    let groups: [(&'static str, Vec<Op>); 12] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
@@ -171,6 +181,7 @@ pub(crate) fn api_ops() -> Vec<Op> {
         ("requests", requests::ops()),
         ("audit", audit::ops()),
         ("events", events::ops()),
+        ("attachments", attachments::ops()),
     ];
     groups
         .into_iter()
