@@ -87,7 +87,8 @@ impl FileStore {
         if input.length.is_some_and(|n| n > up.max_bytes) {
             return Err(too_large(up.max_bytes));
         }
-        let mut body = std::pin::pin!(body);
+        // Fused: the sniffing loop may have seen the end already, and the feeding loop asks again.
+        let mut body = std::pin::pin!(body.fuse());
         // The type is decided before anything is stored.
         let mut head = Vec::new();
         let mut rest = None;

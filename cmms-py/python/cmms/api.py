@@ -1,6 +1,6 @@
 """The pythonic face of cmms: :func:`open` returns a :class:`Cmms` whose groups (``orgs``,
 ``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``meters``, ``pm_plans``, ``pm``,
-``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``) carry
+``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``attachments``) carry
 the use cases of the Rust ``Cmms`` facade, with the same keyword names and defaults."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ._inventory import Parts, PurchaseOrders, StockLocations, StockRows, Vendor
 from ._people import Orgs, Sites, Users
 from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
+from ._files import Attachments
 from ._work import Assets, Requests, WorkOrders
 
 __all__ = ["open", "Cmms", "Actor", "UNSET"]
@@ -42,6 +43,7 @@ class Cmms:
         self.requests = Requests(self)
         self.audit = Audit(self)
         self.events = Events(self)
+        self.attachments = Attachments(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._native.closed else "open"
@@ -90,13 +92,15 @@ class Cmms:
         return Actor(self._native.system_actor(_id(org_id, "org_id")))
 
 
-def open(url: str | os.PathLike[str], *, migrate: bool = False) -> Cmms:
+def open(url: str | os.PathLike[str], *, migrate: bool = False, files_url: str | None = None) -> Cmms:
     """Opens a database. SQLite URLs follow SQLAlchemy: ``sqlite:///plant.db`` is the file
     ``plant.db`` in the current directory, ``sqlite:////srv/cmms/plant.db`` an absolute path
     (four slashes), ``sqlite://`` a private in-memory database. A :class:`pathlib.Path` or a
     plain path string (no ``scheme://``) opens that SQLite file. PostgreSQL:
     ``postgres://user:password@host:5432/db``. The schema is migrated only when asked
-    (``migrate=True`` or :meth:`Cmms.migrate`).
+    (``migrate=True`` or :meth:`Cmms.migrate`). ``files_url`` is where attachment content lives
+    (``file:///var/lib/cmms/files`` or ``s3://bucket/prefix`` with the usual ``AWS_*``
+    environment variables); without it ``db.attachments`` can list but not store or read bytes.
 
     Example::
 
@@ -114,7 +118,7 @@ def open(url: str | os.PathLike[str], *, migrate: bool = False) -> Cmms:
     elif "://" not in url and not url.startswith(("sqlite:", "postgres:", "postgresql:")):
         # A plain path: sqlite:/// + a relative path, or + /absolute (four slashes).
         url = f"sqlite:///{url}"
-    db = Cmms(_cmms.Native.open(url), url)
+    db = Cmms(_cmms.Native.open(url, files_url), url)
     if migrate:
         try:
             db.migrate()
