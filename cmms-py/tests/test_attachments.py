@@ -90,6 +90,16 @@ def test_without_files_url_bytes_cannot_move(db: cmms.Cmms) -> None:
     assert db.attachments.list(org.manager, "work_order", wo.id) == []
 
 
+def test_the_guide_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/attachments.md's Python example runs as written."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "attachments.md").read_text()
+    blocks = [b.split("```")[0] for b in guide.split("```python\n")[1:]]
+    assert blocks, "the guide has a Python example"
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        exec(compile(block, "docs/attachments.md", "exec"), {})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
