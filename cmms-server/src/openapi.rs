@@ -115,9 +115,13 @@ fn operation(op: &Op, g: &mut SchemaGenerator) -> Value {
         o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": f(g).to_value() } } });
     }
     if op.raw_body {
-        o["requestBody"] = json!({ "required": true, "content": { "application/octet-stream": {
-            "schema": { "type": "string", "contentMediaType": "application/octet-stream" },
-        } } });
+        let file = json!({ "type": "string", "contentMediaType": "application/octet-stream" });
+        o["requestBody"] = json!({ "required": true, "content": {
+            "application/octet-stream": { "schema": file },
+            "multipart/form-data": { "schema": {
+                "type": "object", "properties": { "file": file }, "required": ["file"],
+            } },
+        } });
     }
     o["security"] = if op.auth { json!([{ "bearer": [] }]) } else { json!([]) };
     o

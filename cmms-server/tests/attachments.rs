@@ -66,6 +66,23 @@ async fn upload_list_download_delete(kind: Kind) {
         (Some("résumé.txt"), Some("text/csv"))
     );
 
+    // A browser's multipart form: the file field streams like a raw body.
+    let form = "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n--XyZ\r\n\
+                Content-Disposition: form-data; name=\"file\"; filename=\"gauge.png\"\r\n\
+                Content-Type: image/png\r\n\r\n";
+    let mut body = form.as_bytes().to_vec();
+    body.extend_from_slice(PNG);
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let r = s.http.post(s.url(&at)).bearer_auth(t);
+    let r = r.header("content-type", "multipart/form-data; boundary=XyZ").body(body).send().await;
+    let g = common::into_res(r.unwrap()).await.expect(201);
+    assert_eq!(
+        (g["name"].as_str(), g["size_bytes"].as_u64()),
+        (Some("gauge.png"), Some(PNG.len() as u64))
+    );
+    assert_eq!(g["sha256"], f["sha256"]);
+    s.delete(&format!("/api/v1/attachments/{}", g["id"].as_str().unwrap()), t).await.expect(204);
+
     let list = s.get(&at, t).await.expect(200);
     assert_eq!(
         list.as_array().unwrap().iter().map(|f| f["id"].clone()).collect::<Vec<_>>(),

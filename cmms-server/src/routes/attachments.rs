@@ -1,4 +1,5 @@
-//! Attachments: upload (the raw body, named by `?name=` or `Content-Disposition`), list,
+//! Attachments: upload (the raw body, named by `?name=` or `Content-Disposition`, or a
+//! `multipart/form-data` form with a file field), list,
 //! download and delete files on work orders, requests, assets, checklist items and parts. The
 //! bytes stream through `cmms-files`; the request body limit does not apply to uploads (the
 //! per-file and per-org limits do, counted while streaming).
@@ -77,14 +78,51 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let name = q.name.or_else(|| disposition_name(&headers)).unwrap_or_default();
     let header_text = |h| headers.get(h).and_then(|v: &HeaderValue| v.to_str().ok());
+    let multipart = header_text(header::CONTENT_TYPE)
+        .filter(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if let Some(ct) = multipart {
+        return upload_form(s, a, target, q, ct, body).await;
+    }
+    let name = q.name.or_else(|| disposition_name(&headers)).unwrap_or_default();
     let input = Upload {
         name,
         declared_type: header_text(header::CONTENT_TYPE).map(str::to_string),
         length: header_text(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
     };
     let file = s.files().upload(s.cmms(), &a, target, input, body.into_data_stream()).await?;
+    Ok(created(None, &file))
+}
+
+fn bad_form(e: multer::Error) -> CmmsError {
+    CmmsError::invalid("body", format!("not a valid multipart form: {e}"))
+}
+
+/// A `multipart/form-data` upload: the first field with a file name (or named `file`) is the
+/// file, streamed like a raw body; other fields are ignored.
+async fn upload_form(
+    s: AppState,
+    a: Actor,
+    target: EntityRef,
+    q: UploadQuery,
+    content_type: &str,
+    body: Body,
+) -> ApiResult<Response> {
+    let boundary = multer::parse_boundary(content_type).map_err(bad_form)?;
+    let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
+    let field = loop {
+        match form.next_field().await.map_err(bad_form)? {
+            Some(f) if f.file_name().is_some() || f.name() == Some("file") => break f,
+            Some(_) => {}
+            None => return Err(CmmsError::invalid("file", "the form has no file field").into()),
+        }
+    };
+    let input = Upload {
+        name: q.name.or_else(|| field.file_name().map(str::to_string)).unwrap_or_default(),
+        declared_type: field.content_type().map(|m| m.to_string()),
+        length: None,
+    };
+    let file = s.files().upload(s.cmms(), &a, target, input, field).await?;
     Ok(created(None, &file))
 }
 
@@ -219,10 +257,15 @@ pub(super) fn ops() -> Vec<Op> {
     for (path, kind, up_id, list_id) in OWNERS {
         let (up, ls) = routes_for(kind);
         ops.push(
-            Op::post(path, up_id, "Attach a file (the raw body; name it with ?name=)", up)
-                .query::<UploadQuery>()
-                .raw_body()
-                .returns::<AttachedFile>(201),
+            Op::post(
+                path,
+                up_id,
+                "Attach a file (the raw body named by ?name=, or a multipart form)",
+                up,
+            )
+            .query::<UploadQuery>()
+            .raw_body()
+            .returns::<AttachedFile>(201),
         );
         ops.push(
             Op::get(path, list_id, "Attached files, oldest first", ls)
