@@ -364,6 +364,26 @@ impl Cmms {
         Ok(writes)
     }
 
+    /// Whether a work order or any of its checklist items carries files: such work is not
+    /// deleted (its files' content would be left without rows), it is cancelled or its files
+    /// are removed first.
+    pub(crate) async fn work_has_attachments(
+        &self,
+        actor: &Actor,
+        wo: crate::ids::WorkOrderId,
+    ) -> Result<bool> {
+        let mut owners = vec![EntityRef::new(EntityKind::WorkOrder, wo)];
+        for item in self.store.checklist(actor.org(), wo).await? {
+            owners.push(EntityRef::new(EntityKind::ChecklistItem, item.id));
+        }
+        for owner in owners {
+            if !self.attachments_of(actor, owner).await?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn file_usage(&self, actor: &Actor) -> Result<FileUsage> {
         let org = actor.org();
         Ok(self.store.get::<FileUsage>(org, org).await?.unwrap_or_else(|| FileUsage::empty(org)))

@@ -180,6 +180,11 @@ pub async fn attachments_on_assets_checklists_and_parts(db: Arc<dyn TestDb>) {
         EntityKind::ChecklistItem
     );
 
+    // Work with files is not deleted (their content would lose its rows); without, it is.
+    assert_field(c.delete_work_order(m, wo.id, None).await, "attachments");
+    c.delete_attachment(tech, gauge.id).await.unwrap();
+    c.delete_work_order(m, wo.id, None).await.unwrap();
+
     let part = NewPart { part_number: "V-100".into(), name: "Valve".into(), ..NewPart::default() };
     let part = c.create_part(store, part).await.unwrap();
     let on_part = EntityRef::new(EntityKind::Part, part.id);
