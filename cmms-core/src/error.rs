@@ -90,6 +90,22 @@ pub enum CmmsError {
     /// The store is temporarily busy; retrying later may succeed.
     #[error("busy: try again")]
     Busy,
+    /// Content is larger than a limit allows: the per-file limit, or what is left of the
+    /// organization's storage (attachments). Nothing was stored.
+    #[error("too large: {message}")]
+    TooLarge {
+        /// The limit that was hit, in bytes.
+        limit_bytes: u64,
+        /// Which limit.
+        message: String,
+    },
+    /// The content's type, sniffed from its first bytes, is not on the allow-list
+    /// (attachments). Nothing was stored.
+    #[error("unsupported content type {content_type}")]
+    UnsupportedType {
+        /// The sniffed type.
+        content_type: String,
+    },
     /// The store failed in a way the caller cannot fix: the message says what (which
     /// database, which operation where known, the driver's text) and `source()` is the driver's
     /// error. Servers log it and answer with a generic message.
@@ -236,6 +252,9 @@ impl CmmsError {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Busy => "busy",
+            // The HTTP codes of the same refusals of a body, so clients handle one code each.
+            Self::TooLarge { .. } => "payload_too_large",
+            Self::UnsupportedType { .. } => "unsupported_media_type",
             Self::Store(_) => "store_error",
         }
     }

@@ -167,4 +167,8 @@ typed_id! {
     WatchId => "watch",
     /// A mail in the outbox.
     MailId => "mail",
+    /// A file attached to an entity (one metadata row).
+    AttachmentId => "attachment",
+    /// The stored content of one upload, shared by the rows that carry it over.
+    FileContentId => "file_content",
 }

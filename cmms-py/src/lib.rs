@@ -8,6 +8,7 @@ mod dispatch_inventory;
 mod dispatch_notify;
 mod dispatch_pm;
 mod errors;
+mod files;
 mod logging;
 mod mail;
 mod runtime;
@@ -32,6 +33,8 @@ struct Open {
     backend: Backend,
     /// Delivers the mail outbox (`smtp_url=`), if configured.
     mail: Option<Arc<dyn cmms_core::service::mail::MailTransport>>,
+    /// Attachment content (`files_url`), if the database was opened with one.
+    files: Option<cmms_files::FileStore>,
 }
 
 /// An open database.
@@ -76,22 +79,32 @@ impl Native {
     /// Opens `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (memory) or
     /// `postgres://...` (`cmms_store_sqlite::target_from_url` reads SQLite URLs).
     #[staticmethod]
-    #[pyo3(signature = (url, smtp_url=None, mail_from=None, public_url=None))]
+    #[pyo3(signature = (url, smtp_url=None, mail_from=None, public_url=None, files_url=None))]
     fn open(
         py: Python<'_>,
         url: String,
         smtp_url: Option<String>,
         mail_from: Option<String>,
         public_url: Option<String>,
+        files_url: Option<String>,
     ) -> PyResult<Native> {
         logging::refresh_now(py);
         let transport = mail::transport(smtp_url.as_deref(), mail_from.as_deref())?;
+        let files = match files_url {
+            Some(u) => Some(cmms_files::FileStore::from_url(&u).map_err(to_py)?),
+            None => None,
+        };
         let open = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let store = runtime::run(py, move || async move {
                 PgStore::connect_default(&url).await.map_err(store_err)
             })?;
             let store = Arc::new(store);
-            Open { cmms: Cmms::new(store.clone()), backend: Backend::Postgres(store), mail: None }
+            Open {
+                cmms: Cmms::new(store.clone()),
+                backend: Backend::Postgres(store),
+                mail: None,
+                files,
+            }
         } else {
             let target = target_from_url(&url).map_err(|e| {
                 PyValueError::new_err(format!(
@@ -103,7 +116,12 @@ impl Native {
                 SqliteStore::open_target(target, SqliteOptions::default()).await.map_err(store_err)
             })?;
             let store = Arc::new(store);
-            Open { cmms: Cmms::new(store.clone()), backend: Backend::Sqlite(store), mail: None }
+            Open {
+                cmms: Cmms::new(store.clone()),
+                backend: Backend::Sqlite(store),
+                mail: None,
+                files,
+            }
         };
         let open = Open { cmms: mail::configure(open.cmms, public_url), mail: transport, ..open };
         let (closed, _) = tokio::sync::watch::channel(false);
@@ -224,6 +242,85 @@ impl Native {
                 Some(a) => dispatch::call(&db.cmms, a, &method, &args).await,
                 None => dispatch::call_without_actor(&db.cmms, &method, &args).await,
             }
+        })
+    }
+
+    /// Attaches a file (exactly one of `path`, `data`, `reader`) to an entity; returns the
+    /// attachment as JSON.
+    #[pyo3(signature = (actor, entity_type, entity_id, name, content_type=None, path=None, data=None, reader=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn attach(
+        &self,
+        py: Python<'_>,
+        actor: &NativeActor,
+        entity_type: String,
+        entity_id: String,
+        name: String,
+        content_type: Option<String>,
+        path: Option<String>,
+        data: Option<Vec<u8>>,
+        reader: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        let source = match (path, data, reader) {
+            (Some(p), None, None) => files::Source::Path(p),
+            (None, Some(d), None) => files::Source::Data(d),
+            (None, None, Some(r)) => files::Source::Reader(r),
+            _ => return Err(PyValueError::new_err("give exactly one of path, data, reader")),
+        };
+        let entity = (entity_type, entity_id);
+        runtime::run(py, move || async move {
+            files::upload(&db.cmms, db.files.as_ref(), &actor, entity, name, content_type, source)
+                .await
+        })
+    }
+
+    /// The files on an entity, as JSON.
+    fn attachments(
+        &self,
+        py: Python<'_>,
+        actor: &NativeActor,
+        entity_type: String,
+        entity_id: String,
+    ) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        runtime::run(py, move || async move {
+            files::list(&db.cmms, &actor, (entity_type, entity_id)).await
+        })
+    }
+
+    /// One attachment, as JSON.
+    fn attachment(&self, py: Python<'_>, actor: &NativeActor, id: String) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        runtime::run(py, move || async move { files::get(&db.cmms, &actor, id).await })
+    }
+
+    /// An attachment's bytes (checked against its SHA-256), or `None` once written to `path`.
+    #[pyo3(signature = (actor, id, path=None))]
+    fn download(
+        &self,
+        py: Python<'_>,
+        actor: &NativeActor,
+        id: String,
+        path: Option<String>,
+    ) -> PyResult<Option<Py<pyo3::types::PyBytes>>> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        let got = runtime::run(py, move || async move {
+            files::download(&db.cmms, db.files.as_ref(), &actor, id, path).await
+        })?;
+        Ok(files::bytes_to_py(py, got))
+    }
+
+    /// Removes an attachment (and its content once nothing references it); returns it as JSON.
+    fn detach(&self, py: Python<'_>, actor: &NativeActor, id: String) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        runtime::run(py, move || async move {
+            files::delete(&db.cmms, db.files.as_ref(), &actor, id).await
         })
     }
 

@@ -40,8 +40,8 @@ pub enum LogFormat {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API (the default).
-    Serve(ServeArgs),
+    /// Serve the HTTP API (the default). Boxed: the options outgrew the other commands.
+    Serve(Box<ServeArgs>),
     /// Apply pending schema migrations and exit.
     Migrate,
     /// Create an organization (a tenant) with its owner.
@@ -124,6 +124,45 @@ pub struct ServeArgs {
     /// Attempts before a mail is given up (dead), retried with exponential backoff between.
     #[arg(long, env = "CMMS_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
     pub mail_max_attempts: u32,
+    /// Where attachment content is stored: `file:///dir` (created if missing) or
+    /// `s3://bucket/prefix` (S3 reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL and AWS_ALLOW_HTTP).
+    #[arg(long, env = "CMMS_FILES_URL", default_value = cmms_files::DEFAULT_URL)]
+    pub files_url: String,
+    /// Largest attachment, in bytes (uploads stream: this is not held in memory).
+    #[arg(long, env = "CMMS_FILES_MAX_BYTES", default_value_t = FILES_MAX_BYTES)]
+    pub files_max_bytes: u64,
+    /// Most attachment bytes one organization may store.
+    #[arg(long, env = "CMMS_FILES_ORG_MAX_BYTES", default_value_t = FILES_ORG_MAX_BYTES)]
+    pub files_org_max_bytes: u64,
+    /// Content types attachments may have, as sniffed from their bytes (comma-separated;
+    /// default: cmms_core::domain::files::DEFAULT_TYPES).
+    #[arg(long, env = "CMMS_FILES_ALLOWED_TYPES", value_delimiter = ',')]
+    pub files_allowed_types: Vec<String>,
+}
+
+const FILES_MAX_BYTES: u64 = 100 * 1024 * 1024;
+const FILES_ORG_MAX_BYTES: u64 = 10 * 1024 * 1024 * 1024;
+
+impl ServeArgs {
+    /// The attachment rules these options describe.
+    pub fn file_rules(&self) -> cmms_core::domain::files::FileRules {
+        let mut rules = cmms_core::domain::files::FileRules {
+            max_file_bytes: self.files_max_bytes,
+            max_org_bytes: self.files_org_max_bytes,
+            ..Default::default()
+        };
+        let listed: Vec<String> = self
+            .files_allowed_types
+            .iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !listed.is_empty() {
+            rules.allowed_types = listed;
+        }
+        rules
+    }
 }
 
 impl Default for ServeArgs {
@@ -150,6 +189,10 @@ impl Default for ServeArgs {
             mail_from: None,
             public_url: None,
             mail_max_attempts: 8,
+            files_url: cmms_files::DEFAULT_URL.into(),
+            files_max_bytes: FILES_MAX_BYTES,
+            files_org_max_bytes: FILES_ORG_MAX_BYTES,
+            files_allowed_types: Vec::new(),
         }
     }
 }

@@ -45,8 +45,8 @@ async fn open(url: &str, migrate: bool) -> Result<Database, String> {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let url = cli.database_url.clone();
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(&url, args).await,
+    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
+        Command::Serve(args) => serve(&url, *args).await,
         Command::Migrate => {
             let db = open(&url, true).await?;
             println!("schema version {}", db.latest_version());

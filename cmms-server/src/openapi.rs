@@ -81,6 +81,16 @@ fn operation(op: &Op, g: &mut SchemaGenerator) -> Value {
             (415, "body not application/json"),
         ]);
     }
+    if op.raw_body {
+        errors.extend([
+            (409, "conflict: a concurrent change; retry"),
+            (
+                413,
+                "larger than the per-file limit or what the organization has left; nothing stored",
+            ),
+            (415, "the type sniffed from the bytes is not allowed; nothing stored"),
+        ]);
+    }
     if op.method == axum::http::Method::PATCH {
         errors.push((412, "If-Match names an older version (`current_version`)"));
         params.push(json!({
@@ -103,6 +113,15 @@ fn operation(op: &Op, g: &mut SchemaGenerator) -> Value {
     });
     if let Some(f) = op.body {
         o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": f(g).to_value() } } });
+    }
+    if op.raw_body {
+        let file = json!({ "type": "string", "contentMediaType": "application/octet-stream" });
+        o["requestBody"] = json!({ "required": true, "content": {
+            "application/octet-stream": { "schema": file },
+            "multipart/form-data": { "schema": {
+                "type": "object", "properties": { "file": file }, "required": ["file"],
+            } },
+        } });
     }
     o["security"] = if op.auth { json!([{ "bearer": [] }]) } else { json!([]) };
     o

@@ -92,9 +92,17 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "409: not enough stock available; `stock` names the part, location, available and \
          requested quantities.",
     ),
-    ("payload_too_large", "413: the body is larger than the server accepts."),
+    (
+        "payload_too_large",
+        "413: the body is larger than the server accepts, or an attachment is larger than the \
+         per-file limit or what the organization has left; nothing was stored.",
+    ),
     ("uri_too_long", "414: the request URI is longer than the server accepts."),
-    ("unsupported_media_type", "415: the body must be application/json."),
+    (
+        "unsupported_media_type",
+        "415: the body must be application/json, or an attachment's type (sniffed from its \
+         bytes) is not allowed; nothing was stored.",
+    ),
     (
         "malformed_request",
         "400: the body is not exactly one JSON value, or a header or parameter is malformed.",
@@ -171,6 +179,8 @@ impl From<CmmsError> for ApiError {
             CmmsError::InsufficientStock { .. } => StatusCode::CONFLICT,
             CmmsError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             CmmsError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            CmmsError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CmmsError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // A store error's message names files, hosts and the driver's text: the client gets a

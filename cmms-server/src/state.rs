@@ -38,6 +38,9 @@ struct Inner {
     body_limit: usize,
     job_interval: std::time::Duration,
     cors_origins: Vec<String>,
+    /// Where attachment content lives, and the rules every `Cmms` of this state gets.
+    files: cmms_files::FileStore,
+    file_rules: cmms_core::domain::files::FileRules,
     /// Flips to `true` when the server begins to shut down: streams end, jobs stop.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -61,8 +64,13 @@ impl AppState {
             }
         };
         let token_rate = f64::from(args.token_rate_per_second.max(1));
+        let files = cmms_files::FileStore::from_url(&args.files_url)
+            .map_err(|e| format!("CMMS_FILES_URL {}: {e}", args.files_url))?;
+        let file_rules = args.file_rules();
         let inner = Inner {
-            cmms: Cmms::new(db.store()),
+            cmms: Cmms::new(db.store()).with_file_rules(file_rules.clone()),
+            files,
+            file_rules,
             db,
             jwt,
             login_limit: Arc::new(Limiter::new(
@@ -101,9 +109,10 @@ impl AppState {
         Self { inner: Arc::new(inner) }
     }
 
-    /// Uses another `Cmms` (for example one with a test clock or other auth settings).
+    /// Uses another `Cmms` (for example one with a test clock or other auth settings); the
+    /// attachment rules of the configuration apply to it.
     pub fn with_cmms(self, cmms: Cmms) -> Self {
-        self.edit(|i| i.cmms = cmms).with_mail_settings()
+        self.edit(|i| i.cmms = cmms.with_file_rules(i.file_rules.clone())).with_mail_settings()
     }
 
     /// Delivers the mail outbox through `transport` (instead of `CMMS_SMTP_URL`'s).
@@ -132,6 +141,11 @@ impl AppState {
         &self,
     ) -> Option<&Arc<dyn cmms_core::service::mail::MailTransport>> {
         self.inner.mail_transport.as_ref()
+    }
+
+    /// Where attachment content lives.
+    pub fn files(&self) -> &cmms_files::FileStore {
+        &self.inner.files
     }
 
     /// Delivers mail through `mailer` instead of the log.

@@ -97,6 +97,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0010_mail.down.sql"),
         after: None,
     },
+    Migration {
+        version: 12,
+        name: "attachments",
+        up: include_str!("../migrations/0012_attachments.sql"),
+        down: include_str!("../migrations/0012_attachments.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

@@ -79,6 +79,8 @@ impl Server {
             .env("CMMS_TOKEN_RATE", "1000000")
             .env("CMMS_LOGIN_RATE", "1000000")
             .env("RUST_LOG", "warn")
+            // Attachments (unused by the load test) in a scratch directory, not /var/lib/cmms.
+            .env("CMMS_FILES_URL", format!("file://{}", std::env::temp_dir().join("cmms-load-files").display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

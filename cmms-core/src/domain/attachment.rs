@@ -1,4 +1,6 @@
-//! Attachment metadata (the files themselves live in the application's object storage).
+//! Legacy attachment metadata embedded in work orders and requests: what an application wrote
+//! about files it stored itself (kept for compatibility; cmms neither checks nor serves them).
+//! Files cmms stores, sniffs, limits and serves are [`crate::domain::files`] (docs/attachments.md).
 
 use crate::error::{Problems, Result};
 use crate::validate;

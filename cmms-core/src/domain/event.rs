@@ -120,6 +120,10 @@ string_enum! {
         PurchaseOrderReceived => "purchase_order.received",
         /// A notification was created for its recipient (only they see this event).
         NotificationCreated => "notification.created",
+        /// A file was attached (or carried over from a request to its work order).
+        AttachmentAdded => "attachment.added",
+        /// An attached file was removed.
+        AttachmentRemoved => "attachment.removed",
     }
 }
 

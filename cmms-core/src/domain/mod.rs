@@ -11,6 +11,7 @@ pub mod comment;
 pub mod credential;
 pub mod event;
 pub mod failure_code;
+pub mod files;
 pub mod inventory;
 pub mod labor;
 pub mod location;
@@ -94,6 +95,8 @@ string_enum! {
         PurchaseOrder => "purchase_order",
         /// In-app notification.
         Notification => "notification",
+        /// A file attached to a work order, request, asset, checklist item or part.
+        Attachment => "attachment",
     }
 }
 

@@ -4,6 +4,7 @@
 mod activity;
 mod api_key;
 mod asset;
+mod attachment;
 mod audit;
 mod auth;
 mod events;
@@ -20,6 +21,7 @@ mod trail;
 mod user;
 mod work_order;
 
+pub use attachment::{AttachmentUpload, RemovedAttachment};
 pub use auth::{Session, TokenMail};
 pub use events::{EventPage, EventSubscription};
 pub use inventory::{
@@ -78,6 +80,7 @@ pub struct Cmms {
     auth: Arc<AuthSettings>,
     mail: Arc<mail::MailSettings>,
     dummy_hash: Arc<std::sync::OnceLock<String>>,
+    files: Arc<crate::domain::files::FileRules>,
 }
 
 impl std::fmt::Debug for Cmms {
@@ -96,7 +99,7 @@ impl Cmms {
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let auth = Arc::new(AuthSettings::default());
         let mail = Arc::new(mail::MailSettings::default());
-        Self { store, clock, auth, mail, dummy_hash: Arc::default() }
+        Self { store, clock, auth, mail, dummy_hash: Arc::default(), files: Arc::default() }
     }
 
     /// Uses these authentication settings (password policy, hashing cost, lockout, token

@@ -100,6 +100,9 @@ macro_rules! conformance_suite {
             mail_reset_is_queued_with_its_token,
             mail_failures_back_off_then_die,
             mail_claims_keep_racing_deliverers_apart,
+            attachments_follow_their_entity,
+            attachments_carry_over_to_the_work_order,
+            attachments_on_assets_checklists_and_parts,
         );
     };
 }

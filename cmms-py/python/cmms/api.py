@@ -1,6 +1,6 @@
 """The pythonic face of cmms: :func:`open` returns a :class:`Cmms` whose groups (``orgs``,
 ``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``meters``, ``pm_plans``, ``pm``,
-``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``notifications``) carry
+``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``notifications``, ``mail``, ``attachments``) carry
 the use cases of the Rust ``Cmms`` facade, with the same keyword names and defaults."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ._notifications import Notifications
 from ._people import Orgs, Sites, Users
 from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
+from ._files import Attachments
 from ._work import Assets, Requests, WorkOrders
 
 __all__ = ["open", "Cmms", "Actor", "UNSET"]
@@ -48,6 +49,7 @@ class Cmms:
         self.events = Events(self)
         self.notifications = Notifications(self)
         self.mail = Mail(self)
+        self.attachments = Attachments(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._native.closed else "open"
@@ -136,6 +138,7 @@ def open(
     smtp_url: Optional[str] = None,
     mail_from: Optional[str] = None,
     public_url: Optional[str] = None,
+    files_url: Optional[str] = None,
 ) -> Cmms:
     """Opens a database. SQLite URLs follow SQLAlchemy: ``sqlite:///plant.db`` is the file
     ``plant.db`` in the current directory, ``sqlite:////srv/cmms/plant.db`` an absolute path
@@ -146,6 +149,9 @@ def open(
     :meth:`Cmms.deliver_mail` send the mail outbox (``smtp://user:pass@host:587`` requires
     STARTTLS, ``smtps://`` is TLS, ``?tls=none`` plain SMTP for loopback); mails link to pages
     under ``public_url``.
+    ``files_url`` is where attachment content lives
+    (``file:///var/lib/cmms/files`` or ``s3://bucket/prefix`` with the usual ``AWS_*``
+    environment variables); without it ``db.attachments`` can list but not store or read bytes.
 
     Example::
 
@@ -163,7 +169,8 @@ def open(
     elif "://" not in url and not url.startswith(("sqlite:", "postgres:", "postgresql:")):
         # A plain path: sqlite:/// + a relative path, or + /absolute (four slashes).
         url = f"sqlite:///{url}"
-    native = _cmms.Native.open(url, smtp_url=smtp_url, mail_from=mail_from, public_url=public_url)
+    native = _cmms.Native.open(url, smtp_url=smtp_url, mail_from=mail_from, public_url=public_url,
+                               files_url=files_url)
     db = Cmms(native, url)
     if migrate:
         try:

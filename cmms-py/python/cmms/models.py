@@ -927,6 +927,23 @@ class MailReport(Record):
     retried: int
     dead: int
     raced: int
+class AttachedFile(Record):
+    """A file attached to a work order, request, asset, checklist item or part (its bytes are
+    in the database's file store; ``content_type`` was sniffed from them)."""
+
+    id: uuid.UUID
+    entity_type: str
+    entity_id: uuid.UUID
+    name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    content_id: uuid.UUID
+    uploaded_by: Optional[uuid.UUID]
+    created_at: datetime
+
+
+__all__.append("AttachedFile")
 
 
 def _hash_by_id() -> None:

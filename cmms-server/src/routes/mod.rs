@@ -3,6 +3,7 @@
 //! document cannot miss a route.
 
 mod assets;
+mod attachments;
 mod audit;
 mod auth;
 mod events;
@@ -42,6 +43,8 @@ pub(crate) struct Op {
     pub response: Option<SchemaFn>,
     /// Media type of the success response.
     pub media: &'static str,
+    /// The request body is the raw bytes of a file (any media type), not JSON.
+    pub raw_body: bool,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -65,6 +68,7 @@ impl Op {
             status: 200,
             response: None,
             media: "application/json",
+            raw_body: false,
             handler,
         }
     }
@@ -152,6 +156,12 @@ impl Op {
         self
     }
 
+    /// The body is a file's raw bytes (uploads).
+    pub fn raw_body(mut self) -> Self {
+        self.raw_body = true;
+        self
+    }
+
     fn tagged(mut self, tag: &'static str) -> Self {
         self.tag = tag;
         self
@@ -160,7 +170,7 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 12] = [
+    let groups: [(&'static str, Vec<Op>); 13] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
@@ -173,6 +183,7 @@ pub(crate) fn api_ops() -> Vec<Op> {
         ("audit", audit::ops()),
         ("events", events::ops()),
         ("notifications", notifications::ops()),
+        ("attachments", attachments::ops()),
     ];
     groups
         .into_iter()

@@ -49,6 +49,8 @@ pub struct Srv {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
+    /// Attachment content of this server (unless the test chose another CMMS_FILES_URL).
+    pub files_dir: tempfile::TempDir,
 }
 
 /// One HTTP answer.
@@ -139,7 +141,11 @@ pub async fn start_with(kind: Kind, configure: impl FnOnce(&mut ServeArgs)) -> S
     serve_db(db, dir, args).await
 }
 
-pub async fn serve_db(db: Database, dir: Option<tempfile::TempDir>, args: ServeArgs) -> Srv {
+pub async fn serve_db(db: Database, dir: Option<tempfile::TempDir>, mut args: ServeArgs) -> Srv {
+    let files_dir = tempfile::tempdir().unwrap();
+    if args.files_url == cmms_files::DEFAULT_URL {
+        args.files_url = format!("file://{}", files_dir.path().display());
+    }
     let mail = Arc::new(MemoryMailer::default());
     let cmms = Cmms::new(db.store()).with_auth_settings(AuthSettings::for_tests());
     let mut state = AppState::new(db, &args).unwrap().with_cmms(cmms).with_mailer(mail.clone());
@@ -160,6 +166,7 @@ pub async fn serve_db(db: Database, dir: Option<tempfile::TempDir>, args: ServeA
         stop: Some(stop),
         task: Some(task),
         _dir: dir,
+        files_dir,
     }
 }
 
@@ -430,7 +437,24 @@ impl Srv {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         ids.insert("notifications", id(&mine["items"][0]));
+        let wo = ids.get("work-orders").cloned().unwrap_or_default();
+        let file = self
+            .upload(
+                &format!("/api/v1/work-orders/{wo}/attachments"),
+                t,
+                "note.txt",
+                b"a note".to_vec(),
+            )
+            .await;
+        ids.insert("attachments", id(&file.expect(201)));
         ids
+    }
+
+    /// Uploads `bytes` as the raw body of `path`, named `name`.
+    pub async fn upload(&self, path: &str, token: &str, name: &str, bytes: Vec<u8>) -> Res {
+        let name: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        let rb = self.http.post(self.url(&format!("{path}?name={name}"))).bearer_auth(token);
+        into_res(rb.body(bytes).send().await.unwrap()).await
     }
 
     /// A site of the org; returns its id.

@@ -22,6 +22,8 @@ impl Running {
             .env_remove("CMMS_DATABASE_URL")
             .env("CMMS_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
+            // Attachments under the test's directory, not the default /var/lib/cmms/files.
+            .env("CMMS_FILES_URL", format!("file://{}/files", dir.display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {

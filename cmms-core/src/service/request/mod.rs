@@ -331,11 +331,13 @@ impl Cmms {
         let mut after = before.transitioned(RequestStatus::Approved, None, actor.user_id(), now)?;
         after.work_order_id = Some(wo.id);
         let st = Stamp::new(actor, now);
-        let follow = vec![
+        let mut follow = vec![
             Write::update(after.clone()),
             st.audit("request.approve", entity(id), Some(json(&before)), Some(json(&after))),
             st.event(EventKind::RequestApproved, entity(id), audience(&after), json(&after)),
         ];
+        // The request's files become the work order's in the same commit, sharing content.
+        follow.extend(self.carry_attachments(actor, &st, id, &wo).await?);
         let wo = self.insert_numbered_work_order(actor, wo, Vec::new(), follow).await?;
         Ok((after, wo))
     }

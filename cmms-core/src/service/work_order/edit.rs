@@ -85,6 +85,12 @@ impl Cmms {
                 "work with parts cannot be deleted (the stock ledger names it); cancel it",
             ));
         }
+        if self.work_has_attachments(actor, id).await? {
+            return Err(CmmsError::invalid(
+                "attachments",
+                "work with attached files cannot be deleted; remove the files or cancel it",
+            ));
+        }
         let st = Stamp::new(actor, self.now());
         let mut cs = Changeset::new();
         // The work order first: its versioned delete (a row lock on PostgreSQL) decides the

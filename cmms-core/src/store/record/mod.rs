@@ -15,9 +15,10 @@
 //! ```
 
 mod auth;
+mod files;
 mod inventory;
-mod notify;
 mod mail;
+mod notify;
 mod org;
 mod pm;
 mod reader;
@@ -30,9 +31,10 @@ mod value;
 mod work;
 
 pub use auth::*;
+pub use files::*;
 pub use inventory::*;
-pub use notify::*;
 pub use mail::*;
+pub use notify::*;
 pub use org::*;
 pub use pm::*;
 pub use reader::*;
@@ -360,6 +362,9 @@ pub static TABLES: &[&Table] = &[
     &WORK_ORDER_WATCHERS,
     &NOTIFICATION_CURSORS,
     &MAIL_OUTBOX,
+    &ATTACHMENTS,
+    &ATTACHMENT_CONTENTS,
+    &ATTACHMENT_USAGE,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are

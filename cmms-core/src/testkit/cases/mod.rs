@@ -1,5 +1,6 @@
 //! The conformance cases, one async function per behaviour, grouped by area.
 
+mod attachments;
 mod audit_events;
 mod auth;
 mod concurrency;
@@ -7,8 +8,8 @@ mod grants;
 mod input;
 mod inventory;
 mod lists;
-mod notifications;
 mod mail;
+mod notifications;
 mod org;
 mod permissions;
 mod pm;
@@ -20,6 +21,7 @@ mod semantics;
 mod status;
 mod tenancy;
 
+pub use attachments::*;
 pub use audit_events::*;
 pub use auth::*;
 pub use concurrency::*;
@@ -27,8 +29,8 @@ pub use grants::*;
 pub use input::*;
 pub use inventory::*;
 pub use lists::*;
-pub use notifications::*;
 pub use mail::*;
+pub use notifications::*;
 pub use org::*;
 pub use permissions::*;
 pub use pm::*;
