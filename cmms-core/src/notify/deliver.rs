@@ -4,6 +4,7 @@
 
 use super::{Recipient, message};
 use crate::domain::event::{Event, EventAudience, EventDraft, EventKind};
+use crate::domain::mail::MailDraft;
 use crate::domain::notification::{
     Channels, Notification, NotificationCursor, NotificationKind, PreferenceRow, effective,
 };
@@ -46,6 +47,15 @@ impl PreferenceBook {
     }
 }
 
+/// Where the email channel sends: recipients' addresses and the web address links point at.
+#[derive(Debug, Default)]
+pub struct MailBook<'a> {
+    /// Addresses of the recipients who chose email (an inactive or unknown user has none).
+    pub addresses: HashMap<UserId, String>,
+    /// `CMMS_PUBLIC_URL`: mails link to the entity's page under it.
+    pub public_url: Option<&'a str>,
+}
+
 /// What one batch delivered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
@@ -53,7 +63,7 @@ pub struct BatchOutcome {
     pub in_app: u64,
     /// Recipients whose preferences turned every channel off for that kind.
     pub muted: u64,
-    /// Recipients who chose email for that kind (the mail outbox takes these).
+    /// Mails queued in the outbox for recipients who chose email for that kind.
     pub email: u64,
 }
 
@@ -79,13 +89,15 @@ pub fn created_event(n: &Notification) -> Write {
 /// `cursor` with a versioned write, so a second consumer that read the same cursor conflicts
 /// and writes nothing.
 ///
-/// This is the one place that turns decisions into rows: a new channel adds its write here
-/// next to the in-app one (the mail outbox: "and a mail row when `channels.email`").
+/// This is the one place that turns decisions into rows: the in-app notification and its
+/// stream event, and a mail in the outbox (same commit, so the cursor never passes a
+/// notification whose mail was not queued) for users who chose email.
 pub fn changeset(
     cursor: &NotificationCursor,
     next: NotificationCursor,
     planned: &[(&Event, Recipient)],
     prefs: &PreferenceBook,
+    mail: &MailBook<'_>,
     now: DateTime<Utc>,
 ) -> (Changeset, BatchOutcome) {
     let mut cs = Changeset::new();
@@ -110,8 +122,11 @@ pub fn changeset(
             read_at: None,
             version: 1,
         };
-        if channels.email {
-            // Mail hook: the mail outbox adds its row for `n` here.
+        if let Some(to) = mail.addresses.get(&r.user_id).filter(|_| channels.email) {
+            let draft = MailDraft::message(to, &n.title, &n.body)
+                .kind(r.kind.as_str())
+                .link_to(mail.public_url, &n.link);
+            cs.push(draft.queue(n.org_id, now));
             out.email += 1;
         }
         if channels.in_app {

@@ -18,14 +18,15 @@ use crate::domain::notification::{NotificationCursor, PreferenceRow, Watch};
 use crate::domain::user::RoleGrant;
 use crate::error::{CmmsError, Result, StoreError};
 use crate::ids::{OrgId, UserId, WorkOrderId};
-use crate::notify::deliver::{PreferenceBook, changeset};
-use crate::notify::{Directory, candidates, recipients};
+use crate::notify::deliver::{MailBook, PreferenceBook, changeset};
+use crate::notify::{Directory, Recipient, candidates, recipients};
 use crate::store::MAX_LIMIT;
 use crate::store::record::{
     NOTIFICATION_PREFERENCES, ROLE_GRANTS, RecordReadsExt, Select, WORK_ORDER_WATCHERS,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Events read per batch (one commit each).
 pub const BATCH: u32 = 200;
@@ -119,8 +120,9 @@ impl Cmms {
             let rows: Vec<PreferenceRow> =
                 self.store.list(org, Select::new(&NOTIFICATION_PREFERENCES)).await?;
             let prefs = PreferenceBook::from_rows(org, rows);
+            let mail = self.mail_book(org, &planned, &prefs).await?;
             let next = cursor.next(last, more.then_some(holder), now);
-            let (cs, out) = changeset(&cursor, next.clone(), &planned, &prefs, now);
+            let (cs, out) = changeset(&cursor, next.clone(), &planned, &prefs, &mail, now);
             match self.store.commit(org, cs).await {
                 Ok(_) => {}
                 // Another replica moved the cursor first: its batch stands, ours is dropped.
@@ -142,6 +144,32 @@ impl Cmms {
             }
         }
         Ok(())
+    }
+
+    /// The addresses of the planned recipients who chose email (active users only).
+    async fn mail_book(
+        &self,
+        org: OrgId,
+        planned: &[(&Event, Recipient)],
+        prefs: &PreferenceBook,
+    ) -> Result<MailBook<'_>> {
+        let mut wanted: Vec<UserId> = planned
+            .iter()
+            .filter(|(_, r)| prefs.channels(r.user_id, r.kind).email)
+            .map(|(_, r)| r.user_id)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut book =
+            MailBook { addresses: HashMap::new(), public_url: self.mail.public_url.as_deref() };
+        if !wanted.is_empty() {
+            for user in self.store.users_by_ids(org, &wanted).await? {
+                if user.active {
+                    book.addresses.insert(user.id, user.email);
+                }
+            }
+        }
+        Ok(book)
     }
 
     /// Who the rules may name for these events, and the actors of those they do name.

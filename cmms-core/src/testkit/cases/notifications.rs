@@ -9,7 +9,7 @@ use crate::domain::notification::{
 use crate::domain::request::{ApproveRequest, NewRequest};
 use crate::domain::status::WorkOrderStatus as S;
 use crate::notify::Recipient;
-use crate::notify::deliver::{PreferenceBook, changeset};
+use crate::notify::deliver::{MailBook, PreferenceBook, changeset};
 use crate::service::NotificationFilter;
 use crate::store::record::{NOTIFICATIONS, RecordReadsExt, Select};
 use crate::testkit::TestDb;
@@ -177,6 +177,13 @@ pub async fn notification_read_state_and_preferences(db: Arc<dyn TestDb>) {
     assert_eq!((report.in_app, report.muted, report.email), (1, 1, 1), "{report:?}");
     assert_eq!(c.unread_notification_count(tech).await.unwrap().count, 0, "muted");
     assert_eq!(c.unread_notification_count(&fx.tech2.actor).await.unwrap().count, 1);
+    // The one who kept email gets the notification's mail, queued in the same commit.
+    let mails = c.list_mail(&fx.admin.actor, None, 100).await.unwrap();
+    let mails: Vec<_> = mails.iter().filter(|m| m.kind == K::Assigned.as_str()).collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to, fx.tech2.user.email);
+    let note = c.list_notifications(&fx.tech2.actor, NotificationFilter::default()).await.unwrap();
+    assert_eq!(mails[0].subject, note.items[0].title);
 }
 
 /// The consumer resumes from its cursor: running it again, or twice at once, writes every
@@ -214,7 +221,14 @@ pub async fn notification_consumer_is_exactly_once(db: Arc<dyn TestDb>) {
     let stale = NotificationCursor { version: cursor.version - 1, ..cursor.clone() };
     let next = stale.next(events.last().unwrap().seq, None, c.now());
     let planned = [(event, Recipient { user_id: fx.tech.user.id, kind: K::Assigned })];
-    let (cs, _) = changeset(&stale, next, &planned, &PreferenceBook::default(), c.now());
+    let (cs, _) = changeset(
+        &stale,
+        next,
+        &planned,
+        &PreferenceBook::default(),
+        &MailBook::default(),
+        c.now(),
+    );
     let r = store.commit(fx.org.id, cs).await;
     assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
     let after: NotificationCursor = store.get(fx.org.id, fx.org.id.0).await.unwrap().unwrap();
