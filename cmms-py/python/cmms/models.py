@@ -927,6 +927,9 @@ class MailReport(Record):
     retried: int
     dead: int
     raced: int
+
+
+@dataclass(frozen=True, eq=True)
 class AttachedFile(Record):
     """A file attached to a work order, request, asset, checklist item or part (its bytes are
     in the database's file store; ``content_type`` was sniffed from them)."""
@@ -954,9 +957,6 @@ def _hash_by_id() -> None:
         cls = globals()[name]
         if isinstance(cls, type) and issubclass(cls, Record) and cls is not Record:
             cls.__hash__ = Record.__hash__  # type: ignore[method-assign]
-
-
-_hash_by_id()
 
 
 # In-app notifications (docs/notifications.md).
@@ -1031,3 +1031,6 @@ class DeliveryReport(Record):
 
 
 __all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]
+
+
+_hash_by_id()
