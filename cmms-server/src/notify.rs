@@ -73,18 +73,18 @@ pub(crate) async fn deliver_once(state: &AppState, orgs: Option<Vec<OrgId>>) {
 /// over some of them does not see the others' queues).
 fn record(state: &AppState, r: &DeliveryReport, everywhere: bool) {
     let delivered = |outcome: &'static str, n: u64| {
-        metrics::counter!("notification_deliveries_total", "channel" => "in_app", "outcome" => outcome)
+        metrics::counter!("deliveries_total", "channel" => "in_app", "outcome" => outcome)
             .increment(n);
     };
     delivered("delivered", r.in_app);
     delivered("muted", r.muted);
     delivered("not_visible", r.not_visible);
     if everywhere {
-        metrics::gauge!("notification_queue_depth", "channel" => "in_app").set(r.pending as f64);
+        metrics::gauge!("delivery_queue_depth", "channel" => "in_app").set(r.pending as f64);
         let age = r
             .oldest_pending_at
             .map_or(0.0, |at| (state.cmms().now() - at).num_milliseconds().max(0) as f64 / 1000.0);
-        metrics::gauge!("notification_oldest_pending_seconds", "channel" => "in_app").set(age);
+        metrics::gauge!("delivery_oldest_pending_seconds", "channel" => "in_app").set(age);
     }
     if r.in_app > 0 {
         tracing::debug!(notifications = r.in_app, events = r.events, "delivered notifications");

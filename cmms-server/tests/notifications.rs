@@ -113,9 +113,9 @@ async fn notifications_over_http(kind: Kind) {
     // Metrics: deliveries by channel and outcome, and the queue.
     let text = s.get("/metrics", "metrics-secret").await.text;
     for series in [
-        "notification_deliveries_total{channel=\"in_app\",outcome=\"delivered\"}",
-        "notification_queue_depth{channel=\"in_app\"}",
-        "notification_oldest_pending_seconds{channel=\"in_app\"}",
+        "deliveries_total{channel=\"in_app\",outcome=\"delivered\"}",
+        "delivery_queue_depth{channel=\"in_app\"}",
+        "delivery_oldest_pending_seconds{channel=\"in_app\"}",
     ] {
         assert!(text.contains(series), "{series} is missing: {text}");
     }
