@@ -134,6 +134,7 @@ pub fn audience(wo: &WorkOrder) -> EventAudience {
         owner: wo.requested_by,
         assignees: wo.assignees.clone(),
         team_id: wo.team_id,
+        ..EventAudience::default()
     }
 }
 

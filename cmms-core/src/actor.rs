@@ -1,7 +1,8 @@
 //! `Actor`: who is calling — a user of one organization with their role grants and teams, or
 //! the system itself (background jobs). Built by the caller, usually with `Cmms::actor`.
 
-use crate::ids::{OrgId, SiteId, TeamId, UserId};
+use crate::error::{CmmsError, Result};
+use crate::ids::{ApiKeyId, OrgId, SiteId, TeamId, UserId, WebhookId};
 use crate::rbac::{BuiltinRole, RoleDef};
 
 /// One role the actor holds, at org scope (`sites == None`) or for listed sites.
@@ -27,12 +28,22 @@ pub struct Actor {
     grants: Vec<ActorGrant>,
     teams: Vec<TeamId>,
     request_id: Option<String>,
+    api_key: Option<ApiKeyId>,
+    suppress_webhook: Option<WebhookId>,
 }
 
 impl Actor {
     /// A user with resolved grants and team memberships.
     pub fn new(org: OrgId, user: UserId, grants: Vec<ActorGrant>, teams: Vec<TeamId>) -> Self {
-        Self { org, who: Who::User(user), grants, teams, request_id: None }
+        Self {
+            org,
+            who: Who::User(user),
+            grants,
+            teams,
+            request_id: None,
+            api_key: None,
+            suppress_webhook: None,
+        }
     }
 
     /// A user holding one built-in role at org scope (handy in tests and examples).
@@ -50,13 +61,52 @@ impl Actor {
     /// The system: background jobs such as auto-closing confirmations. Every check passes;
     /// audit entries record no user.
     pub fn system(org: OrgId) -> Self {
-        Self { org, who: Who::System, grants: Vec::new(), teams: Vec::new(), request_id: None }
+        Self {
+            who: Who::System,
+            ..Self::new(org, UserId(uuid::Uuid::nil()), Vec::new(), Vec::new())
+        }
     }
 
     /// Attaches a request id (for example the HTTP `X-Request-Id`) recorded in audit entries.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
+    }
+
+    /// Marks the actor as acting through API key `key` (set by `Cmms::authenticate_api_key`).
+    pub(crate) fn via_api_key(mut self, key: ApiKeyId) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
+    /// The API key the actor acts through, if any.
+    pub fn api_key(&self) -> Option<ApiKeyId> {
+        self.api_key
+    }
+
+    /// Keeps the events of this actor's changes from webhook subscription `webhook` (echo
+    /// suppression: an integration does not receive its own writes). Only a change made with
+    /// an API key may ask for it; anyone else gets a validation error.
+    ///
+    /// ```
+    /// use cmms_core::{Actor, OrgId, UserId, ids::WebhookId, rbac::BuiltinRole};
+    /// let a = Actor::with_builtin(OrgId::new(), UserId::new(), BuiltinRole::Admin);
+    /// assert!(a.suppressing_webhook(WebhookId::new()).is_err()); // not an API key
+    /// ```
+    pub fn suppressing_webhook(mut self, webhook: WebhookId) -> Result<Self> {
+        if self.api_key.is_none() {
+            return Err(CmmsError::invalid(
+                "X-Cmms-Suppress-Webhooks",
+                "only a change made with an API key may suppress webhooks",
+            ));
+        }
+        self.suppress_webhook = Some(webhook);
+        Ok(self)
+    }
+
+    /// The webhook subscription that must not receive this actor's events.
+    pub fn suppressed_webhook(&self) -> Option<WebhookId> {
+        self.suppress_webhook
     }
 
     /// The actor's organization: every read and write of a use case is scoped to it.

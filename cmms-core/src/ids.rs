@@ -171,4 +171,8 @@ typed_id! {
     AttachmentId => "attachment",
     /// The stored content of one upload, shared by the rows that carry it over.
     FileContentId => "file_content",
+    /// A webhook subscription.
+    WebhookId => "webhook",
+    /// One attempt to deliver a webhook.
+    WebhookDeliveryId => "webhook_delivery",
 }

@@ -277,6 +277,18 @@ pub(crate) async fn read_events(
     Ok(events)
 }
 
+/// The newest event's sequence number of an organization (0 without events).
+pub(crate) async fn event_head(pool: &PgPool, org: OrgId) -> Result<i64, StoreError> {
+    let mut tx = begin(pool, org, true).await?;
+    let head: Option<i64> = sqlx::query_scalar("SELECT seq FROM event_heads WHERE org_id = $1")
+        .bind(org.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(crate::error::map_sqlx)?;
+    drop(tx); // read only: the queued ROLLBACK goes out with the release ping
+    Ok(head.unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,6 +185,12 @@ impl Store for PgStore {
         crate::detached(async move { events::read_events(&pool, org, after, limit).await }).await
     }
 
+    async fn event_head(&self, org: OrgId) -> StoreResult<i64> {
+        self.ready().await?;
+        let pool = self.pool.clone();
+        crate::detached(async move { events::event_head(&pool, org).await }).await
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<CommittedBatch>> {
         self.events.subscribe()
     }

@@ -104,6 +104,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0012_attachments.down.sql"),
         after: None,
     },
+    Migration {
+        version: 13,
+        name: "webhooks",
+        up: include_str!("../migrations/0013_webhooks.sql"),
+        down: include_str!("../migrations/0013_webhooks.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

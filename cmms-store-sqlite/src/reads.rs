@@ -108,6 +108,12 @@ pub(crate) fn audit_head(c: &Connection, org: OrgId) -> R<(i64, String)> {
     Ok(head.unwrap_or_else(|| (0, GENESIS_HASH.to_string())))
 }
 
+/// The newest event's sequence number of an organization (0 without events).
+pub(crate) fn event_head(c: &Connection, org: OrgId) -> R<i64> {
+    let sql = "SELECT coalesce((SELECT seq FROM event_heads WHERE org_id = ?1), 0)";
+    c.query_row(sql, params![org.0], |row| row.get(0)).map_err(map_rusqlite)
+}
+
 pub(crate) fn events_since(c: &Connection, org: OrgId, after: i64, limit: u32) -> R<Vec<Event>> {
     let sql = "SELECT * FROM events WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
     all(c, sql, params![org.0, after, limit], rows::event)

@@ -141,6 +141,10 @@ impl Store for SqliteStore {
         self.read(move |c| reads::events_since(c, org, after, limit)).await
     }
 
+    async fn event_head(&self, org: OrgId) -> StoreResult<i64> {
+        self.read(move |c| reads::event_head(c, org)).await
+    }
+
     /// Batches of this store's commits as they happen, and — while anyone subscribes — an
     /// empty batch per organization within about `WATCH_INTERVAL` of a commit made through
     /// another connection (another process): read the outbox back then.

@@ -124,6 +124,14 @@ string_enum! {
         AttachmentAdded => "attachment.added",
         /// An attached file was removed.
         AttachmentRemoved => "attachment.removed",
+        /// Webhook subscription created.
+        WebhookCreated => "webhook.created",
+        /// Webhook subscription changed (or replayed).
+        WebhookUpdated => "webhook.updated",
+        /// Webhook subscription deleted.
+        WebhookDeleted => "webhook.deleted",
+        /// Webhook subscription turned off after too many failed deliveries in a row.
+        WebhookDisabled => "webhook.disabled",
     }
 }
 
@@ -141,6 +149,10 @@ pub struct EventAudience {
     pub assignees: Vec<UserId>,
     /// Team of the entity.
     pub team_id: Option<TeamId>,
+    /// A webhook subscription that must not receive this event: the change was made by the
+    /// integration behind it (`X-Cmms-Suppress-Webhooks`), which does not want its own writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress_webhook: Option<uuid::Uuid>,
 }
 
 impl EventAudience {

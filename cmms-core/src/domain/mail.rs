@@ -291,12 +291,7 @@ impl MailPolicy {
     /// The wait after `attempts` failed attempts: `base * 2^(attempts-1)`, capped, then scaled
     /// by `jitter` in `[0.5, 1.0]` so many mails failing together do not retry together.
     pub fn backoff(&self, attempts: i64, jitter: f64) -> TimeDelta {
-        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-        let base = self.base_backoff.num_milliseconds().max(1);
-        let raw = base.saturating_mul(1_i64 << doublings);
-        let capped = raw.min(self.max_backoff.num_milliseconds().max(1));
-        let factor = 0.5 + jitter.clamp(0.0, 1.0) / 2.0;
-        TimeDelta::milliseconds((capped as f64 * factor) as i64)
+        crate::domain::retry::backoff(self.base_backoff, self.max_backoff, attempts, jitter)
     }
 }
 

@@ -22,11 +22,13 @@ pub mod numbering;
 pub mod org;
 pub mod pm;
 pub mod request;
+pub mod retry;
 pub mod site;
 pub mod team;
 pub mod timeline;
 pub mod token;
 pub mod user;
+pub mod webhook;
 pub mod work_order;
 
 /// The work-order status machine (it lives in `work_order::status`).
@@ -97,6 +99,8 @@ string_enum! {
         Notification => "notification",
         /// A file attached to a work order, request, asset, checklist item or part.
         Attachment => "attachment",
+        /// Webhook subscription.
+        Webhook => "webhook",
     }
 }
 

@@ -61,6 +61,9 @@ pub struct OrgSettings {
     /// The largest purchase order total each role may approve, by built-in role name or custom
     /// role id; a role that may approve and has no entry has no limit.
     pub purchase_approval_limits: BTreeMap<String, Money>,
+    /// Whether webhook subscriptions may use plain `http://` URLs (for receivers on loopback
+    /// or a private network in testing); otherwise `https://` only.
+    pub webhooks_allow_http: bool,
 }
 
 impl Default for OrgSettings {
@@ -81,6 +84,7 @@ impl Default for OrgSettings {
                 "storekeeper".to_string(),
                 Money::new(rust_decimal::Decimal::from(1_000)),
             )]),
+            webhooks_allow_http: false,
         }
     }
 }
@@ -199,6 +203,14 @@ pub struct OrgPatch {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "BTreeMap<String, Money>"))]
     pub purchase_approval_limits: Option<BTreeMap<String, Money>>,
+    /// Whether webhook subscriptions may use `http://` URLs.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::not_null::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "schemars", schemars(with = "bool"))]
+    pub webhooks_allow_http: Option<bool>,
 }
 
 impl From<OrgSettings> for OrgPatch {
@@ -219,6 +231,7 @@ impl From<OrgSettings> for OrgPatch {
             purchase_order_number_format: Some(s.purchase_order_number_format),
             allow_over_receipt: Some(s.allow_over_receipt),
             purchase_approval_limits: Some(s.purchase_approval_limits),
+            webhooks_allow_http: Some(s.webhooks_allow_http),
         }
     }
 }
@@ -253,6 +266,7 @@ impl OrgSettings {
             purchase_approval_limits: p
                 .purchase_approval_limits
                 .unwrap_or(s.purchase_approval_limits),
+            webhooks_allow_http: p.webhooks_allow_http.unwrap_or(s.webhooks_allow_http),
         }
     }
 

@@ -89,6 +89,8 @@ string_enum! {
         PurchaseApprove => "purchase.approve",
         /// Receive purchase orders into stock.
         PurchaseReceive => "purchase.receive",
+        /// Create, change, replay and test webhook subscriptions and read their delivery log.
+        WebhookManage => "webhook.manage",
     }
 }
 

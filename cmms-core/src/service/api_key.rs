@@ -92,7 +92,8 @@ impl Cmms {
             self.role_def(&creator, key.role).await.map_err(|_| CmmsError::Unauthenticated)?;
         let grant = ActorGrant { role, sites: key.sites.clone() };
         let actor = Actor::new(org, key.created_by, vec![grant], Vec::new())
-            .with_request_id(format!("api_key:{}", key.id));
+            .with_request_id(format!("api_key:{}", key.id))
+            .via_api_key(key.id);
         let now = self.now();
         if key.last_used_at.is_none_or(|t| now - t >= LAST_USED_RESOLUTION) {
             let mut cs = Changeset::new();

@@ -19,6 +19,8 @@ mod request;
 mod site;
 mod trail;
 mod user;
+mod webhook;
+mod webhook_delivery;
 mod work_order;
 
 pub use attachment::{AttachmentUpload, RemovedAttachment};
@@ -38,6 +40,10 @@ pub use pm::{
     GenerationReport, PlanFilter, SkippedSlot, SlotFilter,
 };
 pub use request::AutoCloseReport;
+pub use webhook::{DeliveryFilter, MAX_WEBHOOKS};
+pub use webhook_delivery::{
+    QUEUE_COUNT_CAP as WEBHOOK_QUEUE_COUNT_CAP, WebhookQueue, WebhookReport,
+};
 pub use work_order::{Assignment, sort_key as work_order_sort_key};
 
 pub(crate) use trail::{OrgChange, Stamp, json};
@@ -81,6 +87,7 @@ pub struct Cmms {
     mail: Arc<mail::MailSettings>,
     dummy_hash: Arc<std::sync::OnceLock<String>>,
     files: Arc<crate::domain::files::FileRules>,
+    webhooks: Arc<crate::domain::webhook::WebhookPolicy>,
 }
 
 impl std::fmt::Debug for Cmms {
@@ -99,7 +106,15 @@ impl Cmms {
     pub fn with_clock(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         let auth = Arc::new(AuthSettings::default());
         let mail = Arc::new(mail::MailSettings::default());
-        Self { store, clock, auth, mail, dummy_hash: Arc::default(), files: Arc::default() }
+        Self {
+            store,
+            clock,
+            auth,
+            mail,
+            dummy_hash: Arc::default(),
+            files: Arc::default(),
+            webhooks: Arc::default(),
+        }
     }
 
     /// Uses these authentication settings (password policy, hashing cost, lockout, token

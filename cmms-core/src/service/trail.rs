@@ -80,6 +80,7 @@ pub(crate) struct Stamp {
     pub(crate) actor_id: Option<UserId>,
     request_id: Option<String>,
     pub(crate) at: DateTime<Utc>,
+    suppress_webhook: Option<uuid::Uuid>,
 }
 
 pub(crate) fn json<T: Serialize>(value: &T) -> Value {
@@ -90,11 +91,16 @@ impl Stamp {
     /// A stamp naming `user` as the one who acted, for use cases that run as the system on a
     /// user's behalf (login, token redemption).
     pub(crate) fn for_user(actor: &Actor, user: Option<UserId>, at: DateTime<Utc>) -> Self {
-        Self { actor_id: user, request_id: actor.request_id().map(str::to_string), at }
+        Self { actor_id: user, ..Self::new(actor, at) }
     }
 
     pub(crate) fn new(actor: &Actor, at: DateTime<Utc>) -> Self {
-        Self { actor_id: actor.user_id(), request_id: actor.request_id().map(str::to_string), at }
+        Self {
+            actor_id: actor.user_id(),
+            request_id: actor.request_id().map(str::to_string),
+            at,
+            suppress_webhook: actor.suppressed_webhook().map(|w| w.0),
+        }
     }
 
     pub(crate) fn audit(
@@ -126,7 +132,7 @@ impl Stamp {
             kind,
             entity,
             actor_id: self.actor_id,
-            audience,
+            audience: EventAudience { suppress_webhook: self.suppress_webhook, ..audience },
             payload,
             at: self.at,
         })

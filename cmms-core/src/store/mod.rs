@@ -288,6 +288,10 @@ pub trait Store:
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_since(&self, org: OrgId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
 
+    /// The sequence number of the organization's newest event (0 when it has none): where a
+    /// new consumer of the outbox (a webhook subscription) starts.
+    async fn event_head(&self, org: OrgId) -> StoreResult<i64>;
+
     /// Committed batches as they happen (all organizations). A store that cannot see every
     /// commit as it happens (SQLite, written by another process) sends an empty batch for an
     /// organization whose outbox may have grown: read it back with `events_since`.

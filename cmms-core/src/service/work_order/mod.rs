@@ -31,6 +31,7 @@ pub(crate) fn audience(wo: &WorkOrder, permission: Permission) -> EventAudience 
         owner: wo.requested_by,
         assignees: wo.assignees.clone(),
         team_id: wo.team_id,
+        ..EventAudience::default()
     }
 }
 

@@ -28,6 +28,7 @@ mod sql;
 #[cfg(test)]
 mod tests;
 mod value;
+mod webhook;
 mod work;
 
 pub use auth::*;
@@ -42,6 +43,7 @@ pub use reads::*;
 pub use schema::*;
 pub use sql::*;
 pub use value::*;
+pub use webhook::*;
 pub use work::*;
 
 use crate::domain::EntityKind;
@@ -365,6 +367,8 @@ pub static TABLES: &[&Table] = &[
     &ATTACHMENTS,
     &ATTACHMENT_CONTENTS,
     &ATTACHMENT_USAGE,
+    &WEBHOOKS,
+    &WEBHOOK_DELIVERIES,
 ];
 
 /// Tables the stores keep that are not records: counters and the audit and event chains are

@@ -1,0 +1,4 @@
+-- 0013_webhooks down: drops everything 0013_webhooks.up.sql created (indexes, policies and
+-- grants go with their tables).
+DROP TABLE webhook_deliveries;
+DROP TABLE webhooks;
