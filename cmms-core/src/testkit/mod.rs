@@ -103,6 +103,9 @@ macro_rules! conformance_suite {
             attachments_follow_their_entity,
             attachments_carry_over_to_the_work_order,
             attachments_on_assets_checklists_and_parts,
+            webhooks_deliver_signed_in_order,
+            webhooks_retry_then_disable,
+            webhooks_replay_and_racing_deliverers,
         );
     };
 }

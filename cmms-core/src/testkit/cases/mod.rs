@@ -20,6 +20,7 @@ mod search;
 mod semantics;
 mod status;
 mod tenancy;
+mod webhooks;
 
 pub use attachments::*;
 pub use audit_events::*;
@@ -41,6 +42,7 @@ pub use search::*;
 pub use semantics::*;
 pub use status::*;
 pub use tenancy::*;
+pub use webhooks::*;
 
 use super::TestDb;
 use std::sync::Arc;
