@@ -7,7 +7,6 @@ use cmms_core::domain::notification::{Channels, NotificationKind};
 use cmms_core::service::NotificationFilter;
 use cmms_core::{Actor, Cmms, NotificationId, WorkOrderId};
 use pyo3::PyResult;
-use pyo3::exceptions::PyValueError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -44,6 +43,6 @@ pub(crate) async fn call_notify(c: &Cmms, a: &Actor, method: &str, args: &str) -
             out(c.unwatch_work_order(a, parse::<Id<WorkOrderId>>(args)?.id).await)
         }
         "notifications.watching" => out(c.is_watching(a, parse::<Id<WorkOrderId>>(args)?.id).await),
-        other => Err(PyValueError::new_err(format!("unknown call '{other}'"))),
+        _ => crate::dispatch_webhooks::call_webhooks(c, a, method, args).await,
     }
 }

@@ -7,11 +7,13 @@ mod dispatch;
 mod dispatch_inventory;
 mod dispatch_notify;
 mod dispatch_pm;
+mod dispatch_webhooks;
 mod errors;
 mod files;
 mod logging;
 mod mail;
 mod runtime;
+mod webhooks;
 
 use cmms_core::{Actor, Cmms, CmmsError, OrgId, UserId};
 use cmms_store_postgres::PgStore;
@@ -35,6 +37,8 @@ struct Open {
     mail: Option<Arc<dyn cmms_core::service::mail::MailTransport>>,
     /// Attachment content (`files_url`), if the database was opened with one.
     files: Option<cmms_files::FileStore>,
+    /// The webhook HTTP client.
+    webhooks: Arc<dyn cmms_core::domain::webhook::WebhookSender>,
 }
 
 /// An open database.
@@ -79,7 +83,11 @@ impl Native {
     /// Opens `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (memory) or
     /// `postgres://...` (`cmms_store_sqlite::target_from_url` reads SQLite URLs).
     #[staticmethod]
-    #[pyo3(signature = (url, smtp_url=None, mail_from=None, public_url=None, files_url=None))]
+    #[pyo3(signature = (
+        url, smtp_url=None, mail_from=None, public_url=None, files_url=None,
+        webhooks_allow_private=false, webhooks_timeout=10.0
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn open(
         py: Python<'_>,
         url: String,
@@ -87,8 +95,11 @@ impl Native {
         mail_from: Option<String>,
         public_url: Option<String>,
         files_url: Option<String>,
+        webhooks_allow_private: bool,
+        webhooks_timeout: f64,
     ) -> PyResult<Native> {
         logging::refresh_now(py);
+        let hooks = webhooks::sender(webhooks_allow_private, webhooks_timeout)?;
         let transport = mail::transport(smtp_url.as_deref(), mail_from.as_deref())?;
         let files = match files_url {
             Some(u) => Some(cmms_files::FileStore::from_url(&u).map_err(to_py)?),
@@ -104,6 +115,7 @@ impl Native {
                 backend: Backend::Postgres(store),
                 mail: None,
                 files,
+                webhooks: hooks,
             }
         } else {
             let target = target_from_url(&url).map_err(|e| {
@@ -121,6 +133,7 @@ impl Native {
                 backend: Backend::Sqlite(store),
                 mail: None,
                 files,
+                webhooks: hooks,
             }
         };
         let open = Open { cmms: mail::configure(open.cmms, public_url), mail: transport, ..open };
@@ -136,6 +149,25 @@ impl Native {
             py,
             move || async move { mail::deliver(&db.cmms, db.mail.as_ref(), now).await },
         )
+    }
+
+    /// Delivers the events waiting for webhook subscriptions at `now` (RFC 3339, or the
+    /// clock's time); JSON report.
+    #[pyo3(signature = (now=None))]
+    fn deliver_webhooks(&self, py: Python<'_>, now: Option<String>) -> PyResult<String> {
+        let db = self.open_db()?;
+        runtime::run(py, move || async move {
+            webhooks::deliver(&db.cmms, db.webhooks.as_ref(), now).await
+        })
+    }
+
+    /// Sends a `webhook.test` message to a subscription now; the log row as JSON.
+    fn test_webhook(&self, py: Python<'_>, actor: &NativeActor, id: String) -> PyResult<String> {
+        let db = self.open_db()?;
+        let actor = actor.actor.clone();
+        runtime::run(py, move || async move {
+            webhooks::test(&db.cmms, &actor, db.webhooks.as_ref(), &id).await
+        })
     }
 
     /// Queues a password-reset mail; whether an active user has this email.

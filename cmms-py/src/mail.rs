@@ -36,14 +36,22 @@ pub(crate) async fn deliver(
     let transport = transport.ok_or_else(|| {
         PyValueError::new_err("no mail transport: open the database with smtp_url= and mail_from=")
     })?;
-    let now = match now {
-        Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
-            .map_err(|e| PyValueError::new_err(format!("now: {e}")))?
-            .to_utc(),
-        None => cmms.now(),
-    };
+    let now = parse_now(cmms, now)?;
     let report = cmms.deliver_mail(now, transport.as_ref()).await.map_err(to_py)?;
     serde_json::to_string(&report).map_err(errors::encode_failed)
+}
+
+/// `now` from Python (RFC 3339), or the clock's time.
+pub(crate) fn parse_now(
+    cmms: &Cmms,
+    now: Option<String>,
+) -> PyResult<chrono::DateTime<chrono::Utc>> {
+    match now {
+        Some(t) => Ok(chrono::DateTime::parse_from_rfc3339(&t)
+            .map_err(|e| PyValueError::new_err(format!("now: {e}")))?
+            .to_utc()),
+        None => Ok(cmms.now()),
+    }
 }
 
 /// Starts a password reset: queues the mail with the token (never returned to Python);

@@ -124,6 +124,25 @@ pub struct ServeArgs {
     /// Attempts before a mail is given up (dead), retried with exponential backoff between.
     #[arg(long, env = "CMMS_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
     pub mail_max_attempts: u32,
+    /// Let webhooks reach loopback and private addresses (refused by default: a subscription
+    /// URL must not reach into the server's own network). For tests and private deployments.
+    #[arg(long, env = "CMMS_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhooks_allow_private: bool,
+    /// Seconds a webhook request may take (connect, send, answer) before it counts as failed.
+    #[arg(long, env = "CMMS_WEBHOOKS_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhooks_timeout_secs: u64,
+    /// Failed deliveries in a row after which a subscription is turned off (with a
+    /// `webhook.disabled` event).
+    #[arg(long, env = "CMMS_WEBHOOKS_DISABLE_AFTER", default_value_t = 30)]
+    pub webhooks_disable_after: u32,
+    /// The wait after a subscription's first failed delivery, in milliseconds; doubled after
+    /// each further failure, up to an hour, with jitter.
+    #[arg(long, env = "CMMS_WEBHOOKS_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub webhooks_retry_base_ms: u64,
+    /// How long a replica's claim on a subscription lasts, in seconds: a replica that dies
+    /// mid-delivery holds the subscription up at most this long.
+    #[arg(long, env = "CMMS_WEBHOOKS_LEASE_SECS", default_value_t = 120)]
+    pub webhooks_lease_secs: u64,
     /// Where attachment content is stored: `file:///dir` (created if missing) or
     /// `s3://bucket/prefix` (S3 reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
     /// AWS_ENDPOINT_URL and AWS_ALLOW_HTTP).
@@ -145,6 +164,30 @@ const FILES_MAX_BYTES: u64 = 100 * 1024 * 1024;
 const FILES_ORG_MAX_BYTES: u64 = 10 * 1024 * 1024 * 1024;
 
 impl ServeArgs {
+    /// The webhook delivery policy these options describe (values clamped to sane ranges:
+    /// at most a day of base backoff and lease).
+    pub fn webhook_policy(&self) -> cmms_core::domain::webhook::WebhookPolicy {
+        const DAY_MS: u64 = 86_400_000;
+        let ms = |v: u64| chrono::TimeDelta::milliseconds(v.clamp(1, DAY_MS) as i64);
+        // The lease must outlast a request, or a slow receiver gets every event twice.
+        let lease_secs = self.webhooks_lease_secs.max(self.webhooks_timeout_secs.saturating_mul(3));
+        cmms_core::domain::webhook::WebhookPolicy {
+            base_backoff: ms(self.webhooks_retry_base_ms),
+            disable_after: i64::from(self.webhooks_disable_after.max(1)),
+            lease: ms(lease_secs.saturating_mul(1000)),
+            ..Default::default()
+        }
+    }
+
+    /// The webhook HTTP client's settings.
+    pub fn webhook_sender_config(&self) -> cmms_webhooks::SenderConfig {
+        cmms_webhooks::SenderConfig {
+            timeout: std::time::Duration::from_secs(self.webhooks_timeout_secs.max(1)),
+            allow_private: self.webhooks_allow_private,
+            ..Default::default()
+        }
+    }
+
     /// The attachment rules these options describe.
     pub fn file_rules(&self) -> cmms_core::domain::files::FileRules {
         let mut rules = cmms_core::domain::files::FileRules {
@@ -189,6 +232,11 @@ impl Default for ServeArgs {
             mail_from: None,
             public_url: None,
             mail_max_attempts: 8,
+            webhooks_allow_private: false,
+            webhooks_timeout_secs: 10,
+            webhooks_disable_after: 30,
+            webhooks_retry_base_ms: 10_000,
+            webhooks_lease_secs: 120,
             files_url: cmms_files::DEFAULT_URL.into(),
             files_max_bytes: FILES_MAX_BYTES,
             files_org_max_bytes: FILES_ORG_MAX_BYTES,

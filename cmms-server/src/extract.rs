@@ -113,7 +113,19 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(Actor, DateTim
         (None, Some(id)) => actor.with_request_id(id),
         (_, None) => actor,
     };
-    Ok((actor, until))
+    Ok((suppressing(actor, &parts.headers)?, until))
+}
+
+/// `X-Cmms-Suppress-Webhooks: <subscription id>`: the events of this change skip that
+/// subscription (core refuses it unless the caller used an API key).
+fn suppressing(actor: Actor, headers: &HeaderMap) -> Result<Actor, ApiError> {
+    use cmms_core::domain::webhook::SUPPRESS_HEADER;
+    let Some(value) = headers.get(SUPPRESS_HEADER) else { return Ok(actor) };
+    let id =
+        value.to_str().ok().and_then(|s| s.trim().parse::<uuid::Uuid>().ok()).ok_or_else(|| {
+            ApiError::invalid(SUPPRESS_HEADER, "must be a webhook subscription id")
+        })?;
+    Ok(actor.suppressing_webhook(cmms_core::ids::WebhookId(id))?)
 }
 
 impl FromRequestParts<AppState> for Caller {

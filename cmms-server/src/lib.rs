@@ -25,6 +25,7 @@
 mod actor_cache;
 pub mod bootstrap;
 pub mod config;
+mod consumer;
 pub mod db;
 mod extract;
 mod jobs;
@@ -41,6 +42,7 @@ mod reply;
 mod routes;
 pub mod seed;
 pub mod state;
+mod webhooks;
 
 pub use config::ServeArgs;
 pub use db::Database;
@@ -137,6 +139,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let jobs = tokio::spawn(jobs::run(state.clone()));
     let notifier = tokio::spawn(notify::run(state.clone()));
+    let webhooks = tokio::spawn(webhooks::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
     let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
@@ -168,6 +171,9 @@ pub async fn serve(
     }
     if let Err(e) = notifier.await {
         tracing::error!(error = %e, "the notification consumer ended abnormally");
+    }
+    if let Err(e) = webhooks.await {
+        tracing::error!(error = %e, "webhook delivery ended abnormally");
     }
     served
 }

@@ -1,51 +1,18 @@
-//! The notification consumer inside `serve`, on every replica: every `job_interval` for every
-//! organization, and promptly after commits for the organizations they touched (it wakes on the
-//! store's broadcast), in its own task so no request ever waits for it. Replicas may run it at
-//! once: core's cursor is written with its version and leased (`Cmms::deliver_notifications`).
+//! The notification consumer inside `serve`, on every replica (the loop is
+//! [`crate::consumer::run`]). Replicas may run it at once: core's cursor is written with its
+//! version and leased (`Cmms::deliver_notifications`).
 
 use crate::state::AppState;
 use cmms_core::OrgId;
 use cmms_core::service::DeliveryReport;
 use std::time::Instant;
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Runs the consumer until the server stops.
 pub(crate) async fn run(state: AppState) {
-    let mut tick = crate::jobs::ticker(&state);
-    let mut commits = state.cmms().store().subscribe();
-    let stopping = state.stopping();
-    tokio::pin!(stopping);
-    loop {
-        // `None`: every organization; else the ones recent commits touched.
-        let orgs: Option<Vec<OrgId>> = tokio::select! {
-            () = &mut stopping => break,
-            _ = tick.tick() => None,
-            r = commits.recv() => match r {
-                Ok(batch) => {
-                    // Commits that arrived meanwhile are served by the same run.
-                    let mut orgs = vec![batch.org_id];
-                    loop {
-                        match commits.try_recv() {
-                            Ok(b) if !orgs.contains(&b.org_id) => orgs.push(b.org_id),
-                            Ok(_) => {}
-                            Err(TryRecvError::Lagged(_)) => break None,
-                            Err(_) => break Some(orgs),
-                        }
-                    }
-                }
-                // Missed some: look at every organization.
-                Err(RecvError::Lagged(_)) => None,
-                Err(RecvError::Closed) => {
-                    // No more live commits: the tick alone drives it from now on.
-                    commits = state.cmms().store().subscribe();
-                    tick.tick().await;
-                    None
-                }
-            },
-        };
-        deliver_once(&state, orgs).await;
-    }
-    tracing::debug!("notification consumer stopped");
+    crate::consumer::run(state, "notification consumer", |s, orgs| async move {
+        deliver_once(&s, orgs).await;
+    })
+    .await;
 }
 
 /// One run (over `orgs`, or every organization), with its metrics.

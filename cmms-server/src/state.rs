@@ -41,6 +41,9 @@ struct Inner {
     /// Where attachment content lives, and the rules every `Cmms` of this state gets.
     files: cmms_files::FileStore,
     file_rules: cmms_core::domain::files::FileRules,
+    /// Webhook delivery: the policy every `Cmms` of this state gets, and the HTTP client.
+    webhook_policy: cmms_core::domain::webhook::WebhookPolicy,
+    webhook_sender: Arc<dyn cmms_core::domain::webhook::WebhookSender>,
     /// Flips to `true` when the server begins to shut down: streams end, jobs stop.
     stopping: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -67,8 +70,15 @@ impl AppState {
         let files = cmms_files::FileStore::from_url(&args.files_url)
             .map_err(|e| format!("CMMS_FILES_URL {}: {e}", args.files_url))?;
         let file_rules = args.file_rules();
+        let webhook_policy = args.webhook_policy();
+        let sender = cmms_webhooks::HttpSender::new(args.webhook_sender_config())
+            .map_err(|e| format!("webhook client: {e}"))?;
         let inner = Inner {
-            cmms: Cmms::new(db.store()).with_file_rules(file_rules.clone()),
+            cmms: Cmms::new(db.store())
+                .with_file_rules(file_rules.clone())
+                .with_webhook_policy(webhook_policy.clone()),
+            webhook_policy,
+            webhook_sender: Arc::new(sender),
             files,
             file_rules,
             db,
@@ -112,7 +122,12 @@ impl AppState {
     /// Uses another `Cmms` (for example one with a test clock or other auth settings); the
     /// attachment rules of the configuration apply to it.
     pub fn with_cmms(self, cmms: Cmms) -> Self {
-        self.edit(|i| i.cmms = cmms.with_file_rules(i.file_rules.clone())).with_mail_settings()
+        self.edit(|i| {
+            i.cmms = cmms
+                .with_file_rules(i.file_rules.clone())
+                .with_webhook_policy(i.webhook_policy.clone());
+        })
+        .with_mail_settings()
     }
 
     /// Delivers the mail outbox through `transport` (instead of `CMMS_SMTP_URL`'s).
@@ -141,6 +156,19 @@ impl AppState {
         &self,
     ) -> Option<&Arc<dyn cmms_core::service::mail::MailTransport>> {
         self.inner.mail_transport.as_ref()
+    }
+
+    /// Delivers webhooks through `sender` (instead of the HTTP client the options configure).
+    pub fn with_webhook_sender(
+        self,
+        sender: Arc<dyn cmms_core::domain::webhook::WebhookSender>,
+    ) -> Self {
+        self.edit(|i| i.webhook_sender = sender)
+    }
+
+    /// The webhook HTTP client.
+    pub(crate) fn webhook_sender(&self) -> Arc<dyn cmms_core::domain::webhook::WebhookSender> {
+        self.inner.webhook_sender.clone()
     }
 
     /// Where attachment content lives.

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 const GUIDE: &str = include_str!("../../docs/http.md");
 const INVENTORY: &str = include_str!("../../docs/inventory.md");
 const NOTIFICATIONS: &str = include_str!("../../docs/notifications.md");
+const WEBHOOKS: &str = include_str!("../../docs/webhooks.md");
 
 /// The fenced blocks of one language, in order.
 fn blocks(text: &str, lang: &str) -> Vec<String> {
@@ -143,6 +144,11 @@ async fn notifications_walkthrough(kind: Kind) {
     replay(kind, NOTIFICATIONS, 10).await;
 }
 
+/// docs/webhooks.md's walkthrough: a subscription's life (the secret shown once).
+async fn webhooks_walkthrough(kind: Kind) {
+    replay(kind, WEBHOOKS, 10).await;
+}
+
 /// Replays a guide's `http` exchanges (at least `min` blocks) against a fresh server.
 async fn replay(kind: Kind, guide: &str, min: usize) {
     let srv = start(kind).await;
@@ -205,7 +211,7 @@ async fn replay(kind: Kind, guide: &str, min: usize) {
     srv.shutdown().await;
 }
 
-both_stores!(walkthrough, inventory_walkthrough, notifications_walkthrough);
+both_stores!(walkthrough, inventory_walkthrough, notifications_walkthrough, webhooks_walkthrough);
 
 #[test]
 fn the_guide_lists_exactly_the_servers_problem_codes() {

@@ -5,17 +5,23 @@
 use super::{Cmms, Stamp, check_version, json, require_held};
 use crate::actor::Actor;
 use crate::domain::event::{EventAudience, EventKind};
-use crate::domain::webhook::{NewWebhook, Webhook, WebhookDelivery, WebhookPatch, WebhookSender};
+use crate::domain::webhook::{
+    NewWebhook, Webhook, WebhookCursor, WebhookDelivery, WebhookPatch, WebhookSender,
+};
 use crate::domain::{EntityKind, EntityRef};
-use crate::error::{CmmsError, Result};
+use crate::error::{CmmsError, Result, StoreError};
 use crate::ids::{WebhookDeliveryId, WebhookId};
 use crate::rbac::Permission;
-use crate::store::record::{Cmp, RecordReadsExt, Select, WEBHOOK_DELIVERIES, WEBHOOKS};
+use crate::store::record::{
+    Cmp, RecordReadsExt, Select, WEBHOOK_CURSORS, WEBHOOK_DELIVERIES, WEBHOOKS,
+};
 use crate::store::{Changeset, Write};
 use serde::{Deserialize, Serialize};
 
 /// The most subscriptions an organization may have.
 pub const MAX_WEBHOOKS: usize = 100;
+/// Replays retried when a deliverer moved the cursor at the same moment.
+const REPLAY_TRIES: usize = 5;
 
 /// Which delivery log rows to list: newest first, `limit` (1..=500, default 50), before a row.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,28 +73,48 @@ impl Cmms {
                 format!("an organization has at most {MAX_WEBHOOKS} webhook subscriptions"),
             ));
         }
-        let head = self.store.event_head(actor.org()).await?;
         let now = self.now();
         let allow_http = org.settings.webhooks_allow_http;
-        let hook = Webhook::create(actor.org(), input, allow_http, head, actor.user_id(), now)?;
+        let hook = Webhook::create(actor.org(), input, allow_http, actor.user_id(), now)?;
+        let head = self.store.event_head(actor.org()).await?;
+        let cursor = WebhookCursor::start(actor.org(), hook.id, head, now);
         let secret = hook.secret.clone();
         let mut cs = Changeset::new();
         cs.push(Write::insert(hook.clone()));
+        cs.push(Write::insert(cursor.clone()));
         self.stamp_change(&mut cs, actor, &hook, "webhook.create", EventKind::WebhookCreated, None);
         self.commit(actor, cs).await?;
-        Ok((hook, secret))
+        Ok((Webhook { delivery: Some(cursor), ..hook }, secret))
     }
 
-    /// The organization's subscriptions (without secrets), oldest first.
+    /// The organization's subscriptions (without secrets), oldest first, with where delivery
+    /// stands.
     pub async fn list_webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>> {
         require_held(actor, Permission::WebhookManage)?;
-        Ok(self.store.list(actor.org(), Select::new(&WEBHOOKS).limit(MAX_WEBHOOKS as u32)).await?)
+        let limit = MAX_WEBHOOKS as u32;
+        let hooks: Vec<Webhook> =
+            self.store.list(actor.org(), Select::new(&WEBHOOKS).limit(limit)).await?;
+        let cursors: Vec<WebhookCursor> =
+            self.store.list(actor.org(), Select::new(&WEBHOOK_CURSORS).limit(limit)).await?;
+        Ok(hooks
+            .into_iter()
+            .map(|h| {
+                let delivery = cursors.iter().find(|c| c.webhook_id == h.id).cloned();
+                Webhook { delivery, ..h }
+            })
+            .collect())
     }
 
-    /// One subscription (without its secret).
+    /// One subscription (without its secret), with where delivery stands.
     pub async fn get_webhook(&self, actor: &Actor, id: WebhookId) -> Result<Webhook> {
         require_held(actor, Permission::WebhookManage)?;
-        self.store.get(actor.org(), id.0).await?.ok_or_else(|| CmmsError::not_found("webhook", id))
+        let hook: Webhook = self
+            .store
+            .get(actor.org(), id.0)
+            .await?
+            .ok_or_else(|| CmmsError::not_found("webhook", id))?;
+        let delivery = self.store.get(actor.org(), id.0).await?;
+        Ok(Webhook { delivery, ..hook })
     }
 
     /// Changes a subscription's URL, filter, description or on/off state. Turning a disabled
@@ -102,8 +128,29 @@ impl Cmms {
         let hook = self.get_webhook(actor, id).await?;
         check_version("webhook", hook.version, patch.version)?;
         let allow_http = self.load_org(actor.org()).await?.settings.webhooks_allow_http;
-        let after = hook.patched(&patch, allow_http, self.now())?;
-        self.commit_webhook(actor, &hook, after, "webhook.update").await
+        let now = self.now();
+        let after = hook.patched(&patch, allow_http, now)?;
+        // Turned back on: from where it stopped, with a clean streak (nobody delivers to an
+        // inactive subscription, so its cursor is not moving).
+        let restart = match (&hook.delivery, !hook.active && after.active) {
+            (Some(c), true) => Some(c.restarted(now)),
+            _ => None,
+        };
+        let mut cs = Changeset::new();
+        cs.push(Write::update(after.clone()));
+        if let Some(c) = &restart {
+            cs.push(Write::update(c.clone()));
+        }
+        self.stamp_change(
+            &mut cs,
+            actor,
+            &after,
+            "webhook.update",
+            EventKind::WebhookUpdated,
+            Some(&hook),
+        );
+        self.commit(actor, cs).await?;
+        Ok(Webhook { delivery: restart.or(hook.delivery), ..after })
     }
 
     /// Replays events from `from_seq` on: the subscription's cursor moves back and every
@@ -114,16 +161,33 @@ impl Cmms {
         id: WebhookId,
         from_seq: i64,
     ) -> Result<Webhook> {
-        let hook = self.get_webhook(actor, id).await?;
         let head = self.store.event_head(actor.org()).await?;
-        if from_seq > head + 1 {
-            return Err(CmmsError::invalid(
-                "from_seq",
-                format!("is past the newest event ({head})"),
-            ));
+        Webhook::check_replay(from_seq, head)?;
+        // A deliverer may move the cursor meanwhile: read it again and retry a few times.
+        for _ in 0..REPLAY_TRIES {
+            let hook = self.get_webhook(actor, id).await?;
+            let Some(cursor) = &hook.delivery else {
+                return Err(CmmsError::not_found("webhook", id));
+            };
+            let moved = cursor.replayed(from_seq, self.now());
+            let mut cs = Changeset::new();
+            cs.push(Write::update(moved.clone()));
+            let st = Stamp::new(actor, moved.updated_at);
+            let entity = EntityRef::new(EntityKind::Webhook, id);
+            let (before, after) = (json(cursor), json(&moved));
+            cs.push(st.audit("webhook.replay", entity, Some(before), Some(after.clone())));
+            cs.push(st.event(EventKind::WebhookUpdated, entity, audience(), after));
+            match self.store.commit(actor.org(), cs).await {
+                Ok(_) => return Ok(Webhook { delivery: Some(moved), ..hook }),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
-        let after = hook.replayed(from_seq, self.now())?;
-        self.commit_webhook(actor, &hook, after, "webhook.replay").await
+        Err(CmmsError::Conflict {
+            message: "webhook is being delivered to; try the replay again".into(),
+            current_version: None,
+            field: None,
+        })
     }
 
     /// Deletes a subscription and its delivery log.
@@ -131,6 +195,7 @@ impl Cmms {
         let hook = self.get_webhook(actor, id).await?;
         let mut cs = Changeset::new();
         cs.push(Write::delete_children::<WebhookDelivery>(id.0));
+        cs.push(Write::delete::<WebhookCursor>(id.0));
         cs.push(Write::delete_versioned::<Webhook>(id.0, hook.version));
         let st = Stamp::new(actor, self.now());
         let entity = EntityRef::new(EntityKind::Webhook, id);
@@ -176,26 +241,12 @@ impl Cmms {
         })
         .to_string();
         let response = sender.send(&hook.request(&msg_id, body, now)?).await;
-        let row = WebhookDelivery::record(&hook, (0, "webhook.test", &msg_id), 1, &response, now);
+        let key = (0, "webhook.test", msg_id.as_str());
+        let row = WebhookDelivery::record((hook.org_id, hook.id), key, 1, &response, now);
         let mut cs = Changeset::new();
         cs.push(Write::insert(row.clone()));
         self.commit(actor, cs).await?;
         Ok(row)
-    }
-
-    async fn commit_webhook(
-        &self,
-        actor: &Actor,
-        before: &Webhook,
-        after: Webhook,
-        action: &'static str,
-    ) -> Result<Webhook> {
-        let mut cs = Changeset::new();
-        cs.push(Write::update(after.clone()));
-        let kind = EventKind::WebhookUpdated;
-        self.stamp_change(&mut cs, actor, &after, action, kind, Some(before));
-        self.commit(actor, cs).await?;
-        Ok(after)
     }
 
     fn stamp_change(
@@ -207,9 +258,11 @@ impl Cmms {
         kind: EventKind,
         before: Option<&Webhook>,
     ) {
+        // The subscription as stored: its delivery state is another row with its own history.
+        let stored = |h: &Webhook| json(&Webhook { delivery: None, ..h.clone() });
         let st = Stamp::new(actor, hook.updated_at);
         let entity = EntityRef::new(EntityKind::Webhook, hook.id);
-        cs.push(st.audit(action, entity, before.map(json), Some(json(hook))));
-        cs.push(st.event(kind, entity, audience(), json(hook)));
+        cs.push(st.audit(action, entity, before.map(stored), Some(stored(hook))));
+        cs.push(st.event(kind, entity, audience(), stored(hook)));
     }
 }

@@ -17,7 +17,8 @@ use crate::actor::Actor;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::mail::random_jitter;
 use crate::domain::webhook::{
-    Webhook, WebhookDelivery, WebhookPolicy, WebhookResponse, WebhookSender, event_body, message_id,
+    Webhook, WebhookCursor, WebhookDelivery, WebhookPolicy, WebhookResponse, WebhookSender,
+    event_body, message_id,
 };
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{Result, StoreError};
@@ -125,13 +126,16 @@ impl Cmms {
     ) -> Result<()> {
         let org = hook.org_id;
         let policy = self.webhooks.clone();
+        let Some(cursor) = self.store.get::<WebhookCursor>(org, hook.id.0).await? else {
+            return Ok(());
+        };
         // Read first, write only when there is something to send: idle subscriptions cost
-        // one read per run, not a claim.
-        let events = self.store.events_since(org, hook.last_seq, policy.batch).await?;
-        if events.is_empty() || !hook.is_due(now) {
+        // two reads per run, not a claim.
+        let events = self.store.events_since(org, cursor.last_seq, policy.batch).await?;
+        if events.is_empty() || !cursor.is_due(now) {
             return Ok(());
         }
-        let claim = hook.claimed(now, &policy);
+        let claim = cursor.claimed(now, &policy);
         if !self.commit_or_race(org, vec![Write::update(claim.clone())], report).await? {
             return Ok(());
         }
@@ -143,14 +147,14 @@ impl Cmms {
             if started.elapsed() > half_lease {
                 break;
             }
-            if !cur.wants(event) {
+            if !hook.wants(event) {
                 passed = event.seq;
                 report.skipped += 1;
                 continue;
             }
-            let (response, row) = self.send_event(&cur, event, sender).await?;
+            let (response, row) = self.send_event(&hook, &cur, event, sender).await?;
             if response.ok() {
-                let next = cur.advanced(event.seq);
+                let next = cur.advanced(event.seq, now);
                 let writes = vec![Write::update(next.clone()), Write::insert(row)];
                 if !self.commit_or_race(org, writes, report).await? {
                     return Ok(());
@@ -159,15 +163,13 @@ impl Cmms {
                 cur = next;
                 passed = event.seq;
             } else {
-                tracing::warn!(%org, webhook = %cur.id, seq = event.seq,
+                tracing::warn!(%org, webhook = %hook.id, seq = event.seq,
                     error = ?response.error, status = ?response.status, "webhook not delivered");
-                let failed = cur.failed(now, &response, &policy, random_jitter()?);
-                let failed = Webhook { last_seq: failed.last_seq.max(passed), ..failed };
-                return self.record_failure(&cur, failed, row, now, report).await;
+                let failed = cur.failed(passed, now, &response, &policy, random_jitter()?);
+                return self.record_failure(&hook, failed, row, now, report).await;
             }
         }
-        let done = cur.released(now);
-        let done = Webhook { last_seq: done.last_seq.max(passed), ..done };
+        let done = cur.released(passed, now);
         self.commit_or_race(org, vec![Write::update(done)], report).await.map(drop)
     }
 
@@ -175,51 +177,50 @@ impl Cmms {
     async fn send_event(
         &self,
         hook: &Webhook,
+        cursor: &WebhookCursor,
         event: &Event,
         sender: &dyn WebhookSender,
     ) -> Result<(WebhookResponse, WebhookDelivery)> {
         let msg_id = message_id(event);
         let request = hook.request(&msg_id, event_body(event), self.now())?;
         let response = sender.send(&request).await;
-        let attempt = hook.failure_streak + 1;
+        let attempt = cursor.failure_streak + 1;
         let key = (event.seq, event.draft.kind.as_str(), msg_id.as_str());
-        let row = WebhookDelivery::record(hook, key, attempt, &response, self.now());
+        let row =
+            WebhookDelivery::record((hook.org_id, hook.id), key, attempt, &response, self.now());
         Ok((response, row))
     }
 
-    /// Commits a failed attempt; when it ends the subscription, with the audit entry and the
-    /// `webhook.disabled` event saying so.
+    /// Commits a failed attempt; when the streak ends the subscription, it is turned off in
+    /// the same commit, with the audit entry and the `webhook.disabled` event saying so.
     async fn record_failure(
         &self,
-        before: &Webhook,
-        after: Webhook,
+        hook: &Webhook,
+        cursor: WebhookCursor,
         row: WebhookDelivery,
         now: DateTime<Utc>,
         report: &mut WebhookReport,
     ) -> Result<()> {
-        let disabled = before.active && !after.active;
-        let mut writes = vec![Write::update(after.clone()), Write::insert(row)];
+        let disabled = cursor.exhausted(&self.webhooks);
+        let mut writes = vec![Write::update(cursor.clone()), Write::insert(row)];
         if disabled {
-            let st = Stamp::new(&Actor::system(after.org_id), now);
-            let entity = EntityRef::new(EntityKind::Webhook, after.id);
-            writes.push(st.audit(
-                "webhook.disable",
-                entity,
-                Some(json(before)),
-                Some(json(&after)),
-            ));
+            let off = hook.disabled(now);
+            let st = Stamp::new(&Actor::system(hook.org_id), now);
+            let entity = EntityRef::new(EntityKind::Webhook, hook.id);
+            writes.push(Write::update(off.clone()));
+            writes.push(st.audit("webhook.disable", entity, Some(json(hook)), Some(json(&off))));
             let payload = serde_json::json!({
-                "webhook": json(&after),
+                "webhook": json(&off),
                 "reason": format!(
                     "{} failed deliveries in a row; last: {}",
-                    after.failure_streak,
-                    after.last_error.as_deref().unwrap_or("unknown")
+                    cursor.failure_streak,
+                    cursor.last_error.as_deref().unwrap_or("unknown")
                 ),
             });
             let kind = EventKind::WebhookDisabled;
             writes.push(st.event(kind, entity, super::webhook::audience(), payload));
         }
-        if self.commit_or_race(after.org_id, writes, report).await? {
+        if self.commit_or_race(hook.org_id, writes, report).await? {
             report.failed += 1;
             report.disabled += u64::from(disabled);
         }
@@ -251,7 +252,10 @@ impl Cmms {
         for org in self.store.list_org_ids().await? {
             let q = Select::new(&WEBHOOKS).eq("active", true);
             for hook in self.store.list::<Webhook>(org, q).await? {
-                let behind = self.store.events_since(org, hook.last_seq, QUEUE_COUNT_CAP).await?;
+                let Some(cursor) = self.store.get::<WebhookCursor>(org, hook.id.0).await? else {
+                    continue;
+                };
+                let behind = self.store.events_since(org, cursor.last_seq, QUEUE_COUNT_CAP).await?;
                 let mut wanted = behind.iter().filter(|e| hook.wants(e)).peekable();
                 if let Some(first) = wanted.peek() {
                     let at = first.draft.at;

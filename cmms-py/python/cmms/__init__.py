@@ -89,6 +89,7 @@ from .models import (
     SuggestedOrder,
 )
 from .models import Channels, DeliveryReport, Notification, NotificationPreference, UnreadCount, Watch
+from .models import CreatedWebhook, Webhook, WebhookCursor, WebhookDelivery, WebhookReport
 
 __version__: str = _cmms.__version__
 
@@ -173,3 +174,4 @@ __all__ = [
 ]
 __all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]
 __all__ += ["MailReport", "OutboxMail"]
+__all__ += ["Webhook", "WebhookCursor", "CreatedWebhook", "WebhookDelivery", "WebhookReport"]

@@ -82,7 +82,7 @@ class Orgs(_Group):
         slug: Patch[str] = UNSET, work_order_number_format: Patch[str] = UNSET,
         request_number_format: Patch[str] = UNSET, auto_close_days: Patch[int] = UNSET,
         require_failure_codes: Patch[bool] = UNSET, time_zone: Patch[str] = UNSET,
-        caller_request_numbers: Patch[bool] = UNSET,
+        caller_request_numbers: Patch[bool] = UNSET, webhooks_allow_http: Patch[bool] = UNSET,
     ) -> Org:
         """Changes the given fields of the organization and keeps the others (a merge patch).
         Number formats use ``{YYYY}``, ``{YY}``, ``{MM}``, ``{SITE}`` and ``{SEQ:n}``."""
@@ -90,7 +90,7 @@ class Orgs(_Group):
             actor, "orgs.update", Org, expected_version=expected_version, name=name, slug=slug,
             work_order_number_format=work_order_number_format, request_number_format=request_number_format,
             auto_close_days=auto_close_days, require_failure_codes=require_failure_codes, time_zone=time_zone,
-            caller_request_numbers=caller_request_numbers,
+            caller_request_numbers=caller_request_numbers, webhooks_allow_http=webhooks_allow_http,
         )
 
     def create_failure_code(self, actor: Actor, *, kind: FailureCodeKind, code: str, description: str) -> FailureCode:

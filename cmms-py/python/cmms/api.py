@@ -1,6 +1,6 @@
 """The pythonic face of cmms: :func:`open` returns a :class:`Cmms` whose groups (``orgs``,
 ``sites``, ``users``, ``assets``, ``work_orders``, ``requests``, ``meters``, ``pm_plans``, ``pm``,
-``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``notifications``, ``mail``, ``attachments``) carry
+``parts``, ``stock_locations``, ``stock``, ``vendors``, ``purchase_orders``, ``audit``, ``events``, ``notifications``, ``mail``, ``attachments``, ``webhooks``) carry
 the use cases of the Rust ``Cmms`` facade, with the same keyword names and defaults."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Optional
 from . import _cmms
 from ._base import Actor, Id, _id, _redacted
 from ._convert import UNSET, loads
-from .models import DeliveryReport, MailReport
+from .models import DeliveryReport, MailReport, WebhookReport
 from ._mail import Mail
 from ._inventory import Parts, PurchaseOrders, StockLocations, StockRows, Vendors
 from ._notifications import Notifications
@@ -20,6 +20,7 @@ from ._people import Orgs, Sites, Users
 from ._pm import Meters, Pm, PmPlans
 from ._trail import Audit, Events
 from ._files import Attachments
+from ._webhooks import Webhooks
 from ._work import Assets, Requests, WorkOrders
 
 __all__ = ["open", "Cmms", "Actor", "UNSET"]
@@ -50,6 +51,7 @@ class Cmms:
         self.notifications = Notifications(self)
         self.mail = Mail(self)
         self.attachments = Attachments(self)
+        self.webhooks = Webhooks(self)
 
     def __repr__(self) -> str:
         state = "closed" if self._native.closed else "open"
@@ -115,6 +117,17 @@ class Cmms:
         report: MailReport = loads(MailReport, self._native.deliver_mail(when))
         return report
 
+    def deliver_webhooks(self, now: Optional[datetime] = None) -> WebhookReport:
+        """Sends the events waiting for every organization's webhook subscriptions (as of
+        ``now``, timezone-aware; the clock's time when omitted), in order per subscription,
+        signed. A failure is retried later with backoff; a long failure streak turns the
+        subscription off. Safe to run from several processes at once.
+
+        >>> db.deliver_webhooks().delivered  # doctest: +SKIP
+        3
+        """
+        return self.webhooks.deliver(now)
+
     def request_password_reset(self, org_id: Id, email: str) -> bool:
         """Starts a password reset: the mail with its single-use link is queued in the same
         commit as the token (the token never comes back to Python). Whether an active user has
@@ -139,6 +152,8 @@ def open(
     mail_from: Optional[str] = None,
     public_url: Optional[str] = None,
     files_url: Optional[str] = None,
+    webhooks_allow_private: bool = False,
+    webhooks_timeout: float = 10.0,
 ) -> Cmms:
     """Opens a database. SQLite URLs follow SQLAlchemy: ``sqlite:///plant.db`` is the file
     ``plant.db`` in the current directory, ``sqlite:////srv/cmms/plant.db`` an absolute path
@@ -152,6 +167,8 @@ def open(
     ``files_url`` is where attachment content lives
     (``file:///var/lib/cmms/files`` or ``s3://bucket/prefix`` with the usual ``AWS_*``
     environment variables); without it ``db.attachments`` can list but not store or read bytes.
+    Webhook requests time out after ``webhooks_timeout`` seconds and never go to loopback or
+    private addresses unless ``webhooks_allow_private=True`` (tests, private networks).
 
     Example::
 
@@ -170,7 +187,8 @@ def open(
         # A plain path: sqlite:/// + a relative path, or + /absolute (four slashes).
         url = f"sqlite:///{url}"
     native = _cmms.Native.open(url, smtp_url=smtp_url, mail_from=mail_from, public_url=public_url,
-                               files_url=files_url)
+                               files_url=files_url, webhooks_allow_private=bool(webhooks_allow_private),
+                               webhooks_timeout=float(webhooks_timeout))
     db = Cmms(native, url)
     if migrate:
         try:

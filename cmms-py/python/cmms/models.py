@@ -69,6 +69,7 @@ class OrgSettings(Record):
     labor_rates: Dict[str, Decimal] = field(default_factory=dict)
     purchase_order_number_format: str = "PO-{YYYY}-{SEQ:5}"
     allow_over_receipt: bool = False
+    webhooks_allow_http: bool = False
     purchase_approval_limits: Dict[str, Decimal] = field(default_factory=lambda: {"storekeeper": Decimal(1000)})
 
 
@@ -1031,6 +1032,81 @@ class DeliveryReport(Record):
 
 
 __all__ += ["Notification", "UnreadCount", "Channels", "NotificationPreference", "Watch", "DeliveryReport"]
+
+
+@dataclass(frozen=True, eq=True)
+class WebhookCursor(Record):
+    """Where delivery to a subscription stands: the last event delivered or passed over, the
+    failures in a row, when it is tried next."""
+
+    org_id: uuid.UUID
+    webhook_id: uuid.UUID
+    last_seq: int
+    failure_streak: int
+    next_attempt_at: datetime
+    lease_id: Optional[uuid.UUID]
+    last_error: Optional[str]
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True, eq=True)
+class Webhook(Record):
+    """A webhook subscription (its secret is never shown after creation)."""
+
+    org_id: uuid.UUID
+    id: uuid.UUID
+    url: str
+    event_types: List[str]
+    description: str
+    active: bool
+    disabled_at: Optional[datetime]
+    created_by: Optional[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    delivery: Optional[WebhookCursor] = None
+
+
+@dataclass(frozen=True, eq=True)
+class CreatedWebhook(Record):
+    """A new subscription and its signing secret (``whsec_...``), shown this once."""
+
+    webhook: Webhook
+    secret: str
+
+
+@dataclass(frozen=True, eq=True)
+class WebhookDelivery(Record):
+    """One attempt to deliver one event (or a test message, ``event_seq`` 0)."""
+
+    org_id: uuid.UUID
+    id: uuid.UUID
+    webhook_id: uuid.UUID
+    event_seq: int
+    event_type: str
+    message_id: str
+    attempt: int
+    ok: bool
+    status_code: Optional[int]
+    latency_ms: int
+    response_excerpt: str
+    error: Optional[str]
+    at: datetime
+
+
+@dataclass(frozen=True, eq=True)
+class WebhookReport(Record):
+    """What one :meth:`cmms.Cmms.deliver_webhooks` call did."""
+
+    delivered: int
+    failed: int
+    disabled: int
+    skipped: int
+    raced: int
+
+
+__all__ += ["Webhook", "WebhookCursor", "CreatedWebhook", "WebhookDelivery", "WebhookReport"]
 
 
 _hash_by_id()

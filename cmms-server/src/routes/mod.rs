@@ -14,6 +14,7 @@ mod people;
 mod pm;
 mod purchasing;
 mod requests;
+mod webhooks;
 mod work_orders;
 
 use crate::state::AppState;
@@ -170,7 +171,7 @@ impl Op {
 
 /// Every operation under `/api/v1`, grouped by tag.
 pub(crate) fn api_ops() -> Vec<Op> {
-    let groups: [(&'static str, Vec<Op>); 13] = [
+    let groups: [(&'static str, Vec<Op>); 14] = [
         ("auth", auth::ops()),
         ("organization", orgs::ops()),
         ("people", people::ops()),
@@ -184,6 +185,7 @@ pub(crate) fn api_ops() -> Vec<Op> {
         ("events", events::ops()),
         ("notifications", notifications::ops()),
         ("attachments", attachments::ops()),
+        ("webhooks", webhooks::ops()),
     ];
     groups
         .into_iter()

@@ -222,6 +222,21 @@ impl Srv {
         self.call(Method::DELETE, path, Some(token), None).await
     }
 
+    /// A POST with extra request headers.
+    pub async fn post_with(
+        &self,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Res {
+        let mut rb = self.http.post(self.url(path)).bearer_auth(token).json(&body);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        into_res(rb.send().await.unwrap()).await
+    }
+
     /// A public POST (no token).
     pub async fn post_open(&self, path: &str, body: Value) -> Res {
         self.call(Method::POST, path, None, Some(body)).await
@@ -447,6 +462,15 @@ impl Srv {
             )
             .await;
         ids.insert("attachments", id(&file.expect(201)));
+        let hook = self
+            .post(
+                "/api/v1/webhooks",
+                t,
+                json!({ "url": "https://erp.example.test/hook", "description": "every route" }),
+            )
+            .await
+            .expect(201);
+        ids.insert("webhooks", id(&hook["webhook"]));
         ids
     }
 

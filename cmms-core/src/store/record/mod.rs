@@ -368,6 +368,7 @@ pub static TABLES: &[&Table] = &[
     &ATTACHMENT_CONTENTS,
     &ATTACHMENT_USAGE,
     &WEBHOOKS,
+    &WEBHOOK_CURSORS,
     &WEBHOOK_DELIVERIES,
 ];
 

@@ -1,16 +1,16 @@
-//! Descriptions of the webhook records: subscriptions (with their cursor and claim) and the
-//! delivery log (migration 0011_webhooks).
+//! Descriptions of the webhook records: subscriptions, their delivery cursors (with the claim)
+//! and the delivery log (migration 0013_webhooks).
 
 use super::ColumnType::{Bool, Int, Json, Text, Timestamp, Uuid as Id};
 use super::{Key, Reader, Record, RowSource, Table, Values, asc, col, null};
-use crate::domain::webhook::{Webhook, WebhookDelivery};
+use crate::domain::webhook::{Webhook, WebhookCursor, WebhookDelivery};
 use crate::error::StoreError;
 use crate::ids::OrgId;
 
 type R<T> = Result<T, StoreError>;
 
-/// `webhooks`: one row per subscription. Always written with its version: claims, cursor
-/// moves and admin changes never overwrite each other.
+/// `webhooks`: one row per subscription, written by admins (and by a deliverer turning it
+/// off), always with its version.
 pub static WEBHOOKS: Table = Table {
     name: "webhooks",
     entity: "webhook",
@@ -22,11 +22,6 @@ pub static WEBHOOKS: Table = Table {
         col("description", Text),
         col("secret", Text),
         col("active", Bool),
-        col("last_seq", Int),
-        col("failure_streak", Int),
-        col("next_attempt_at", Timestamp),
-        null("lease_id", Id),
-        null("last_error", Text),
         null("disabled_at", Timestamp),
         null("created_by", Id),
         col("created_at", Timestamp),
@@ -46,10 +41,9 @@ impl Record for Webhook {
     }
     fn write<'a>(&'a self, v: &mut Values<'a>) -> R<()> {
         v.uuid(self.org_id).uuid(self.id).text(&self.url).json(&self.event_types)?;
-        v.text(&self.description).text(&self.secret).bool(self.active).int(self.last_seq);
-        v.int(self.failure_streak).ts(self.next_attempt_at).opt_uuid(self.lease_id);
-        v.opt_text(self.last_error.as_deref()).opt_ts(self.disabled_at);
-        v.opt_uuid(self.created_by).ts(self.created_at).ts(self.updated_at).int(self.version);
+        v.text(&self.description).text(&self.secret).bool(self.active);
+        v.opt_ts(self.disabled_at).opt_uuid(self.created_by).ts(self.created_at);
+        v.ts(self.updated_at).int(self.version);
         Ok(())
     }
     fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
@@ -61,14 +55,58 @@ impl Record for Webhook {
             description: r.text()?,
             secret: r.text()?,
             active: r.bool()?,
+            disabled_at: r.opt_ts()?,
+            created_by: r.opt_uuid()?,
+            created_at: r.ts()?,
+            updated_at: r.ts()?,
+            version: r.int()?,
+            delivery: None,
+        })
+    }
+}
+
+/// `webhook_cursors`: a subscription's delivery state (id = the subscription's id), written by
+/// deliverers with its version — apart from the subscription, so the two never conflict.
+pub static WEBHOOK_CURSORS: Table = Table {
+    name: "webhook_cursors",
+    entity: "webhook_cursor",
+    columns: &[
+        col("org_id", Id),
+        col("id", Id),
+        col("last_seq", Int),
+        col("failure_streak", Int),
+        col("next_attempt_at", Timestamp),
+        null("lease_id", Id),
+        null("last_error", Text),
+        col("updated_at", Timestamp),
+        col("version", Int),
+    ],
+    key: Key::Org("id"),
+    versioned: true,
+    parent: None,
+    order: &[asc("id")],
+};
+
+impl Record for WebhookCursor {
+    const TABLE: &'static Table = &WEBHOOK_CURSORS;
+    fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+    fn write<'a>(&'a self, v: &mut Values<'a>) -> R<()> {
+        v.uuid(self.org_id).uuid(self.webhook_id).int(self.last_seq).int(self.failure_streak);
+        v.ts(self.next_attempt_at).opt_uuid(self.lease_id).opt_text(self.last_error.as_deref());
+        v.ts(self.updated_at).int(self.version);
+        Ok(())
+    }
+    fn read<S: RowSource + ?Sized>(r: &mut Reader<'_, S>) -> R<Self> {
+        Ok(Self {
+            org_id: r.uuid()?,
+            webhook_id: r.uuid()?,
             last_seq: r.int()?,
             failure_streak: r.int()?,
             next_attempt_at: r.ts()?,
             lease_id: r.opt_uuid()?,
             last_error: r.opt_text()?,
-            disabled_at: r.opt_ts()?,
-            created_by: r.opt_uuid()?,
-            created_at: r.ts()?,
             updated_at: r.ts()?,
             version: r.int()?,
         })

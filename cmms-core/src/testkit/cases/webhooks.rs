@@ -10,7 +10,7 @@ use crate::domain::event::EventKind;
 use crate::domain::org::OrgPatch;
 use crate::domain::status::WorkOrderStatus as S;
 use crate::domain::webhook::{
-    NewWebhook, Webhook, WebhookPatch, WebhookPolicy, WebhookRequest, WebhookResponse,
+    NewWebhook, WebhookCursor, WebhookPatch, WebhookPolicy, WebhookRequest, WebhookResponse,
     WebhookSender, message_id, sign,
 };
 use crate::rbac::{BuiltinRole, RoleRef};
@@ -82,8 +82,8 @@ fn new_hook(url: &str, types: &[&str]) -> NewWebhook {
     }
 }
 
-async fn hook(c: &Cmms, org: OrgId, id: crate::ids::WebhookId) -> Webhook {
-    c.store().get::<Webhook>(org, id.0).await.unwrap().expect("the webhook")
+async fn cursor(c: &Cmms, org: OrgId, id: crate::ids::WebhookId) -> WebhookCursor {
+    c.store().get::<WebhookCursor>(org, id.0).await.unwrap().expect("the cursor")
 }
 
 /// Only webhook managers manage subscriptions; URLs and event types are checked; the secret
@@ -158,7 +158,7 @@ pub async fn webhooks_deliver_signed_in_order(db: Arc<dyn TestDb>) {
     let again = RecordingSender::default();
     assert_eq!(c.deliver_webhooks(c.now(), &again).await.unwrap().delivered, 0);
     assert_eq!(
-        hook(c, fx.org.id, all.id).await.last_seq,
+        cursor(c, fx.org.id, all.id).await.last_seq,
         c.store().event_head(fx.org.id).await.unwrap()
     );
     let log = c.webhook_deliveries(admin, all.id, &DeliveryFilter::default()).await.unwrap();
@@ -202,15 +202,15 @@ pub async fn webhooks_deliver_signed_in_order(db: Arc<dyn TestDb>) {
         "others still go"
     );
     assert_eq!(
-        hook(c, fx.org.id, all.id).await.last_seq,
+        cursor(c, fx.org.id, all.id).await.last_seq,
         c.store().event_head(fx.org.id).await.unwrap()
     );
 
     // A test message: logged as event 0, the cursor unmoved, works on a subscription's URL.
-    let head = hook(c, fx.org.id, some.id).await.last_seq;
+    let head = cursor(c, fx.org.id, some.id).await.last_seq;
     let t = c.test_webhook(admin, some.id, &RecordingSender::default()).await.unwrap();
     assert_eq!((t.event_seq, t.event_type.as_str(), t.ok), (0, "webhook.test", true));
-    assert_eq!(hook(c, fx.org.id, some.id).await.last_seq, head);
+    assert_eq!(cursor(c, fx.org.id, some.id).await.last_seq, head);
     assert_not_found(c.get_webhook(admin, crate::ids::WebhookId::new()).await, "unknown id");
 }
 
@@ -232,7 +232,7 @@ pub async fn webhooks_retry_then_disable(db: Arc<dyn TestDb>) {
     for attempt in 1..=3 {
         let r = c.deliver_webhooks(c.now(), &rx).await.unwrap();
         assert_eq!((r.delivered, r.failed), (0, 1), "attempt {attempt}");
-        let now_hook = hook(&c, fx.org.id, h.id).await;
+        let now_hook = cursor(&c, fx.org.id, h.id).await;
         assert_eq!(now_hook.failure_streak, attempt);
         let wait = now_hook.next_attempt_at - c.now();
         waits.push(wait);
@@ -260,8 +260,9 @@ pub async fn webhooks_retry_then_disable(db: Arc<dyn TestDb>) {
         c.deliver_webhooks(c.now(), &dead).await.unwrap();
         fx.clock.advance(policy.max_backoff);
     }
-    let off = hook(&c, fx.org.id, h.id).await;
+    let off = c.get_webhook(admin, h.id).await.unwrap();
     assert!(!off.active && off.disabled_at.is_some(), "{off:?}");
+    let off = off.delivery.unwrap();
     assert_eq!(off.last_error.as_deref(), Some("timed out after 10s"));
     let tail = c.store().events_since(fx.org.id, off.last_seq, 1000).await.unwrap();
     let disabled = tail.iter().find(|e| e.draft.kind == EventKind::WebhookDisabled).unwrap();
@@ -344,7 +345,7 @@ pub async fn webhooks_replay_and_racing_deliverers(db: Arc<dyn TestDb>) {
     // A stale claim (a deliverer that died) holds the subscription until its lease ends.
     fx.wo("late", vec![]).await;
     let policy = c.webhook_policy().clone();
-    let held = hook(&c, fx.org.id, h2.id).await.claimed(c.now(), &policy);
+    let held = cursor(&c, fx.org.id, h2.id).await.claimed(c.now(), &policy);
     let mut cs = crate::store::Changeset::new();
     cs.push(crate::Write::update(held));
     c.store().commit(fx.org.id, cs).await.unwrap();
