@@ -156,4 +156,4 @@ def test_private_addresses_are_refused_by_default(url: str, receiver: Receiver) 
         log = db.webhooks.deliveries(org.owner, made.webhook.id)
         assert log[0].status_code is None and "private" in (log[0].error or "")
         with pytest.raises(TypeError):
-            db.webhooks.create(org.owner, receiver.url, event_types="work_order.created")  # type: ignore[arg-type]
+            db.webhooks.create(org.owner, receiver.url, event_types="work_order.created")
