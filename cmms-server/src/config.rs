@@ -102,6 +102,10 @@ pub struct ServeArgs {
     /// Do not migrate the database on start (then run `cmms migrate` yourself).
     #[arg(long, env = "CMMS_NO_MIGRATE", default_value_t = false)]
     pub no_migrate: bool,
+    /// Send small writes at once on accepted connections (`TCP_NODELAY`). Off only to measure
+    /// what it saves: event streams then wait for the client's delayed ACK.
+    #[arg(long, env = "CMMS_TCP_NODELAY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tcp_nodelay: bool,
     /// How long a caller's roles and teams are reused across requests, in milliseconds (role
     /// changes and deactivation reach access tokens within this time; 0 turns it off).
     #[arg(long, env = "CMMS_ACTOR_CACHE_MS", default_value_t = 2000)]
@@ -226,6 +230,7 @@ impl Default for ServeArgs {
             token_rate_per_second: 200,
             job_interval_secs: 60,
             no_migrate: false,
+            tcp_nodelay: true,
             log_mail_tokens: false,
             actor_cache_ms: 2000,
             smtp_url: None,

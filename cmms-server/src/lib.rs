@@ -123,8 +123,8 @@ pub fn metrics_recorder() -> Option<PrometheusHandle> {
 
 /// Sets up an accepted connection: without TCP_NODELAY a response written in two pieces waits
 /// for the client's delayed ACK (tens of ms on event streams), and axum does not set it.
-fn configure_accepted(tcp: &mut tokio::net::TcpStream) {
-    if let Err(e) = tcp.set_nodelay(true) {
+fn configure_accepted(tcp: &mut tokio::net::TcpStream, nodelay: bool) {
+    if let Err(e) = tcp.set_nodelay(nodelay) {
         tracing::debug!(error = %e, "cannot set TCP_NODELAY");
     }
 }
@@ -143,7 +143,8 @@ pub async fn serve(
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopper = state.clone();
     let (signalled, grace) = tokio::sync::oneshot::channel::<()>();
-    let listener = listener.tap_io(configure_accepted);
+    let nodelay = state.tcp_nodelay();
+    let listener = listener.tap_io(move |tcp| configure_accepted(tcp, nodelay));
     let served = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -197,7 +198,7 @@ mod tcp_tests {
         let client = tokio::net::TcpStream::connect(listener.local_addr()?).await?;
         let (mut accepted, _) = listener.accept().await?;
         assert!(!accepted.nodelay()?, "a fresh socket delays small writes");
-        super::configure_accepted(&mut accepted);
+        super::configure_accepted(&mut accepted, true);
         assert!(accepted.nodelay()?);
         drop(client);
         Ok(())

@@ -37,6 +37,7 @@ struct Inner {
     metrics_token: Option<String>,
     body_limit: usize,
     job_interval: std::time::Duration,
+    tcp_nodelay: bool,
     cors_origins: Vec<String>,
     /// Where attachment content lives, and the rules every `Cmms` of this state gets.
     files: cmms_files::FileStore,
@@ -106,6 +107,7 @@ impl AppState {
             metrics_token: args.metrics_token.clone(),
             body_limit: args.body_limit,
             job_interval: std::time::Duration::from_secs(args.job_interval_secs.max(1)),
+            tcp_nodelay: args.tcp_nodelay,
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             cors_origins: args.cors_origins.clone(),
         };
@@ -248,6 +250,11 @@ impl AppState {
 
     pub(crate) fn job_interval(&self) -> std::time::Duration {
         self.inner.job_interval
+    }
+
+    /// Whether accepted connections get `TCP_NODELAY`.
+    pub(crate) fn tcp_nodelay(&self) -> bool {
+        self.inner.tcp_nodelay
     }
 
     /// Resolves once the server has begun to shut down.

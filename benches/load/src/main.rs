@@ -5,18 +5,21 @@
 //! Markdown tables (for `benches/BENCHMARKS.md`).
 //!
 //! With `--peer`, it instead compares cmms on PostgreSQL with PostgREST 12 over a bare table
-//! in the same database (`peer.rs`), operation by operation.
+//! in the same database (`peer.rs`), operation by operation. With `--sse`, it measures event
+//! stream delivery latency under the mixed load, with and without `TCP_NODELAY` (`sse.rs`).
 //!
 //! ```text
 //! cargo run --release -p cmms-load -- [--stores sqlite,postgres] [--connections 16,64,256]
 //!     [--duration 20] [--warmup 5] [--work-orders 100000]
 //! cargo run --release -p cmms-load -- --peer --connections 8,64 --duration 10
+//! cargo run --release -p cmms-load -- --sse --stores postgres --connections 64 --duration 10
 //! ```
 #![allow(clippy::expect_used)] // a benchmark tool: histogram bounds are constants
 
 mod mix;
 mod peer;
 mod server;
+mod sse;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -47,6 +50,10 @@ struct Args {
     /// Compare cmms on PostgreSQL with PostgREST over a bare table instead of running the mix.
     #[arg(long)]
     peer: bool,
+    /// Measure event-stream delivery latency under the mix, TCP_NODELAY on and off (at the
+    /// first connection count).
+    #[arg(long)]
+    sse: bool,
 }
 
 #[tokio::main]
@@ -64,20 +71,28 @@ async fn run(args: Args) -> Result<(), String> {
         let url = postgres_url().await;
         return run_peer(&args, &bin, &url).await;
     }
+    if args.sse {
+        return run_sse(&args, &bin).await;
+    }
     println!(
         "| store | connections | requests/s | op | count | p50 ms | p95 ms | p99 ms | max ms | errors | server peak RSS |"
     );
     println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for store in &args.stores {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let url = match store.as_str() {
-            "sqlite" => format!("sqlite:///{}", dir.path().join("load.db").display()),
-            "postgres" => postgres_url().await,
-            other => return Err(format!("unknown store {other}: use sqlite or postgres")),
-        };
+        let url = store_url(store, dir.path()).await?;
         run_store(&args, &bin, store, &url).await?;
     }
     Ok(())
+}
+
+/// The database a run on `store` uses: a file in `dir`, or [`postgres_url`].
+async fn store_url(store: &str, dir: &std::path::Path) -> Result<String, String> {
+    match store {
+        "sqlite" => Ok(format!("sqlite:///{}", dir.join("load.db").display())),
+        "postgres" => Ok(postgres_url().await),
+        other => Err(format!("unknown store {other}: use sqlite or postgres")),
+    }
 }
 
 /// `CMMS_LOAD_DATABASE_URL`, or a fresh database on the test cluster (whose durability
@@ -223,6 +238,22 @@ async fn run_store(
         }
     }
     srv.stop().await;
+    Ok(())
+}
+
+/// Event-stream latency with and without TCP_NODELAY, on each store.
+async fn run_sse(args: &Args, bin: &std::path::Path) -> Result<(), String> {
+    for store in &args.stores {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let url = store_url(store, dir.path()).await?;
+        let (srv, _http, orgs) = prepare(args, bin, store, &url).await?;
+        srv.stop().await;
+        println!("\n{store}:\n");
+        let conns = args.connections.first().copied().unwrap_or(64);
+        let (warmup, duration) =
+            (Duration::from_secs(args.warmup), Duration::from_secs(args.duration));
+        sse::run(bin, &url, &orgs, conns, warmup, duration).await?;
+    }
     Ok(())
 }
 

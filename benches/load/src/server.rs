@@ -72,7 +72,14 @@ pub struct Server {
 impl Server {
     /// Starts `cmms serve` on `127.0.0.1:0` with limits opened up for a load test.
     pub async fn start(bin: &Path, url: &str) -> Result<Server, String> {
-        let mut child = Command::new(bin)
+        Self::start_with(bin, url, &[]).await
+    }
+
+    /// [`Server::start`] with more environment variables (`CMMS_TCP_NODELAY=false`, ...).
+    pub async fn start_with(bin: &Path, url: &str, env: &[(&str, &str)]) -> Result<Server, String> {
+        let mut command = Command::new(bin);
+        command.envs(env.iter().copied());
+        let mut child = command
             .args(["--database-url", url, "serve"])
             .env("CMMS_LISTEN", "127.0.0.1:0")
             .env("CMMS_JWT_SECRET", "load-test secret that is long enough to sign")
