@@ -128,12 +128,13 @@ async fn assignees(c: &mut PgConnection, w: &WorkOrder) {
     }
     let ids: Vec<Uuid> = w.assignees.iter().map(|u| u.0).collect();
     sqlx::query(
-        "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position) \
-         SELECT $1, $2, u.id, u.n - 1 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
+        "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position, created_at) \
+         SELECT $1, $2, u.id, u.n - 1, $4 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
     )
     .bind(w.org_id.0)
     .bind(w.id.0)
     .bind(ids)
+    .bind(w.created_at)
     .execute(&mut *c)
     .await
     .expect("insert assignees");

@@ -84,22 +84,24 @@ pub async fn seeded(n: u64) -> (String, Org) {
                 ));
         });
         q.build().execute(&mut *tx).await.expect("insert work orders");
-        let (mut wo, mut user, mut pos) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut wo, mut user, mut pos, mut at) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for w in &batch {
             for (i, u) in w.assignees.iter().enumerate() {
                 wo.push(w.id.0);
                 user.push(u.0);
                 pos.push(i as i64);
+                at.push(w.created_at);
             }
         }
         sqlx::query(
-            "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position) \
-             SELECT $1, * FROM UNNEST($2::uuid[], $3::uuid[], $4::bigint[])",
+            "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position, created_at) \
+             SELECT $1, * FROM UNNEST($2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[])",
         )
         .bind(org.id.0)
         .bind(wo)
         .bind(user)
         .bind(pos)
+        .bind(at)
         .execute(&mut *tx)
         .await
         .expect("insert assignees");

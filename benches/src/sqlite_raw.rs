@@ -100,11 +100,11 @@ pub fn replace_assignees(tx: &Connection, w: &WorkOrder) -> R<()> {
     tx.prepare_cached("DELETE FROM work_order_assignees WHERE org_id = ?1 AND work_order_id = ?2")?
         .execute(params![w.org_id.0, w.id.0])?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position) \
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO work_order_assignees (org_id, work_order_id, user_id, position, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (pos, user) in w.assignees.iter().enumerate() {
-        stmt.execute(params![w.org_id.0, w.id.0, user.0, pos as i64])?;
+        stmt.execute(params![w.org_id.0, w.id.0, user.0, pos as i64, micros(w.created_at)])?;
     }
     Ok(())
 }

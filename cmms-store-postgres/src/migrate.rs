@@ -12,7 +12,7 @@ use sqlx::{Connection, PgConnection};
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// The schema version this library needs: the highest embedded migration.
-pub const LATEST: u32 = 13;
+pub const LATEST: u32 = 14;
 
 /// The highest successfully applied migration (0 when there is none, or no bookkeeping table).
 pub(crate) async fn applied_version(c: &mut PgConnection) -> Result<u32, StoreError> {

@@ -55,12 +55,16 @@ impl Dialect for Pg {
             parent = j.parent,
         );
     }
-    fn join_insert(&self, j: &JoinTable) -> String {
+    fn join_insert(&self, parent: &Table, j: &JoinTable) -> String {
         // The whole list in one statement ($3 = the ids as uuid[]): round trips are the cost.
+        let (copied, from) = copied_from(parent, j, "$1", "$2");
         format!(
-            "INSERT INTO {} (org_id, {}, {}, position) \
-             SELECT $1, $2, u.id, u.n - 1 FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n)",
-            j.table, j.parent, j.item
+            "INSERT INTO {} (org_id, {}, {}, position{copied}) \
+             SELECT $1, $2, u.id, u.n - 1{from_cols} FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n){from}",
+            j.table,
+            j.parent,
+            j.item,
+            from_cols = copied.replace(", ", ", r."),
         )
     }
     fn any_of(&self, column: &str, n: usize, out: &mut String) {
@@ -68,6 +72,23 @@ impl Dialect for Pg {
     }
     fn lock(&self) -> &'static str {
         " FOR UPDATE"
+    }
+}
+
+/// For a join list that copies a parent column ([`JoinTable::copied`]): `", <column>"` for the
+/// insert's column list and a join to the parent row `r` whose org and id are the SQL
+/// expressions `org` and `id`; two empty strings otherwise.
+pub(crate) fn copied_from(parent: &Table, j: &JoinTable, org: &str, id: &str) -> (String, String) {
+    match j.copied {
+        Some(c) => (
+            format!(", {c}"),
+            format!(
+                " JOIN {} r ON r.org_id = {org} AND r.{} = {id}",
+                parent.name,
+                parent.id_column()
+            ),
+        ),
+        None => (String::new(), String::new()),
     }
 }
 

@@ -111,6 +111,13 @@ pub const MIGRATIONS: &[Migration] = &[
         down: include_str!("../migrations/0013_webhooks.down.sql"),
         after: None,
     },
+    Migration {
+        version: 14,
+        name: "assignments",
+        up: include_str!("../migrations/0014_assignments.sql"),
+        down: include_str!("../migrations/0014_assignments.down.sql"),
+        after: None,
+    },
 ];
 
 /// The schema version this library needs.

@@ -37,12 +37,24 @@ impl Dialect for Sqlite {
             parent = j.parent,
         );
     }
-    fn join_insert(&self, j: &JoinTable) -> String {
+    fn join_insert(&self, parent: &Table, j: &JoinTable) -> String {
         // One row per item (?3 = item, ?4 = position): SQLite statements are cheap in-process.
-        format!(
-            "INSERT INTO {} (org_id, {}, {}, position) VALUES (?1, ?2, ?3, ?4)",
-            j.table, j.parent, j.item
-        )
+        match j.copied {
+            None => format!(
+                "INSERT INTO {} (org_id, {}, {}, position) VALUES (?1, ?2, ?3, ?4)",
+                j.table, j.parent, j.item
+            ),
+            // The copy is read from the parent row, written just before.
+            Some(c) => format!(
+                "INSERT INTO {} (org_id, {}, {}, position, {c}) SELECT ?1, ?2, ?3, ?4, r.{c} \
+                 FROM {} r WHERE r.org_id = ?1 AND r.{} = ?2",
+                j.table,
+                j.parent,
+                j.item,
+                parent.name,
+                parent.id_column()
+            ),
+        }
     }
     fn any_of(&self, column: &str, n: usize, out: &mut String) {
         // The ids arrive as one BLOB of 16-byte ids; split it with a recursive CTE.

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 /// `probe_items`: a probe's items in order.
 pub static PROBE_ITEMS: JoinTable =
-    JoinTable { table: "probe_items", parent: "probe_id", item: "item_id" };
+    JoinTable { table: "probe_items", parent: "probe_id", item: "item_id", copied: None };
 
 /// `probes`.
 pub static PROBES: Table = Table {

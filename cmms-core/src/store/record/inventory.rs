@@ -45,7 +45,7 @@ fn write_levels(v: &mut Values<'_>, l: &StockLevels) {
 
 /// `part_assets`: the assets a part fits.
 pub static PART_ASSETS: JoinTable =
-    JoinTable { table: "part_assets", parent: "part_id", item: "asset_id" };
+    JoinTable { table: "part_assets", parent: "part_id", item: "asset_id", copied: None };
 
 /// `parts`.
 pub static PARTS: Table = Table {

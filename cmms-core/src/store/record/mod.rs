@@ -111,6 +111,12 @@ pub struct JoinTable {
     pub parent: &'static str,
     /// Its column holding one item.
     pub item: &'static str,
+    /// A column of the parent copied into every row of its list, under the same name, so a
+    /// list filtered by item can be read in the parent's order from the join side alone
+    /// ("my work": a user's work orders newest first walks the user's assignments, not the
+    /// organization). Stores fill it from the parent row when they write the list, which
+    /// happens on every insert and update of the parent, so the copy never goes stale.
+    pub copied: Option<&'static str>,
 }
 
 /// One column of a described record.

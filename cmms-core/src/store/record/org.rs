@@ -157,7 +157,7 @@ impl Record for Location {
 
 /// `team_members`: a team's members in order.
 pub static TEAM_MEMBERS: JoinTable =
-    JoinTable { table: "team_members", parent: "team_id", item: "user_id" };
+    JoinTable { table: "team_members", parent: "team_id", item: "user_id", copied: None };
 
 /// `teams`, with their members in `team_members`.
 pub static TEAMS: Table = Table {

@@ -3,7 +3,7 @@
 //! descriptions, so a column added to one store's migration and not the other's, or not to
 //! the description, fails a test with a message naming it.
 
-use super::{ColumnType, SPECIAL_TABLES, TABLES};
+use super::{Column, ColumnType, JoinTable, SPECIAL_TABLES, TABLES, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One column of a migrated schema.
@@ -40,12 +40,13 @@ pub fn schema_differences(
         compare(&mut out, t.name, &expected, tables.get(t.name), &compatible);
         for (_, j) in t.joins() {
             known.insert(j.table);
-            let expected = [
+            let mut expected = vec![
                 ("org_id", ColumnType::Uuid, false),
                 (j.parent, ColumnType::Uuid, false),
                 (j.item, ColumnType::Uuid, false),
                 ("position", ColumnType::Int, false),
             ];
+            expected.extend(copied_column(t, j).map(|c| (c.name, c.ty, c.nullable)));
             compare(&mut out, j.table, &expected, tables.get(j.table), &compatible);
         }
     }
@@ -58,6 +59,12 @@ pub fn schema_differences(
         }
     }
     out
+}
+
+/// The parent's column a join table copies ([`JoinTable::copied`]).
+fn copied_column(parent: &'static Table, j: &JoinTable) -> Option<&'static Column> {
+    let name = j.copied?;
+    parent.columns.iter().find(|c| c.name == name)
 }
 
 fn compare(
@@ -126,6 +133,14 @@ mod tests {
                         nullable: false,
                     });
                 }
+                if let Some(c) = copied_column(t, j) {
+                    out.push(ActualColumn {
+                        table: j.table.into(),
+                        name: c.name.into(),
+                        declared: c.ty.as_str().into(),
+                        nullable: c.nullable,
+                    });
+                }
             }
         }
         out
@@ -133,6 +148,22 @@ mod tests {
 
     fn same(ty: ColumnType, declared: &str) -> bool {
         ty.as_str() == declared
+    }
+
+    #[test]
+    fn copied_columns_name_a_column_of_their_parent() {
+        for t in TABLES {
+            for (_, j) in t.joins() {
+                if let Some(name) = j.copied {
+                    assert!(
+                        copied_column(t, j).is_some(),
+                        "{}.{name} is not in {}",
+                        j.table,
+                        t.name
+                    );
+                }
+            }
+        }
     }
 
     #[test]

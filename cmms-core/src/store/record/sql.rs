@@ -32,8 +32,9 @@ pub trait Dialect: Send + Sync + 'static {
     /// join table's items of that row, in position order, as one [`ColumnType::UuidList`]
     /// value (NULL or empty when there are none).
     fn join_list(&self, j: &JoinTable, id: &str, out: &mut String);
-    /// The statement that inserts a join list.
-    fn join_insert(&self, j: &JoinTable) -> String;
+    /// The statement that inserts a join list of a row of `parent` (which is written first,
+    /// so the statement may read [`JoinTable::copied`] from it).
+    fn join_insert(&self, parent: &Table, j: &JoinTable) -> String;
     /// Writes a condition that `column` is one of the ids bound as a
     /// [`Value::UuidList`] at parameter `n`.
     fn any_of(&self, column: &str, n: usize, out: &mut String);
@@ -213,7 +214,7 @@ impl TableSql {
                     s.push(')');
                     s
                 });
-                JoinSql { join: j, delete, insert: d.join_insert(j), delete_of_children }
+                JoinSql { join: j, delete, insert: d.join_insert(table, j), delete_of_children }
             })
             .collect();
         Self {
@@ -357,7 +358,7 @@ mod tests {
         fn join_list(&self, j: &JoinTable, id: &str, out: &mut String) {
             let _ = write!(out, "<{} of t.{id}>", j.table);
         }
-        fn join_insert(&self, j: &JoinTable) -> String {
+        fn join_insert(&self, _: &Table, j: &JoinTable) -> String {
             format!("<insert {}>", j.table)
         }
         fn any_of(&self, column: &str, n: usize, out: &mut String) {

@@ -88,8 +88,12 @@ impl Record for Asset {
 }
 
 /// `work_order_assignees`: a work order's assignees in order.
-pub static WORK_ORDER_ASSIGNEES: JoinTable =
-    JoinTable { table: "work_order_assignees", parent: "work_order_id", item: "user_id" };
+pub static WORK_ORDER_ASSIGNEES: JoinTable = JoinTable {
+    table: "work_order_assignees",
+    parent: "work_order_id",
+    item: "user_id",
+    copied: Some("created_at"),
+};
 
 /// `work_orders`, with their assignees in `work_order_assignees`.
 pub static WORK_ORDERS: Table = Table {

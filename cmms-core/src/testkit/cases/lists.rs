@@ -115,6 +115,49 @@ pub async fn list_filters_sorts_and_pages(db: Arc<dyn TestDb>) {
             assert_eq!(ids(&got), ids(&want), "sort {field} {direction}");
         }
     }
+    // "My work" (stores may serve it from the assignee side): the exact rows in creation
+    // order both ways, page by page, and it follows reassignment.
+    let mine = |fresh: &[WorkOrder], direction: Direction| {
+        let mut want: Vec<&WorkOrder> =
+            fresh.iter().filter(|w| w.assignees.contains(&fx.tech.user.id)).collect();
+        want.sort_by_key(|w| (w.created_at, w.id));
+        if direction == Direction::Desc {
+            want.reverse();
+        }
+        want.iter().map(|w| w.number.clone()).collect::<Vec<_>>()
+    };
+    let walk_mine = |direction: Direction| {
+        let fx = &fx;
+        async move {
+            let sort = WorkOrderSort { field: WorkOrderSortField::Created, direction };
+            let f = WorkOrderFilter {
+                assignee: Some(fx.tech.user.id),
+                sort,
+                limit: Some(3),
+                ..Default::default()
+            };
+            walk(fx, f).await.into_iter().map(|w| w.number).collect::<Vec<_>>()
+        }
+    };
+    for direction in Direction::ALL {
+        assert_eq!(walk_mine(*direction).await, mine(&fresh, *direction), "my work {direction}");
+    }
+    let (gone, added) = (&fresh[2], &fresh[3]);
+    fx.tick();
+    fx.assign(gone.id, vec![fx.manager.user.id]).await;
+    fx.assign(added.id, vec![fx.manager.user.id, fx.tech.user.id]).await;
+    let fresh: Vec<WorkOrder> = {
+        let mut v = Vec::new();
+        for wo in &all {
+            v.push(c.get_work_order(&fx.owner.actor, wo.id).await.unwrap());
+        }
+        v
+    };
+    for direction in Direction::ALL {
+        let got = walk_mine(*direction).await;
+        assert!(got.contains(&added.number) && !got.contains(&gone.number));
+        assert_eq!(got, mine(&fresh, *direction), "my work after reassignment {direction}");
+    }
     // Filters.
     let count = |f: WorkOrderFilter| {
         let fx = &fx;
