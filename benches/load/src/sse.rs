@@ -3,7 +3,8 @@
 //! the mixed load of `mix.rs` on the two seeded organizations, and in a third, quiet
 //! organization a probe that creates a work order every 100 ms while `SUBSCRIBERS` clients
 //! follow its event stream (SSE). Reported: the time from sending the create to each
-//! subscriber reading its `work_order.created` event, and the load's own throughput and p99.
+//! subscriber reading its `work_order.created` event (which includes the create's own time,
+//! shown beside it), and the load's own throughput and p99; once without load and once with.
 
 use crate::mix::{self, OrgData, Recorder, User};
 use crate::server::{self, Server};
@@ -32,10 +33,10 @@ pub async fn run(
 ) -> Result<(), String> {
     let probe_org = server::seed_demo(bin, url).await?;
     println!(
-        "| TCP_NODELAY | load connections | load req/s | load p99 ms | events | SSE p50 ms | SSE p95 ms | SSE p99 ms | SSE max ms |"
+        "| TCP_NODELAY | load connections | load req/s | load p99 ms | events | probe create p50 ms | SSE p50 ms | SSE p95 ms | SSE p99 ms | SSE max ms |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for nodelay in [true, false] {
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (conns, nodelay) in [(0, true), (0, false), (conns, true), (conns, false)] {
         let srv = Server::start_with(
             bin,
             url,
@@ -91,25 +92,30 @@ pub async fn run(
         }
         let mut sse = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
             .map_err(|e| e.to_string())?;
+        let mut creates = sse.clone();
         let got = arrivals.lock().map_err(|_| "poisoned")?.clone();
-        for (id, at) in &sent {
+        for (id, at, answered) in &sent {
+            let us = answered.saturating_duration_since(*at).as_micros().max(1);
+            creates.record(u64::try_from(us).unwrap_or(u64::MAX)).map_err(|e| e.to_string())?;
             for arrived in got.get(id).into_iter().flatten() {
                 let us = arrived.saturating_duration_since(*at).as_micros().max(1);
                 sse.record(u64::try_from(us).unwrap_or(u64::MAX)).map_err(|e| e.to_string())?;
             }
         }
-        let mut all = total.hist[0].clone();
-        for h in &total.hist[1..] {
+        let mut all = creates.clone();
+        all.reset();
+        for h in &total.hist {
             all.add(h).map_err(|e| e.to_string())?;
         }
         let ms = |h: &hdrhistogram::Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         println!(
-            "| {} | {conns} | {:.0} | {:.2} | {} of {} | {:.2} | {:.2} | {:.2} | {:.1} |",
+            "| {} | {conns} | {:.0} | {:.2} | {} of {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
             if nodelay { "on" } else { "off" },
             all.len() as f64 / duration.as_secs_f64(),
             ms(&all, 0.99),
             sse.len(),
             sent.len() * SUBSCRIBERS,
+            ms(&creates, 0.5),
             ms(&sse, 0.5),
             ms(&sse, 0.95),
             ms(&sse, 0.99),
@@ -120,8 +126,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Creates a work order every `PROBE_EVERY` between `from` and `until`; returns each one's id
-/// and when its request was sent.
+/// Creates a work order every `PROBE_EVERY` between `from` and `until`; returns each one's id,
+/// when its request was sent and when its answer came.
 async fn probe(
     http: &reqwest::Client,
     base: &str,
@@ -129,7 +135,7 @@ async fn probe(
     site: &str,
     from: Instant,
     until: Instant,
-) -> Result<Vec<(String, Instant)>, String> {
+) -> Result<Vec<(String, Instant, Instant)>, String> {
     tokio::time::sleep_until(from.into()).await;
     let mut sent = Vec::new();
     let mut tick = tokio::time::interval(PROBE_EVERY);
@@ -145,7 +151,7 @@ async fn probe(
             Some(body),
         )
         .await?;
-        sent.push((wo.id.unwrap_or_default(), at));
+        sent.push((wo.id.unwrap_or_default(), at, Instant::now()));
     }
     Ok(sent)
 }
