@@ -275,14 +275,11 @@ async fn write_joins(
                 .map_err(map_sqlx)?;
         }
         if !items.is_empty() {
-            let (copied, from) = record::copied_from(table, j, "$1", "u.p");
+            let record::Copied { column, value, join } = record::Copied::of(table, j, "$1", "u.p");
             let sql = format!(
-                "INSERT INTO {} (org_id, {}, {}, position{copied}) \
-                 SELECT $1, u.p, u.i, u.n{} FROM UNNEST($2::uuid[], $3::uuid[], $4::int8[]) AS u(p, i, n){from}",
-                j.table,
-                j.parent,
-                j.item,
-                copied.replace(", ", ", r."),
+                "INSERT INTO {} (org_id, {}, {}, position{column}) \
+                 SELECT $1, u.p, u.i, u.n{value} FROM UNNEST($2::uuid[], $3::uuid[], $4::int8[]) AS u(p, i, n){join}",
+                j.table, j.parent, j.item,
             );
             sqlx::query(AssertSqlSafe(sql))
                 .bind(org.0)

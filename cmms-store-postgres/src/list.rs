@@ -23,15 +23,6 @@ use sqlx::PgConnection;
 const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = t.org_id \
                            AND x.work_order_id = t.id AND x.user_id = ";
 
-/// The assignee whose "my work" list this is, when it is read from the assignee side: joined
-/// to `work_order_assignees x` and walked in that table's by-user index, ordered by the copy of
-/// `created_at` it holds (migration 0014), so a page costs a page of index entries whatever the
-/// organization's size. Text searches start from the text index instead.
-fn assignee_side(query: &WorkOrderQuery) -> Option<cmms_core::UserId> {
-    let f = &query.filter;
-    (f.sort.field == WorkOrderSortField::Created && f.text.is_none()).then_some(f.assignee?)
-}
-
 /// The filters and visibility of a work-order list, after `q`'s SELECT; `None` when nothing
 /// can match.
 fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<()> {
@@ -40,17 +31,7 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
     }
     let f = &query.filter;
     q.push(" WHERE t.org_id = ").arg(org.0);
-    match f.status.as_slice() {
-        [] => {}
-        // One status as an equality: the (org, site, status, created_at) index then yields the
-        // page in order, where `= ANY(…)` makes the planner walk the org's newest rows instead.
-        [one] => {
-            q.push(" AND t.status = ").arg(one.as_str().to_string());
-        }
-        many => {
-            q.push(" AND t.status = ANY(").arg(texts(many.iter().map(|s| s.as_str()))).push(")");
-        }
-    }
+    q.one_of("t.status", f.status.iter().map(|s| s.as_str()));
     if !f.priority.is_empty() {
         q.push(" AND t.priority = ANY(")
             .arg(texts(f.priority.iter().map(|s| s.as_str())))
@@ -59,7 +40,7 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
     if !f.wo_type.is_empty() {
         q.push(" AND t.wo_type = ANY(").arg(texts(f.wo_type.iter().map(|s| s.as_str()))).push(")");
     }
-    if let Some(user) = f.assignee.filter(|_| assignee_side(query).is_none()) {
+    if let Some(user) = f.assignee.filter(|_| query.assignee_side().is_none()) {
         q.push(" AND ").push(ASSIGNED_TO).arg(user.0).push(")");
     }
     if let Some(team) = f.team {
@@ -141,7 +122,7 @@ pub(crate) async fn work_orders(
         return search::list(c, org, &WORK_ORDERS_INDEX, text, query.fetch, filters, order).await;
     }
     let mut q = Sql::select(&WORK_ORDERS);
-    if let Some(user) = assignee_side(query) {
+    if let Some(user) = query.assignee_side() {
         q.push(" JOIN work_order_assignees x ON x.org_id = t.org_id AND x.work_order_id = t.id")
             .push(" AND x.user_id = ")
             .arg(user.0);
@@ -157,7 +138,7 @@ pub(crate) async fn work_orders(
 /// The column a work-order list sorts by, whether it may be NULL and whether it is a time.
 fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool, bool) {
     let f = &query.filter;
-    if assignee_side(query).is_some() {
+    if query.assignee_side().is_some() {
         return ("x.created_at", false, true);
     }
     let col = match f.sort.field {
@@ -171,7 +152,7 @@ fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool, bool) {
 
 /// The id column that breaks ties in a work-order list's order (the same value either way).
 fn work_orders_id(query: &WorkOrderQuery) -> &'static str {
-    if assignee_side(query).is_some() { "x.work_order_id" } else { "t.id" }
+    if query.assignee_side().is_some() { "x.work_order_id" } else { "t.id" }
 }
 
 /// The keyset condition of a work-order page after the first.
@@ -239,17 +220,7 @@ fn requests_where(q: &mut Sql, org: OrgId, query: &RequestQuery) -> Option<()> {
     let f = &query.filter;
     q.push(" WHERE t.org_id = ");
     q.arg(org.0);
-    match f.status.as_slice() {
-        [] => {}
-        // One status as an equality: the (org, site, status, created_at) index then yields the
-        // page in order, where `= ANY(…)` makes the planner walk the org's newest rows instead.
-        [one] => {
-            q.push(" AND t.status = ").arg(one.as_str().to_string());
-        }
-        many => {
-            q.push(" AND t.status = ANY(").arg(texts(many.iter().map(|s| s.as_str()))).push(")");
-        }
-    }
+    q.one_of("t.status", f.status.iter().map(|s| s.as_str()));
     if let Some(site) = f.site {
         q.push(" AND t.site_id = ").arg(site.0);
     }

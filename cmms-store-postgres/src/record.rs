@@ -57,14 +57,11 @@ impl Dialect for Pg {
     }
     fn join_insert(&self, parent: &Table, j: &JoinTable) -> String {
         // The whole list in one statement ($3 = the ids as uuid[]): round trips are the cost.
-        let (copied, from) = copied_from(parent, j, "$1", "$2");
+        let Copied { column, value, join } = Copied::of(parent, j, "$1", "$2");
         format!(
-            "INSERT INTO {} (org_id, {}, {}, position{copied}) \
-             SELECT $1, $2, u.id, u.n - 1{from_cols} FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n){from}",
-            j.table,
-            j.parent,
-            j.item,
-            from_cols = copied.replace(", ", ", r."),
+            "INSERT INTO {} (org_id, {}, {}, position{column}) \
+             SELECT $1, $2, u.id, u.n - 1{value} FROM UNNEST($3::uuid[]) WITH ORDINALITY AS u(id, n){join}",
+            j.table, j.parent, j.item,
         )
     }
     fn any_of(&self, column: &str, n: usize, out: &mut String) {
@@ -75,20 +72,29 @@ impl Dialect for Pg {
     }
 }
 
-/// For a join list that copies a parent column ([`JoinTable::copied`]): `", <column>"` for the
-/// insert's column list and a join to the parent row `r` whose org and id are the SQL
-/// expressions `org` and `id`; two empty strings otherwise.
-pub(crate) fn copied_from(parent: &Table, j: &JoinTable, org: &str, id: &str) -> (String, String) {
-    match j.copied {
-        Some(c) => (
-            format!(", {c}"),
-            format!(
-                " JOIN {} r ON r.org_id = {org} AND r.{} = {id}",
-                parent.name,
-                parent.id_column()
-            ),
-        ),
-        None => (String::new(), String::new()),
+/// The SQL pieces of a join list's copy of a parent column ([`JoinTable::copied`]), all empty
+/// when it copies none: `column` for the insert's column list, `value` for its SELECT, and
+/// `join` to the parent row `r` whose org and id are the SQL expressions given.
+pub(crate) struct Copied {
+    pub column: String,
+    pub value: String,
+    pub join: String,
+}
+
+impl Copied {
+    pub(crate) fn of(parent: &Table, j: &JoinTable, org: &str, id: &str) -> Self {
+        match j.copied {
+            Some(c) => Self {
+                column: format!(", {c}"),
+                value: format!(", r.{c}"),
+                join: format!(
+                    " JOIN {} r ON r.org_id = {org} AND r.{} = {id}",
+                    parent.name,
+                    parent.id_column()
+                ),
+            },
+            None => Self { column: String::new(), value: String::new(), join: String::new() },
+        }
     }
 }
 

@@ -67,6 +67,21 @@ impl Sql {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
+    /// ` AND <col> = …` for a filter on any of `values` (nothing when there are none). One
+    /// value is bound as an equality: an index on `(…, col, created_at)` then yields a page in
+    /// order, where `= ANY(…)` makes the planner walk the newest rows and filter instead.
+    pub(crate) fn one_of<'a>(
+        &mut self,
+        col: &'static str,
+        values: impl IntoIterator<Item = &'a str>,
+    ) -> &mut Self {
+        match texts(values).as_slice() {
+            [] => self,
+            [one] => self.push(" AND ").push(col).push(" = ").arg(one.clone()),
+            many => self.push(" AND ").push(col).push(" = ANY(").arg(many.to_vec()).push(")"),
+        }
+    }
+
     /// Appends a fixed SQL fragment.
     pub(crate) fn push(&mut self, fragment: &'static str) -> &mut Self {
         self.0.push(fragment);

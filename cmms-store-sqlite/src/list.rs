@@ -23,15 +23,6 @@ use rusqlite::types::Value;
 const ASSIGNED_TO: &str = "EXISTS (SELECT 1 FROM work_order_assignees x WHERE x.org_id = t.org_id \
                            AND x.work_order_id = t.id AND x.user_id = ";
 
-/// The assignee whose "my work" list this is, when it is read from the assignee side: joined
-/// to `work_order_assignees x` and walked in that table's by-user index, ordered by the copy of
-/// `created_at` it holds (migration 0014), so a page costs a page of index entries whatever the
-/// organization's size. Text searches start from the text index instead.
-fn assignee_side(query: &WorkOrderQuery) -> Option<cmms_core::UserId> {
-    let f = &query.filter;
-    (f.sort.field == WorkOrderSortField::Created && f.text.is_none()).then_some(f.assignee?)
-}
-
 /// The filters and visibility of a work-order list, after `q`'s SELECT; `None` when nothing
 /// can match.
 fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<()> {
@@ -49,7 +40,7 @@ fn work_orders_where(q: &mut Sql, org: OrgId, query: &WorkOrderQuery) -> Option<
     if !f.wo_type.is_empty() {
         q.push(" AND t.wo_type IN ").list(texts(f.wo_type.iter().map(|s| s.as_str())));
     }
-    if let Some(user) = f.assignee.filter(|_| assignee_side(query).is_none()) {
+    if let Some(user) = f.assignee.filter(|_| query.assignee_side().is_none()) {
         q.push(" AND ").push(ASSIGNED_TO).arg(uuid_value(user)).push(")");
     }
     if let Some(team) = f.team {
@@ -129,7 +120,7 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
         return search::list(c, org, &WORK_ORDERS_INDEX, text, query.fetch, filters, order);
     }
     let mut q = Sql::select(&WORK_ORDERS);
-    if let Some(user) = assignee_side(query) {
+    if let Some(user) = query.assignee_side() {
         q.push(" JOIN work_order_assignees x ON x.org_id = t.org_id AND x.work_order_id = t.id")
             .push(" AND x.user_id = ")
             .arg(uuid_value(user));
@@ -145,7 +136,7 @@ pub(crate) fn work_orders(c: &Connection, org: OrgId, query: &WorkOrderQuery) ->
 /// The column a work-order list sorts by, and whether it may be NULL.
 fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool) {
     let f = &query.filter;
-    if assignee_side(query).is_some() {
+    if query.assignee_side().is_some() {
         return ("x.created_at", false);
     }
     let col = match f.sort.field {
@@ -159,7 +150,7 @@ fn work_orders_sort(query: &WorkOrderQuery) -> (&'static str, bool) {
 
 /// The id column that breaks ties in a work-order list's order (the same value either way).
 fn work_orders_id(query: &WorkOrderQuery) -> &'static str {
-    if assignee_side(query).is_some() { "x.work_order_id" } else { "t.id" }
+    if query.assignee_side().is_some() { "x.work_order_id" } else { "t.id" }
 }
 
 /// The keyset condition of a work-order page after the first.

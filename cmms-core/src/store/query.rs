@@ -160,6 +160,18 @@ pub struct WorkOrderQuery {
     pub fetch: u32,
 }
 
+impl WorkOrderQuery {
+    /// The assignee whose "my work" list this is, when a store should read it from the
+    /// assignee side: joined to `work_order_assignees` and walked in its by-user index, ordered
+    /// by the copy of `created_at` it holds (migration 0014), so a page costs a page of index
+    /// entries whatever the organization's size. Only for the creation order the copy keeps,
+    /// and not for text searches, which start from the text index.
+    pub fn assignee_side(&self) -> Option<crate::UserId> {
+        let f = &self.filter;
+        (f.sort.field == WorkOrderSortField::Created && f.text.is_none()).then_some(f.assignee?)
+    }
+}
+
 /// How a list counts its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
