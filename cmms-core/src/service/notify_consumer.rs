@@ -16,13 +16,15 @@ use crate::domain::EntityKind;
 use crate::domain::event::Event;
 use crate::domain::notification::{NotificationCursor, PreferenceRow, Watch};
 use crate::domain::user::RoleGrant;
-use crate::error::{CmmsError, Result, StoreError};
-use crate::ids::{OrgId, UserId, WorkOrderId};
+use crate::domain::work_order::WorkOrder;
+use crate::error::{Result, StoreError};
+use crate::ids::{OrgId, UserId};
 use crate::notify::deliver::{MailBook, PreferenceBook, changeset};
 use crate::notify::{Directory, Recipient, candidates, recipients};
 use crate::store::MAX_LIMIT;
 use crate::store::record::{
     NOTIFICATION_PREFERENCES, ROLE_GRANTS, RecordReadsExt, Select, WORK_ORDER_WATCHERS,
+    WORK_ORDERS,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -83,8 +85,8 @@ impl Cmms {
         let mut report = DeliveryReport::default();
         for org in orgs {
             report.orgs += 1;
-            self.deliver_org(*org, now, &holder, &mut report).await?;
-            self.count_pending(*org, &mut report).await?;
+            let at = self.deliver_org(*org, now, &holder, &mut report).await?;
+            self.count_pending(*org, at, &mut report).await?;
         }
         Ok(report)
     }
@@ -95,17 +97,17 @@ impl Cmms {
         now: DateTime<Utc>,
         holder: &str,
         report: &mut DeliveryReport,
-    ) -> Result<()> {
+    ) -> Result<Option<i64>> {
         let stored: Option<NotificationCursor> = self.store.get(org, org.0).await?;
         let mut cursor = stored.unwrap_or_else(|| NotificationCursor::start(org, now));
         if cursor.leased_to_other(holder, now) {
             report.busy += 1;
-            return Ok(());
+            return Ok(None);
         }
         for batch in 1..=MAX_BATCHES {
             let events = self.store.events_since(org, cursor.last_seq, BATCH).await?;
             let Some(last) = events.last().map(|e| e.seq) else {
-                return Ok(());
+                return Ok(Some(cursor.last_seq));
             };
             let full = events.len() == BATCH as usize;
             let more = full && batch < MAX_BATCHES;
@@ -128,7 +130,7 @@ impl Cmms {
                 // Another replica moved the cursor first: its batch stands, ours is dropped.
                 Err(StoreError::Conflict { .. } | StoreError::NotFound { .. }) => {
                     report.busy += 1;
-                    return Ok(());
+                    return Ok(None);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -143,7 +145,7 @@ impl Cmms {
                 break;
             }
         }
-        Ok(())
+        Ok(Some(cursor.last_seq))
     }
 
     /// The addresses of the planned recipients who chose email (active users only).
@@ -195,31 +197,36 @@ impl Cmms {
                 )
                 .await?;
         }
-        for id in wo_ids {
-            if let Some(wo) = s.get_work_order(org, WorkOrderId(id)).await? {
-                dir.work_orders.insert(id, wo);
-            }
+        if !wo_ids.is_empty() {
+            // One read for the batch's work orders, not one per work order.
+            let found: Vec<WorkOrder> =
+                s.list(org, Select::new(&WORK_ORDERS).any_of("id", wo_ids)).await?;
+            dir.work_orders.extend(found.into_iter().map(|wo| (wo.id.0, wo)));
         }
         let mut users: Vec<UserId> =
             events.iter().flat_map(|e| candidates(e, &dir)).map(|r| r.user_id).collect();
         users.sort_unstable();
         users.dedup();
-        for u in users {
-            match self.actor(org, u).await {
-                Ok(a) => {
-                    dir.actors.insert(u, a);
-                }
-                // Inactive or gone: they hear nothing.
-                Err(CmmsError::Unauthenticated) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Inactive or gone users get no actor: they hear nothing.
+        dir.actors = self.actors_among(org, &users, &dir.grants, &dir.teams).await?;
         Ok(dir)
     }
 
-    async fn count_pending(&self, org: OrgId, report: &mut DeliveryReport) -> Result<()> {
-        let cursor: Option<NotificationCursor> = self.store.get(org, org.0).await?;
-        let after = cursor.map_or(0, |c| c.last_seq);
+    /// Counts what is behind the cursor, which is at `at` when this run knows where it left it
+    /// (otherwise it is read: another replica holds or moved it).
+    async fn count_pending(
+        &self,
+        org: OrgId,
+        at: Option<i64>,
+        report: &mut DeliveryReport,
+    ) -> Result<()> {
+        let after = match at {
+            Some(seq) => seq,
+            None => {
+                let cursor: Option<NotificationCursor> = self.store.get(org, org.0).await?;
+                cursor.map_or(0, |c| c.last_seq)
+            }
+        };
         let behind = self.store.events_since(org, after, MAX_LIMIT).await?;
         report.pending += behind.len() as u64;
         if let Some(first) = behind.first() {

@@ -97,6 +97,7 @@ macro_rules! conformance_suite {
             notifications_reach_the_right_people,
             notification_read_state_and_preferences,
             notification_consumer_is_exactly_once,
+            notification_actors_match_one_by_one,
             mail_reset_is_queued_with_its_token,
             mail_failures_back_off_then_die,
             mail_claims_keep_racing_deliverers_apart,

@@ -113,6 +113,49 @@ pub async fn notifications_reach_the_right_people(db: Arc<dyn TestDb>) {
     assert_eq!(kinds(&fx, &fx.admin).await.len(), before);
 }
 
+/// The consumer builds the actors of a batch's candidates from the organization's grants and
+/// teams read once: they must equal what [`crate::Cmms::actor`] builds person by person — a
+/// custom role with site scope, a built-in grant beside it, team membership — and a
+/// deactivated user gets none.
+pub async fn notification_actors_match_one_by_one(db: Arc<dyn TestDb>) {
+    use crate::domain::team::NewTeam;
+    use crate::domain::user::{NewRole, UserPatch};
+    use crate::rbac::{Condition, Permission, RoleRef};
+    use crate::store::record::{ROLE_GRANTS, TEAMS};
+    let fx = Fx::new(db).await;
+    let c = &fx.cmms;
+    let admin = &fx.admin.actor;
+    let perms = BTreeMap::from([
+        (Permission::WorkOrderRead, Condition::Any),
+        (Permission::SiteRead, Condition::Any),
+    ]);
+    let role = NewRole { name: "Reader".into(), description: None, level: 30, permissions: perms };
+    let role = c.create_role(admin, role).await.unwrap();
+    let tech = fx.tech.user.id;
+    c.grant_role(admin, tech, RoleRef::Custom(role.id), Some(vec![fx.site2.id])).await.unwrap();
+    for name in ["Night shift", "Pumps"] {
+        let team = NewTeam { name: name.into(), site_id: None, members: vec![tech, fx.tech2.user.id] };
+        c.create_team(admin, team).await.unwrap();
+    }
+    let gone = fx.viewer.user.id;
+    let off = UserPatch { active: Some(false), ..UserPatch::default() };
+    c.update_user(admin, gone, off, None).await.unwrap();
+
+    let store = fx.db.store();
+    let grants = store.list(fx.org.id, Select::new(&ROLE_GRANTS)).await.unwrap();
+    let teams = store.list(fx.org.id, Select::new(&TEAMS)).await.unwrap();
+    let people = [tech, fx.tech2.user.id, fx.requester.user.id, fx.owner.user.id, gone];
+    let built = c.actors_among(fx.org.id, &people, &grants, &teams).await.unwrap();
+    assert_eq!(built.len(), 4, "every active person, and not the deactivated one");
+    for user in &people[..4] {
+        let alone = c.actor(fx.org.id, *user).await.unwrap();
+        assert_eq!(built.get(user), Some(&alone), "the same actor both ways");
+    }
+    assert_eq!(built[&tech].teams().len(), 2, "both teams");
+    assert!(!built.contains_key(&gone));
+    assert!(c.actors_among(fx.org.id, &[], &grants, &teams).await.unwrap().is_empty());
+}
+
 /// Read one, read all, the unread count and paging; preferences per kind with org defaults.
 pub async fn notification_read_state_and_preferences(db: Arc<dyn TestDb>) {
     let fx = Fx::new(db).await;
