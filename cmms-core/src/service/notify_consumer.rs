@@ -23,8 +23,7 @@ use crate::notify::deliver::{MailBook, PreferenceBook, changeset};
 use crate::notify::{Directory, Recipient, candidates, recipients};
 use crate::store::MAX_LIMIT;
 use crate::store::record::{
-    NOTIFICATION_PREFERENCES, ROLE_GRANTS, RecordReadsExt, Select, WORK_ORDER_WATCHERS,
-    WORK_ORDERS,
+    NOTIFICATION_PREFERENCES, ROLE_GRANTS, RecordReadsExt, Select, WORK_ORDER_WATCHERS, WORK_ORDERS,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -7,12 +7,11 @@ use crate::domain::failure_code::{FailureCode, FailureCodeKind};
 use crate::domain::org::{
     MAX_SLUG, NewOrg, Org, OrgPatch, slugify, validate_org_name, validate_slug,
 };
+use crate::domain::team::Team;
 use crate::domain::user::{RoleGrant, User};
 use crate::domain::{EntityKind, EntityRef};
 use crate::error::{CmmsError, Problems, Result};
-use crate::ids::{GrantId, OrgId, UserId};
-use crate::domain::team::Team;
-use crate::ids::{RoleId, TeamId};
+use crate::ids::{GrantId, OrgId, RoleId, TeamId, UserId};
 use crate::rbac::{self, BuiltinRole, Permission, Resource, RoleDef, RoleRef};
 use crate::store::Write;
 use std::collections::HashMap;

@@ -134,7 +134,8 @@ pub async fn notification_actors_match_one_by_one(db: Arc<dyn TestDb>) {
     let tech = fx.tech.user.id;
     c.grant_role(admin, tech, RoleRef::Custom(role.id), Some(vec![fx.site2.id])).await.unwrap();
     for name in ["Night shift", "Pumps"] {
-        let team = NewTeam { name: name.into(), site_id: None, members: vec![tech, fx.tech2.user.id] };
+        let team =
+            NewTeam { name: name.into(), site_id: None, members: vec![tech, fx.tech2.user.id] };
         c.create_team(admin, team).await.unwrap();
     }
     let gone = fx.viewer.user.id;
